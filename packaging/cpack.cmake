@@ -1,0 +1,11 @@
+# .deb package: `cmake --build build --target package`.
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME outbox)
+set(CPACK_PACKAGE_CONTACT "outbox maintainers <maintainers@outbox.invalid>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Self-hosted email and task-queue appliance")
+set(CPACK_DEBIAN_PACKAGE_SECTION mail)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/outbox.service DESTINATION lib/systemd/system)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/outbox.env.example DESTINATION share/doc/outbox)
+include(CPack)

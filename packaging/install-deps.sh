@@ -1,0 +1,20 @@
+#!/bin/sh
+# Installs the Debian 12 packages outbox needs. Idempotent: installs only what is missing.
+#   packaging/install-deps.sh          build + run dependencies
+#   packaging/install-deps.sh --test   also what the test suite and benchmarks need
+set -eu
+build="build-essential cmake pkg-config libcpp-httplib-dev libsqlitecpp-dev libsqlite3-dev \
+nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev libssl-dev ca-certificates"
+test_pkgs="doctest-dev python3 python3-aiosmtpd python3-pytest postfix wrk procps"
+want=$build
+[ "${1:-}" = "--test" ] && want="$build $test_pkgs"
+missing=""
+for p in $want; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+export DEBIAN_FRONTEND=noninteractive
+# Postfix is installed only for its smtp-sink/smtp-source test tools: no mail system is set up.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null || true
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,246 @@
+#include "app/app.h"
+
+#include <pthread.h>
+#include <csignal>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "app/config.h"
+#include "auth/auth.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "http/server.h"
+#include "mail/rate_limiter.h"
+#include "mail/transport.h"
+#include "queue/worker_pool.h"
+#include "service/email_service.h"
+#include "service/metrics.h"
+#include "store/store.h"
+
+#ifndef OUTBOX_VERSION
+#define OUTBOX_VERSION "dev"
+#endif
+
+namespace app {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+const char kUsage[] =
+    "outbox — self-hosted email and task-queue appliance\n"
+    "\n"
+    "usage: outbox [command] [--flag value ...]\n"
+    "\n"
+    "commands:\n"
+    "  serve          run the HTTP API, delivery workers and scheduler (default)\n"
+    "  migrate        create or upgrade the database, then exit\n"
+    "  config check   print the effective configuration (secrets masked)\n"
+    "  version        print the version\n"
+    "  help           this text\n"
+    "\n"
+    "settings (flag, then environment names; flags > environment > ./.env > defaults):\n";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+core::Result<LoadedConfig> LoadFromProcess(const std::vector<std::string>& flags) {
+  auto env = [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+  return LoadConfig(flags, env, ReadFile(".env"));
+}
+
+std::string DatabasePath(const Config& config) {
+  return (std::filesystem::path(config.data_dir) / "outbox.db").string();
+}
+
+core::Result<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
+  std::error_code error;
+  std::filesystem::create_directories(config.data_dir, error);
+  if (error) {
+    return core::Unavailable("cannot create data directory " + config.data_dir + ": " +
+                             error.message());
+  }
+  return store::OpenSqliteStore({DatabasePath(config), config.durability});
+}
+
+// Owns every long-lived object of `outbox serve`, in construction order.
+class App {
+ public:
+  explicit App(Config config) : config_(std::move(config)), clock_(core::NewSystemClock()) {}
+
+  int Serve() {
+    logger_ = core::NewJsonLogger(
+        *clock_, {config_.log_level, (std::filesystem::path(config_.data_dir) / "app.log").string()});
+    auto opened = OpenStore(config_);
+    if (!opened.ok()) return Fail(opened.error());
+    store_ = std::move(*opened);
+
+    auto admin_key = auth::EnsureAdminKey(*store_, config_.admin_key, clock_->NowMs());
+    if (!admin_key.ok()) return Fail(admin_key.error());
+    if (admin_key->has_value()) {
+      // Printed, not logged: the secret must not land in app.log.
+      std::printf("outbox: admin API key (shown once, store it now): %s\n",
+                  admin_key->value().c_str());
+      std::fflush(stdout);
+    }
+    auto recovered = store_->RecoverLeases(clock_->NowMs());
+    if (!recovered.ok()) return Fail(recovered.error());
+    if (*recovered > 0) logger_->Info("recovered leases", {{"jobs", *recovered}});
+
+    if (config_.UsesSmtp()) {
+      transport_ = mail::NewSmtpTransport(config_.smtp, *logger_);
+    } else {
+      transport_ = mail::NewCaptureTransport();
+    }
+    limiter_ = std::make_unique<mail::RateLimiter>(*clock_, config_.send_rate,
+                                                   std::max(1.0, config_.send_rate));
+    queue::WorkerOptions worker_options;
+    worker_options.workers = config_.smtp.sessions;
+    worker_options.lease_ms = config_.lease_ms;
+    worker_options.backoff = config_.backoff;
+    workers_ = queue::NewWorkerPool(worker_options, *store_, *transport_, *limiter_, *clock_,
+                                    *logger_, metrics_);
+    service::ServiceOptions service_options{config_.default_from, config_.max_attempts};
+    emails_ = std::make_unique<service::EmailService>(service_options, *store_, *clock_,
+                                                      [this] { workers_->Notify(); });
+    authenticator_ = std::make_unique<auth::Authenticator>(*store_, *clock_);
+
+    auto server = http::BindServer(
+        {config_.listen_host, config_.listen_port, config_.http_threads, config_.max_body_bytes},
+        {*emails_, metrics_, *store_, *authenticator_, *clock_, *logger_});
+    if (!server.ok()) return Fail(server.error());
+    server_ = std::move(*server);
+
+    workers_->Start();
+    std::thread http_thread([this] { server_->Run(); });
+    logger_->Info("listening", {{"address", config_.listen_host},
+                                {"port", server_->port()},
+                                {"transport", transport_->Name()},
+                                {"version", OUTBOX_VERSION}});
+
+    const int signal_number = WaitForSignal();
+    logger_->Info("shutting down", {{"signal", signal_number}});
+    server_->Stop();
+    http_thread.join();
+    if (!workers_->Stop(config_.shutdown_timeout_ms)) {
+      // A send is stuck past the deadline. Everything acknowledged is committed; the stuck
+      // job's lease is recovered at the next start, so exiting now loses nothing.
+      logger_->Warn("shutdown timeout: exiting with deliveries in flight",
+                    {{"timeout_ms", config_.shutdown_timeout_ms}});
+      std::fflush(stdout);
+      std::_Exit(kExitOk);
+    }
+    logger_->Info("stopped");
+    return kExitOk;
+  }
+
+ private:
+  int Fail(const core::Error& error) {
+    if (logger_) logger_->Error("cannot start", {{"error", error.message}});
+    std::fprintf(stderr, "outbox: %s\n", error.message.c_str());
+    return kExitFailure;
+  }
+
+  static int WaitForSignal() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    int received = 0;
+    sigwait(&signals, &received);
+    return received;
+  }
+
+  const Config config_;
+  std::unique_ptr<core::Clock> clock_;
+  std::unique_ptr<core::Logger> logger_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<mail::Transport> transport_;
+  std::unique_ptr<mail::RateLimiter> limiter_;
+  service::Metrics metrics_;
+  std::unique_ptr<queue::WorkerPool> workers_;
+  std::unique_ptr<service::EmailService> emails_;
+  std::unique_ptr<auth::Authenticator> authenticator_;
+  std::unique_ptr<http::Server> server_;
+};
+
+// SIGTERM/SIGINT are taken by sigwait in the main thread, so every thread blocks them;
+// SIGPIPE is ignored (a closed peer is an error return, not a death).
+void SetUpSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string command = "serve";
+  if (!args.empty() && args[0].rfind("-", 0) != 0) {
+    command = args[0];
+    args.erase(args.begin());
+  }
+  for (const auto& arg : args) {
+    if (arg == "--help" || arg == "-h") command = "help";
+  }
+  if (command == "help") {
+    std::cout << kUsage << ConfigHelp();
+    return kExitOk;
+  }
+  if (command == "version") {
+    std::cout << "outbox " << OUTBOX_VERSION << "\n";
+    return kExitOk;
+  }
+  if (command == "config") {
+    if (args.empty() || args[0] != "check") {
+      std::cerr << "outbox: usage: outbox config check [--flag value ...]\n";
+      return kExitUsage;
+    }
+    args.erase(args.begin());
+  } else if (command != "serve" && command != "migrate") {
+    std::cerr << "outbox: unknown command '" << command << "' (see outbox --help)\n";
+    return kExitUsage;
+  }
+  auto loaded = LoadFromProcess(args);
+  if (!loaded.ok()) {
+    std::cerr << "outbox: " << loaded.error().message << "\n";
+    return kExitUsage;
+  }
+  if (command == "config") {
+    std::cout << DescribeConfig(*loaded);
+    return kExitOk;
+  }
+  if (command == "migrate") {
+    auto store = OpenStore(loaded->config);
+    if (!store.ok()) {
+      std::cerr << "outbox: " << store.error().message << "\n";
+      return kExitFailure;
+    }
+    std::cout << "outbox: database " << DatabasePath(loaded->config) << " is up to date\n";
+    return kExitOk;
+  }
+  SetUpSignals();
+  App app(std::move(loaded->config));
+  return app.Serve();
+}
+
+}  // namespace app

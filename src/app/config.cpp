@@ -1,0 +1,407 @@
+#include "app/config.h"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+namespace app {
+namespace {
+
+using core::Result;
+using core::Status;
+
+Status Invalid(const std::string& flag, const std::string& message) {
+  return core::InvalidArgument(flag, flag + ": " + message);
+}
+
+Result<long long> ParseInteger(const std::string& flag, const std::string& text, long long min,
+                               long long max) {
+  long long value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) {
+    return core::InvalidArgument(flag, flag + ": '" + text + "' is not a whole number");
+  }
+  if (value < min || value > max) {
+    return core::InvalidArgument(flag, flag + ": must be between " + std::to_string(min) +
+                                           " and " + std::to_string(max));
+  }
+  return value;
+}
+
+Result<bool> ParseBool(const std::string& flag, const std::string& text) {
+  if (text == "true" || text == "1" || text == "yes" || text == "on") return true;
+  if (text == "false" || text == "0" || text == "no" || text == "off") return false;
+  return core::InvalidArgument(flag, flag + ": expected true or false, got '" + text + "'");
+}
+
+// Applies one value to the config; validates it.
+using Apply = std::function<Status(Config&, const std::string& flag, const std::string& value)>;
+
+template <typename T>
+Apply Integer(T Config::*member, long long min, long long max) {
+  return [=](Config& config, const std::string& flag, const std::string& value) -> Status {
+    auto parsed = ParseInteger(flag, value, min, max);
+    if (!parsed.ok()) return parsed.error();
+    config.*member = static_cast<T>(*parsed);
+    return {};
+  };
+}
+
+Apply Text(std::string Config::*member) {
+  return [=](Config& config, const std::string&, const std::string& value) -> Status {
+    config.*member = value;
+    return {};
+  };
+}
+
+struct Setting {
+  const char* name;  // also the flag: --name
+  std::vector<const char*> env;  // first is the native name, the rest are the seeds' aliases
+  const char* default_value;
+  const char* doc;
+  bool secret;
+  Apply apply;
+};
+
+Status ApplyListen(Config& config, const std::string& flag, const std::string& value) {
+  auto colon = value.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return Invalid(flag, "expected host:port, got '" + value + "'");
+  }
+  auto port = ParseInteger(flag, value.substr(colon + 1), 0, 65535);
+  if (!port.ok()) return port.error();
+  config.listen_host = value.substr(0, colon);
+  if (config.listen_host.size() > 2 && config.listen_host.front() == '[') {
+    config.listen_host = config.listen_host.substr(1, config.listen_host.size() - 2);
+  }
+  config.listen_port = static_cast<int>(*port);
+  return {};
+}
+
+const std::vector<Setting>& Table() {
+  static const auto* table = new std::vector<Setting>{
+      {"listen", {"OUTBOX_LISTEN"}, "127.0.0.1:8080", "HTTP address (host:port; port 0 picks one)",
+       false, ApplyListen},
+      {"data-dir", {"OUTBOX_DATA_DIR"}, "./outbox-data",
+       "directory for outbox.db and app.log (created if missing)", false,
+       Text(&Config::data_dir)},
+      {"durability", {"OUTBOX_DURABILITY"}, "full",
+       "full: fsync every commit (survives power loss); normal: survives a crash of outbox",
+       false,
+       [](Config& config, const std::string& flag, const std::string& value) -> Status {
+         if (value == "full") {
+           config.durability = store::Durability::kFull;
+         } else if (value == "normal") {
+           config.durability = store::Durability::kNormal;
+         } else {
+           return Invalid(flag, "expected full or normal, got '" + value + "'");
+         }
+         return {};
+       }},
+      {"transport", {"OUTBOX_TRANSPORT"}, "auto",
+       "auto (smtp when --smtp-host is set, else capture), capture or smtp", false,
+       [](Config& config, const std::string& flag, const std::string& value) -> Status {
+         if (value == "auto") {
+           config.transport = TransportKind::kAuto;
+         } else if (value == "capture") {
+           config.transport = TransportKind::kCapture;
+         } else if (value == "smtp") {
+           config.transport = TransportKind::kSmtp;
+         } else {
+           return Invalid(flag, "expected auto, capture or smtp, got '" + value + "'");
+         }
+         return {};
+       }},
+      {"smtp-host", {"OUTBOX_SMTP_HOST", "smtp_server"}, "", "SMTP relay host", false,
+       [](Config& config, const std::string& flag, const std::string& value) -> Status {
+         if (value.find_first_of(" \t\r\n/") != std::string::npos) {
+           return Invalid(flag, "not a host name: '" + value + "'");
+         }
+         config.smtp.host = value;
+         return {};
+       }},
+      {"smtp-port", {"OUTBOX_SMTP_PORT", "smtp_port"}, "587",
+       "SMTP port (465 means implicit TLS)", false,
+       [](Config& config, const std::string& flag, const std::string& value) -> Status {
+         auto port = ParseInteger(flag, value, 1, 65535);
+         if (!port.ok()) return port.error();
+         config.smtp.port = static_cast<int>(*port);
+         return {};
+       }},
+      {"smtp-user", {"OUTBOX_SMTP_USER", "smtp_user"}, "", "SMTP AUTH user name", false,
+       [](Config& config, const std::string&, const std::string& value) -> Status {
+         config.smtp.username = value;
+         return {};
+       }},
+      {"smtp-pass", {"OUTBOX_SMTP_PASS", "smtp_pass"}, "", "SMTP AUTH password", true,
+       [](Config& config, const std::string&, const std::string& value) -> Status {
+         config.smtp.password = value;
+         return {};
+       }},
+      {"smtp-tls", {"OUTBOX_SMTP_TLS"}, "auto",
+       "auto (implicit on 465, else STARTTLS when offered), starttls (required), implicit, none",
+       false,
+       [](Config& config, const std::string& flag, const std::string& value) -> Status {
+         if (value == "auto") {
+           config.smtp.tls = mail::TlsMode::kAuto;
+         } else if (value == "starttls") {
+           config.smtp.tls = mail::TlsMode::kStartTls;
+         } else if (value == "implicit") {
+           config.smtp.tls = mail::TlsMode::kImplicit;
+         } else if (value == "none") {
+           config.smtp.tls = mail::TlsMode::kNone;
+         } else {
+           return Invalid(flag, "expected auto, starttls, implicit or none, got '" + value + "'");
+         }
+         return {};
+       }},
+      {"smtp-verify-tls", {"OUTBOX_SMTP_VERIFY_TLS"}, "true",
+       "verify the SMTP server's certificate and host name", false,
+       [](Config& config, const std::string& flag, const std::string& value) -> Status {
+         auto parsed = ParseBool(flag, value);
+         if (!parsed.ok()) return parsed.error();
+         config.smtp.verify_tls = *parsed;
+         return {};
+       }},
+      {"smtp-sessions", {"OUTBOX_SMTP_SESSIONS"}, "4",
+       "concurrent SMTP sessions (delivery workers); connections are reused", false,
+       [](Config& config, const std::string& flag, const std::string& value) -> Status {
+         auto parsed = ParseInteger(flag, value, 1, 256);
+         if (!parsed.ok()) return parsed.error();
+         config.smtp.sessions = static_cast<int>(*parsed);
+         return {};
+       }},
+      {"smtp-timeout-ms", {"OUTBOX_SMTP_TIMEOUT_MS"}, "30000",
+       "SMTP connect and command timeout", false,
+       [](Config& config, const std::string& flag, const std::string& value) -> Status {
+         auto parsed = ParseInteger(flag, value, 100, 600'000);
+         if (!parsed.ok()) return parsed.error();
+         config.smtp.timeout_ms = static_cast<int>(*parsed);
+         return {};
+       }},
+      {"send-rate", {"OUTBOX_SEND_RATE"}, "0",
+       "most messages per second over the transport (token bucket), 0 = unlimited", false,
+       [](Config& config, const std::string& flag, const std::string& value) -> Status {
+         char* end = nullptr;
+         double rate = std::strtod(value.c_str(), &end);
+         if (value.empty() || *end != '\0' || !std::isfinite(rate) || rate < 0 || rate > 1e6) {
+           return Invalid(flag, "expected a number from 0 to 1000000, got '" + value + "'");
+         }
+         config.send_rate = rate;
+         return {};
+       }},
+      {"default-from", {"OUTBOX_DEFAULT_FROM"}, "",
+       "sender used when a request names none (defaults to --smtp-user if that is an address)",
+       false, Text(&Config::default_from)},
+      {"max-attempts", {"OUTBOX_MAX_ATTEMPTS"}, "5", "delivery attempts before a mail fails",
+       false, Integer(&Config::max_attempts, 1, 50)},
+      {"retry-base-ms", {"OUTBOX_RETRY_BASE_MS"}, "30000",
+       "first retry delay; doubles per attempt, with jitter", false,
+       [](Config& config, const std::string& flag, const std::string& value) -> Status {
+         auto parsed = ParseInteger(flag, value, 10, 86'400'000);
+         if (!parsed.ok()) return parsed.error();
+         config.backoff.base_ms = *parsed;
+         return {};
+       }},
+      {"retry-max-ms", {"OUTBOX_RETRY_MAX_MS"}, "3600000", "longest retry delay", false,
+       [](Config& config, const std::string& flag, const std::string& value) -> Status {
+         auto parsed = ParseInteger(flag, value, 10, 7 * 86'400'000LL);
+         if (!parsed.ok()) return parsed.error();
+         config.backoff.max_ms = *parsed;
+         return {};
+       }},
+      {"lease-ms", {"OUTBOX_LEASE_MS"}, "60000",
+       "how long a worker holds a job before it is given to another", false,
+       Integer(&Config::lease_ms, 1000, 3'600'000)},
+      {"http-threads", {"OUTBOX_HTTP_THREADS"}, "64",
+       "HTTP worker threads (each keep-alive connection holds one while active)", false,
+       Integer(&Config::http_threads, 1, 1024)},
+      {"max-body-bytes", {"OUTBOX_MAX_BODY_BYTES"}, "10485760",
+       "largest request body; larger ones get 413", false,
+       Integer(&Config::max_body_bytes, 1024, 1LL << 30)},
+      {"admin-key", {"OUTBOX_ADMIN_KEY"}, "",
+       "admin API key to accept (16+ characters); if unset one is generated on first start",
+       true,
+       [](Config& config, const std::string& flag, const std::string& value) -> Status {
+         if (!value.empty() && value.size() < 16) {
+           return Invalid(flag, "must be at least 16 characters");
+         }
+         config.admin_key = value;
+         return {};
+       }},
+      {"log-level", {"OUTBOX_LOG_LEVEL"}, "info", "debug, info, warn or error", false,
+       [](Config& config, const std::string& flag, const std::string& value) -> Status {
+         if (value == "debug") {
+           config.log_level = core::LogLevel::kDebug;
+         } else if (value == "info") {
+           config.log_level = core::LogLevel::kInfo;
+         } else if (value == "warn") {
+           config.log_level = core::LogLevel::kWarn;
+         } else if (value == "error") {
+           config.log_level = core::LogLevel::kError;
+         } else {
+           return Invalid(flag, "expected debug, info, warn or error, got '" + value + "'");
+         }
+         return {};
+       }},
+      {"shutdown-timeout-ms", {"OUTBOX_SHUTDOWN_TIMEOUT_MS"}, "8000",
+       "how long SIGTERM waits for in-flight deliveries", false,
+       Integer(&Config::shutdown_timeout_ms, 0, 600'000)},
+  };
+  return *table;
+}
+
+const Setting* FindSetting(const std::string& name) {
+  for (const auto& setting : Table()) {
+    if (name == setting.name) return &setting;
+  }
+  return nullptr;
+}
+
+// Cross-setting rules that no single value can check.
+Status ValidateWhole(const Config& config) {
+  if (config.transport == TransportKind::kSmtp && config.smtp.host.empty()) {
+    return Invalid("--smtp-host", "required when --transport is smtp");
+  }
+  if (config.backoff.max_ms < config.backoff.base_ms) {
+    return Invalid("--retry-max-ms", "must not be less than --retry-base-ms");
+  }
+  if (config.smtp.password.empty() != config.smtp.username.empty() &&
+      !config.smtp.password.empty()) {
+    return Invalid("--smtp-user", "required when --smtp-pass is set");
+  }
+  return {};
+}
+
+}  // namespace
+
+std::map<std::string, std::string> ParseDotEnv(const std::string& text) {
+  std::map<std::string, std::string> values;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    auto start = line.find_first_not_of(" \t");
+    if (start == std::string::npos || line[start] == '#') continue;
+    line = line.substr(start);
+    if (line.rfind("export ", 0) == 0) line = line.substr(7);
+    auto equals = line.find('=');
+    if (equals == std::string::npos) continue;
+    std::string key = line.substr(0, equals);
+    while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) key.pop_back();
+    std::string value = line.substr(equals + 1);
+    auto value_start = value.find_first_not_of(" \t");
+    value = value_start == std::string::npos ? "" : value.substr(value_start);
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front()) {
+      value = value.substr(1, value.size() - 2);
+    } else {
+      auto comment = value.find(" #");
+      if (comment != std::string::npos) value = value.substr(0, comment);
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+    }
+    values[key] = value;
+  }
+  return values;
+}
+
+core::Result<LoadedConfig> LoadConfig(const std::vector<std::string>& flags, const EnvLookup& env,
+                                      const std::string& dotenv_text) {
+  // Collect the flag values first: an unknown flag is an error before anything else.
+  std::map<std::string, std::string> from_flags;
+  for (std::size_t i = 0; i < flags.size(); ++i) {
+    const std::string& arg = flags[i];
+    if (arg.rfind("--", 0) != 0) {
+      return core::InvalidArgument(arg, "unexpected argument '" + arg + "'");
+    }
+    std::string name = arg.substr(2);
+    std::string value;
+    auto equals = name.find('=');
+    if (equals != std::string::npos) {
+      value = name.substr(equals + 1);
+      name = name.substr(0, equals);
+    } else if (i + 1 < flags.size()) {
+      value = flags[++i];
+    } else {
+      return core::InvalidArgument("--" + name, "--" + name + ": missing value");
+    }
+    if (FindSetting(name) == nullptr) {
+      return core::InvalidArgument("--" + name, "unknown flag --" + name + " (see --help)");
+    }
+    from_flags[name] = value;
+  }
+  const auto dotenv = ParseDotEnv(dotenv_text);
+
+  LoadedConfig loaded;
+  for (const auto& setting : Table()) {
+    std::string value = setting.default_value;
+    std::string source = "default";
+    bool found = false;
+    if (auto flag = from_flags.find(setting.name); flag != from_flags.end()) {
+      value = flag->second;
+      source = "flag";
+      found = true;
+    }
+    for (const char* name : setting.env) {
+      if (found) break;
+      if (auto from_env = env(name); from_env.has_value()) {
+        value = *from_env;
+        source = std::string("env ") + name;
+        found = true;
+      }
+    }
+    for (const char* name : setting.env) {
+      if (found) break;
+      if (auto from_file = dotenv.find(name); from_file != dotenv.end()) {
+        value = from_file->second;
+        source = std::string(".env ") + name;
+        found = true;
+      }
+    }
+    auto applied = setting.apply(loaded.config, std::string("--") + setting.name, value);
+    if (!applied.ok()) {
+      auto error = applied.error();
+      if (source != "default" && source != "flag") error.message += " (from " + source + ")";
+      return error;
+    }
+    loaded.sources[setting.name] = source;
+    loaded.values[setting.name] = value;
+  }
+  Config& config = loaded.config;
+  if (config.default_from.empty() && config.smtp.username.find('@') != std::string::npos) {
+    config.default_from = config.smtp.username;
+  }
+  auto whole = ValidateWhole(config);
+  if (!whole.ok()) return whole.error();
+  return loaded;
+}
+
+std::string ConfigHelp() {
+  std::ostringstream out;
+  for (const auto& setting : Table()) {
+    out << "  --" << setting.name;
+    std::string names;
+    for (const char* env : setting.env) names += std::string(names.empty() ? "" : ", ") + env;
+    out << "  [" << names << "]";
+    if (*setting.default_value != '\0') out << "  (default " << setting.default_value << ")";
+    out << "\n      " << setting.doc << "\n";
+  }
+  return out.str();
+}
+
+std::string DescribeConfig(const LoadedConfig& loaded) {
+  std::ostringstream out;
+  for (const auto& setting : Table()) {
+    auto value = loaded.values.find(setting.name);
+    std::string text = value == loaded.values.end() ? "" : value->second;
+    if (setting.secret && !text.empty()) text = "****";
+    auto source = loaded.sources.find(setting.name);
+    out << setting.name << " = " << text << "  ("
+        << (source == loaded.sources.end() ? "default" : source->second) << ")\n";
+  }
+  out << "# effective transport: " << (loaded.config.UsesSmtp() ? "smtp" : "capture") << "\n";
+  return out.str();
+}
+
+}  // namespace app

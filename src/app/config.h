@@ -1,0 +1,69 @@
+#pragma once
+// The one validated, immutable configuration. It is filled from a single declarative table
+// (config.cpp) that also produces --help and `outbox config check`. Precedence: command-line
+// flags > environment (OUTBOX_* and the seeds' aliases) > ./.env > defaults.
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/log.h"
+#include "core/result.h"
+#include "mail/transport.h"
+#include "queue/retry.h"
+#include "store/store.h"
+
+namespace app {
+
+enum class TransportKind { kAuto, kCapture, kSmtp };
+
+struct Config {
+  std::string listen_host = "127.0.0.1";
+  int listen_port = 8080;
+  std::string data_dir = "./outbox-data";
+  store::Durability durability = store::Durability::kFull;
+  TransportKind transport = TransportKind::kAuto;
+  mail::SmtpOptions smtp;
+  double send_rate = 0;  // messages per second over the transport, 0 = unlimited
+  std::string default_from;
+  int max_attempts = 5;
+  queue::BackoffPolicy backoff;
+  core::TimeMs lease_ms = 60'000;
+  int http_threads = 64;
+  std::size_t max_body_bytes = 10 << 20;
+  std::string admin_key;
+  core::LogLevel log_level = core::LogLevel::kInfo;
+  core::TimeMs shutdown_timeout_ms = 8'000;
+
+  // The transport actually used: kAuto resolves to SMTP when a host is set.
+  bool UsesSmtp() const {
+    return transport == TransportKind::kSmtp ||
+           (transport == TransportKind::kAuto && !smtp.host.empty());
+  }
+};
+
+// Where each setting's value came from, for `config check`.
+struct LoadedConfig {
+  Config config;
+  std::map<std::string, std::string> values;   // setting name -> the text it was given
+  std::map<std::string, std::string> sources;  // "flag", "env NAME", ".env NAME" or "default"
+};
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+
+// Pure: builds the config from flags (e.g. {"--smtp-port", "2525"} or {"--smtp-port=2525"}),
+// an environment lookup and the text of a .env file. An unknown flag or an invalid value is
+// kInvalidArgument whose field names the setting (e.g. "--smtp-port").
+core::Result<LoadedConfig> LoadConfig(const std::vector<std::string>& flags, const EnvLookup& env,
+                                      const std::string& dotenv_text);
+
+// Parses KEY=VALUE lines (comments with #, optional `export `, single or double quotes).
+std::map<std::string, std::string> ParseDotEnv(const std::string& text);
+
+// The flag reference generated from the table.
+std::string ConfigHelp();
+// One line per setting: name, effective value (secrets masked) and source.
+std::string DescribeConfig(const LoadedConfig& loaded);
+
+}  // namespace app

@@ -1,0 +1,46 @@
+#pragma once
+// API keys: generation, hashing (only SHA-256 hashes are stored), and turning an
+// Authorization header into a principal. Later issues add scopes, expiry enforcement per
+// route, JWTs and user sessions on the same Principal.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "store/store.h"
+
+namespace auth {
+
+struct Principal {
+  std::string key_id;
+  std::string role;  // "admin"
+};
+
+// "obx_" followed by 40 random alphanumerics (~238 bits).
+std::string GenerateApiKey();
+std::string HashKey(std::string_view secret);
+
+class Authenticator {
+ public:
+  Authenticator(store::Store& store, const core::Clock& clock) : store_(store), clock_(clock) {}
+  Authenticator(const Authenticator&) = delete;
+  Authenticator& operator=(const Authenticator&) = delete;
+
+  // Accepts "Bearer <key>" (and a bare "<key>", as GoMail clients send). kUnauthenticated
+  // when missing, unknown or expired.
+  core::Result<Principal> Authenticate(std::string_view authorization) const;
+
+ private:
+  store::Store& store_;
+  const core::Clock& clock_;
+};
+
+// Makes sure an admin key exists. With `configured` non-empty, that key is registered (if not
+// yet) and nullopt returned. Otherwise, if no admin key exists, one is generated, stored
+// hashed, and returned so the caller can show it once.
+core::Result<std::optional<std::string>> EnsureAdminKey(store::Store& store,
+                                                        const std::string& configured,
+                                                        core::TimeMs now);
+
+}  // namespace auth

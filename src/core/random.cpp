@@ -1,0 +1,63 @@
+#include "core/random.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <stdexcept>
+#include <vector>
+
+namespace core {
+namespace {
+
+void Fill(unsigned char* out, std::size_t n) {
+  if (RAND_bytes(out, static_cast<int>(n)) != 1) {
+    // Without entropy no key or token can be made safely; there is no sane fallback.
+    throw std::runtime_error("RAND_bytes failed");
+  }
+}
+
+std::string ToHex(const unsigned char* data, std::size_t n) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(n * 2, '0');
+  for (std::size_t i = 0; i < n; ++i) {
+    out[2 * i] = kDigits[data[i] >> 4];
+    out[2 * i + 1] = kDigits[data[i] & 0xF];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string RandomHex(std::size_t bytes) {
+  std::vector<unsigned char> buffer(bytes);
+  Fill(buffer.data(), bytes);
+  return ToHex(buffer.data(), bytes);
+}
+
+std::string RandomToken(std::size_t length) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::string out;
+  out.reserve(length);
+  unsigned char byte = 0;
+  while (out.size() < length) {
+    Fill(&byte, 1);
+    if (byte < 248) out.push_back(kAlphabet[byte % 62]);  // 248 = 4 * 62: no modulo bias
+  }
+  return out;
+}
+
+double RandomUnit() {
+  std::uint64_t value = 0;
+  Fill(reinterpret_cast<unsigned char*>(&value), sizeof value);
+  return static_cast<double>(value >> 11) * 0x1.0p-53;
+}
+
+std::string Sha256Hex(const std::string& data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+  return ToHex(digest, length);
+}
+
+}  // namespace core

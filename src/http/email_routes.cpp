@@ -1,0 +1,241 @@
+// /v1/emails: decode the JSON request, call the EmailService, encode the answer.
+#include <charconv>
+
+#include "core/log.h"
+#include "core/random.h"
+#include "http/routes.h"
+
+namespace http {
+namespace {
+
+using core::Result;
+using nlohmann::json;
+
+Result<json> ParseBody(const std::string& body) {
+  if (body.empty()) return core::InvalidArgument("body", "request body is empty; send JSON");
+  json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return core::InvalidArgument("body", "request body is not valid JSON");
+  if (!parsed.is_object()) return core::InvalidArgument("body", "request body must be a JSON object");
+  return parsed;
+}
+
+Result<std::string> GetString(const json& value, const std::string& field) {
+  if (!value.is_string()) return core::InvalidArgument(field, field + " must be a string");
+  return value.get<std::string>();
+}
+
+// A list of strings; a single string counts as a list of one.
+Result<std::vector<std::string>> GetStringList(const json& value, const std::string& field) {
+  if (value.is_string()) return std::vector<std::string>{value.get<std::string>()};
+  if (!value.is_array()) {
+    return core::InvalidArgument(field, field + " must be a string or an array of strings");
+  }
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (!value[i].is_string()) {
+      const std::string item = field + "[" + std::to_string(i) + "]";
+      return core::InvalidArgument(item, item + " must be a string");
+    }
+    out.push_back(value[i].get<std::string>());
+  }
+  return out;
+}
+
+Result<service::SendEmailRequest> DecodeSendEmail(const json& body) {
+  service::SendEmailRequest request;
+  for (const auto& [key, value] : body.items()) {
+    if (value.is_null()) continue;  // explicit null = absent
+    core::Status status;
+    if (key == "from" || key == "reply_to" || key == "subject" || key == "text" ||
+        key == "html") {
+      auto text = GetString(value, key);
+      if (!text.ok()) return text.error();
+      std::string* target = key == "from"       ? &request.from
+                            : key == "reply_to" ? &request.reply_to
+                            : key == "subject"  ? &request.subject
+                            : key == "text"     ? &request.text
+                                                : &request.html;
+      *target = std::move(*text);
+    } else if (key == "to" || key == "cc" || key == "bcc" || key == "tags") {
+      auto list = GetStringList(value, key);
+      if (!list.ok()) return list.error();
+      auto* target = key == "to" ? &request.to
+                     : key == "cc" ? &request.cc
+                     : key == "bcc" ? &request.bcc
+                                    : &request.tags;
+      *target = std::move(*list);
+    } else if (key == "headers") {
+      if (!value.is_object()) return core::InvalidArgument(key, "headers must be an object");
+      for (const auto& [name, header_value] : value.items()) {
+        auto text = GetString(header_value, "headers." + name);
+        if (!text.ok()) return text.error();
+        request.headers.emplace_back(name, std::move(*text));
+      }
+    } else if (key == "send_at") {
+      auto text = GetString(value, key);
+      if (!text.ok()) return text.error();
+      core::TimeMs at = 0;
+      if (!core::ParseRfc3339(*text, &at)) {
+        return core::InvalidArgument(key, "send_at must be an RFC 3339 time, e.g. "
+                                          "2026-11-23T09:00:00Z");
+      }
+      request.send_at = at;
+    } else if (key == "metadata") {
+      if (!value.is_object()) return core::InvalidArgument(key, "metadata must be an object");
+      request.metadata = value;
+    } else if (key == "max_attempts") {
+      if (!value.is_number_integer()) {
+        return core::InvalidArgument(key, "max_attempts must be an integer");
+      }
+      const auto attempts = value.get<std::int64_t>();
+      if (attempts < 1 || attempts > 50) {
+        return core::InvalidArgument(key, "max_attempts must be between 1 and 50");
+      }
+      request.max_attempts = static_cast<int>(attempts);
+    } else if (key == "priority") {
+      auto text = GetString(value, key);
+      if (!text.ok()) return text.error();
+      if (*text == "transactional") {
+        request.priority = store::kPriorityTransactional;
+      } else if (*text == "bulk") {
+        request.priority = store::kPriorityBulk;
+      } else {
+        return core::InvalidArgument(key, "priority must be \"transactional\" or \"bulk\"");
+      }
+    } else {
+      return core::InvalidArgument(key, "unknown field \"" + key + "\"");
+    }
+  }
+  return request;
+}
+
+Result<std::optional<service::Idempotency>> DecodeIdempotency(const httplib::Request& request) {
+  if (!request.has_header("Idempotency-Key")) return std::optional<service::Idempotency>();
+  std::string key = request.get_header_value("Idempotency-Key");
+  if (key.empty() || key.size() > 255) {
+    return core::InvalidArgument("Idempotency-Key", "Idempotency-Key must be 1-255 characters");
+  }
+  for (unsigned char c : key) {
+    if (c < 0x21 || c > 0x7e) {
+      return core::InvalidArgument("Idempotency-Key",
+                                   "Idempotency-Key must be printable ASCII without spaces");
+    }
+  }
+  return std::optional<service::Idempotency>(
+      service::Idempotency{std::move(key), core::Sha256Hex(request.body)});
+}
+
+Result<std::optional<core::TimeMs>> QueryTime(const httplib::Request& request,
+                                              const char* name) {
+  if (!request.has_param(name)) return std::optional<core::TimeMs>();
+  core::TimeMs at = 0;
+  if (!core::ParseRfc3339(request.get_param_value(name), &at)) {
+    return core::InvalidArgument(name, std::string(name) + " must be an RFC 3339 time");
+  }
+  return std::optional<core::TimeMs>(at);
+}
+
+Result<std::int64_t> QueryInteger(const std::string& text, const char* name, std::int64_t min,
+                                  std::int64_t max) {
+  std::int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+    return core::InvalidArgument(name, std::string(name) + " must be an integer from " +
+                                           std::to_string(min) + " to " + std::to_string(max));
+  }
+  return value;
+}
+
+Result<store::EmailFilter> DecodeFilter(const httplib::Request& request) {
+  store::EmailFilter filter;
+  for (const auto& [name, value] : request.params) {
+    if (name != "status" && name != "recipient" && name != "since" && name != "until" &&
+        name != "cursor" && name != "limit") {
+      return core::InvalidArgument(name, "unknown query parameter \"" + name + "\"");
+    }
+  }
+  if (request.has_param("status")) {
+    auto status = store::ParseEmailStatus(request.get_param_value("status"));
+    if (!status.has_value()) {
+      return core::InvalidArgument("status", "status must be one of queued, sending, sent, "
+                                             "deferred, failed, cancelled");
+    }
+    filter.status = status;
+  }
+  filter.recipient = request.get_param_value("recipient");
+  auto since = QueryTime(request, "since");
+  if (!since.ok()) return since.error();
+  filter.since = *since;
+  auto until = QueryTime(request, "until");
+  if (!until.ok()) return until.error();
+  filter.until = *until;
+  if (request.has_param("cursor")) {
+    auto cursor = QueryInteger(request.get_param_value("cursor"), "cursor", 1, INT64_MAX);
+    if (!cursor.ok()) return cursor.error();
+    filter.cursor = *cursor;
+  }
+  if (request.has_param("limit")) {
+    auto limit = QueryInteger(request.get_param_value("limit"), "limit", 1, 200);
+    if (!limit.ok()) return limit.error();
+    filter.limit = static_cast<int>(*limit);
+  }
+  return filter;
+}
+
+}  // namespace
+
+void PostEmail(Context& context) {
+  auto body = ParseBody(context.request.body);
+  if (!body.ok()) return context.Problem(body.error());
+  auto request = DecodeSendEmail(*body);
+  if (!request.ok()) return context.Problem(request.error());
+  auto idempotency = DecodeIdempotency(context.request);
+  if (!idempotency.ok()) return context.Problem(idempotency.error());
+  auto accepted = context.services.emails.Send(*request, *context.principal, *idempotency);
+  if (!accepted.ok()) return context.Problem(accepted.error());
+  context.response.status = accepted->status;
+  context.response.set_content(accepted->body, "application/json");
+}
+
+void GetEmail(Context& context) {
+  auto detail = context.services.emails.Get(context.request.matches[1]);
+  if (!detail.ok()) return context.Problem(detail.error());
+  json body = service::EmailToJson(detail->email);
+  body["events"] = json::array();
+  for (const auto& event : detail->events) body["events"].push_back(service::EventToJson(event));
+  context.Json(200, body);
+}
+
+void ListEmails(Context& context) {
+  auto filter = DecodeFilter(context.request);
+  if (!filter.ok()) return context.Problem(filter.error());
+  auto page = context.services.emails.List(*filter);
+  if (!page.ok()) return context.Problem(page.error());
+  json body = {{"data", json::array()}, {"next_cursor", nullptr}};
+  for (const auto& email : page->emails) body["data"].push_back(service::EmailToJson(email));
+  if (page->next_cursor.has_value()) body["next_cursor"] = std::to_string(*page->next_cursor);
+  context.Json(200, body);
+}
+
+void GetEmailRaw(Context& context) {
+  auto raw = context.services.emails.Raw(context.request.matches[1]);
+  if (!raw.ok()) return context.Problem(raw.error());
+  context.response.status = 200;
+  context.response.set_content(*raw, "message/rfc822");
+}
+
+void RetryEmail(Context& context) {
+  const std::string id = context.request.matches[1];
+  auto retried = context.services.emails.Retry(id);
+  if (!retried.ok()) return context.Problem(retried.error());
+  context.Json(200, {{"id", id}, {"status", "queued"}});
+}
+
+void CancelEmail(Context& context) {
+  const std::string id = context.request.matches[1];
+  auto cancelled = context.services.emails.Cancel(id);
+  if (!cancelled.ok()) return context.Problem(cancelled.error());
+  context.Json(200, {{"id", id}, {"status", "cancelled"}});
+}
+
+}  // namespace http

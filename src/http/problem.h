@@ -1,0 +1,15 @@
+#pragma once
+// The one table from error codes to HTTP statuses and RFC 9457 problem+json bodies.
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/result.h"
+
+namespace http {
+
+int HttpStatusFor(core::ErrorCode code);
+// {"type","title","status","detail","code","field"}; "field" only when the error names one.
+nlohmann::json ProblemBody(const core::Error& error);
+
+}  // namespace http

@@ -1,0 +1,34 @@
+#pragma once
+// Internal to http/: the request context handed to handlers and the handlers themselves.
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "auth/auth.h"
+#include "http/server.h"
+
+namespace http {
+
+struct Context {
+  const httplib::Request& request;
+  httplib::Response& response;
+  const Services& services;
+  const auth::Principal* principal;  // set on authenticated routes
+
+  void Json(int status, const nlohmann::json& body);
+  void Problem(const core::Error& error);
+};
+
+void PostEmail(Context& context);
+void GetEmail(Context& context);
+void ListEmails(Context& context);
+void GetEmailRaw(Context& context);
+void RetryEmail(Context& context);
+void CancelEmail(Context& context);
+
+void HealthPing(Context& context);
+void HealthReady(Context& context);
+void MetricsText(Context& context);
+void WebAsset(Context& context);
+
+}  // namespace http

@@ -1,0 +1,147 @@
+#include "http/server.h"
+
+#include <httplib.h>
+
+#include "http/problem.h"
+#include "http/routes.h"
+
+namespace http {
+
+void Context::Json(int status, const nlohmann::json& body) {
+  response.status = status;
+  response.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                       "application/json");
+}
+
+void Context::Problem(const core::Error& error) {
+  response.status = HttpStatusFor(error.code);
+  response.set_content(ProblemBody(error).dump(-1, ' ', false,
+                                               nlohmann::json::error_handler_t::replace),
+                       "application/problem+json");
+}
+
+namespace {
+
+enum class Method { kGet, kPost, kPut, kDelete };
+enum class Access { kPublic, kApiKey };
+
+struct Route {
+  Method method;
+  const char* pattern;  // regex; capture groups become request.matches
+  Access access;
+  void (*handler)(Context&);
+};
+
+// Every route, in one place.
+constexpr Route kRoutes[] = {
+    {Method::kGet, "/health/ping", Access::kPublic, HealthPing},
+    {Method::kGet, "/health/ready", Access::kPublic, HealthReady},
+    {Method::kGet, "/metrics", Access::kPublic, MetricsText},
+    {Method::kPost, "/v1/emails", Access::kApiKey, PostEmail},
+    {Method::kGet, "/v1/emails", Access::kApiKey, ListEmails},
+    {Method::kGet, "/v1/emails/([A-Za-z0-9_-]{1,64})", Access::kApiKey, GetEmail},
+    {Method::kGet, "/v1/emails/([A-Za-z0-9_-]{1,64})/raw", Access::kApiKey, GetEmailRaw},
+    {Method::kPost, "/v1/emails/([A-Za-z0-9_-]{1,64})/retry", Access::kApiKey, RetryEmail},
+    {Method::kDelete, "/v1/emails/([A-Za-z0-9_-]{1,64})", Access::kApiKey, CancelEmail},
+    {Method::kGet, "/(|[A-Za-z0-9_./-]+\\.(?:html|js|css|svg|png|ico|json|txt))", Access::kPublic,
+     WebAsset},
+};
+
+class HttplibServer final : public Server {
+ public:
+  HttplibServer(const ServerOptions& options, Services services)
+      : options_(options), services_(services) {}
+
+  core::Status Bind() {
+    server_.set_tcp_nodelay(true);  // keep-alive requests stall on delayed ACKs without it
+    server_.set_keep_alive_max_count(100'000);
+    server_.set_keep_alive_timeout(30);
+    server_.set_read_timeout(30);
+    server_.set_write_timeout(30);
+    server_.set_payload_max_length(options_.max_body_bytes);
+    const int threads = options_.threads;
+    server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    for (const Route& route : kRoutes) Register(route);
+    server_.set_error_handler([](const httplib::Request&, httplib::Response& response) {
+      // httplib's own errors (no route, body too large, malformed request) carry no body.
+      core::ErrorCode code = core::ErrorCode::kInvalidArgument;
+      std::string message = "bad request";
+      if (response.status == 404) {
+        code = core::ErrorCode::kNotFound;
+        message = "no such route";
+      } else if (response.status == 413) {
+        code = core::ErrorCode::kPayloadTooLarge;
+        message = "request body is larger than the configured limit";
+      } else if (response.status >= 500) {
+        code = core::ErrorCode::kInternal;
+        message = "internal error";
+      }
+      core::Error error{code, message, response.status == 413 ? "body" : ""};
+      const int status = response.status;
+      response.set_content(ProblemBody(error).dump(), "application/problem+json");
+      response.status = status;
+    });
+    server_.set_exception_handler(
+        [this](const httplib::Request& request, httplib::Response& response, std::exception_ptr) {
+          services_.logger.Error("handler threw", {{"path", request.path}});
+          Context context{request, response, services_, nullptr};
+          context.Problem(core::Internal("internal error"));
+        });
+    if (options_.port == 0) {
+      port_ = server_.bind_to_any_port(options_.host);
+      if (port_ < 0) return core::Unavailable("cannot bind " + options_.host + ":0");
+    } else {
+      if (!server_.bind_to_port(options_.host, options_.port)) {
+        return core::Unavailable("cannot bind " + options_.host + ":" +
+                                 std::to_string(options_.port) + " (in use, or no permission)");
+      }
+      port_ = options_.port;
+    }
+    return {};
+  }
+
+  int port() const override { return port_; }
+  void Run() override { server_.listen_after_bind(); }
+  void Stop() override { server_.stop(); }
+
+ private:
+  void Register(const Route& route) {
+    auto handler = [this, route](const httplib::Request& request, httplib::Response& response) {
+      Context context{request, response, services_, nullptr};
+      auth::Principal principal;
+      if (route.access == Access::kApiKey) {
+        auto authenticated =
+            services_.authenticator.Authenticate(request.get_header_value("Authorization"));
+        if (!authenticated.ok()) {
+          context.Problem(authenticated.error());
+          return;
+        }
+        principal = std::move(*authenticated);
+        context.principal = &principal;
+      }
+      route.handler(context);
+    };
+    switch (route.method) {
+      case Method::kGet: server_.Get(route.pattern, handler); break;
+      case Method::kPost: server_.Post(route.pattern, handler); break;
+      case Method::kPut: server_.Put(route.pattern, handler); break;
+      case Method::kDelete: server_.Delete(route.pattern, handler); break;
+    }
+  }
+
+  const ServerOptions options_;
+  Services services_;
+  httplib::Server server_;
+  int port_ = 0;
+};
+
+}  // namespace
+
+core::Result<std::unique_ptr<Server>> BindServer(const ServerOptions& options, Services services) {
+  auto server = std::make_unique<HttplibServer>(options, services);
+  auto bound = server->Bind();
+  if (!bound.ok()) return bound.error();
+  return std::unique_ptr<Server>(std::move(server));
+}
+
+}  // namespace http

@@ -1,0 +1,62 @@
+#pragma once
+// Where rendered messages go. Implementations are thread-safe: delivery workers call Send
+// concurrently, each call is one SMTP transaction (or one capture).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/log.h"
+
+namespace mail {
+
+struct Envelope {
+  std::string from;                     // MAIL FROM, bare address
+  std::vector<std::string> recipients;  // RCPT TO, bare addresses
+};
+
+struct SendResult {
+  // kTransient: worth retrying (SMTP 4xx, connection refused or dropped, timeouts).
+  // kPermanent: retrying will not help (SMTP 5xx on MAIL/RCPT/DATA).
+  enum class Kind { kSent, kTransient, kPermanent } kind = Kind::kSent;
+  int smtp_code = 0;  // the last SMTP reply code, 0 if none was read
+  std::string reply;  // the server's reply text, or the error
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual SendResult Send(const Envelope& envelope, const std::string& data) = 0;
+  virtual const char* Name() const = 0;
+};
+
+enum class TlsMode {
+  kAuto,      // implicit TLS on port 465, otherwise STARTTLS when the server offers it
+  kStartTls,  // STARTTLS required
+  kImplicit,  // TLS from the first byte (SMTPS)
+  kNone,      // plain text only
+};
+
+struct SmtpOptions {
+  std::string host;
+  int port = 587;
+  std::string username;  // AUTH (PLAIN/LOGIN, whichever the server offers) when non-empty
+  std::string password;
+  TlsMode tls = TlsMode::kAuto;
+  bool verify_tls = true;
+  int sessions = 4;          // connections kept open and reused
+  int timeout_ms = 30000;    // connect and per-command timeout
+  std::string helo_name;     // EHLO name; empty: curl's default
+};
+
+// SMTP over libcurl. Keeps up to options.sessions connections and reuses them across sends.
+std::unique_ptr<Transport> NewSmtpTransport(const SmtpOptions& options, core::Logger& logger);
+// Delivers nowhere: the rendered message is already in the store (GET /v1/emails/{id}/raw,
+// the dashboard). Always succeeds.
+std::unique_ptr<Transport> NewCaptureTransport();
+
+// The single table from (curl result, SMTP reply code) to transient/permanent. Pure.
+// curl_code is a CURLcode value; smtp_code the last reply code (0 if none).
+SendResult::Kind ClassifySmtpFailure(int curl_code, int smtp_code);
+
+}  // namespace mail

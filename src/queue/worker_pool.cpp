@@ -1,0 +1,194 @@
+#include "queue/worker_pool.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/random.h"
+
+namespace queue {
+namespace {
+
+class WorkerPoolImpl final : public WorkerPool {
+ public:
+  WorkerPoolImpl(const WorkerOptions& options, store::Store& store, mail::Transport& transport,
+                 mail::RateLimiter& limiter, const core::Clock& clock, core::Logger& logger,
+                 DeliveryObserver& observer)
+      : options_(options),
+        store_(store),
+        transport_(transport),
+        limiter_(limiter),
+        clock_(clock),
+        logger_(logger),
+        observer_(observer) {}
+
+  ~WorkerPoolImpl() override {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    for (auto& thread : threads_) thread.join();
+  }
+
+  void Start() override {
+    for (int i = 0; i < options_.workers; ++i) {
+      threads_.emplace_back([this] { Run(); });
+    }
+  }
+
+  void Notify() override {
+    {
+      std::lock_guard lock(mutex_);
+      ++wakeups_;
+    }
+    wake_.notify_all();
+  }
+
+  bool Stop(core::TimeMs timeout_ms) override {
+    {
+      std::lock_guard lock(mutex_);
+      if (threads_.empty()) return true;
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    std::unique_lock lock(mutex_);
+    const bool all_exited =
+        exited_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                         [this] { return exited_count_ == static_cast<int>(threads_.size()); });
+    lock.unlock();
+    if (!all_exited) return false;  // the caller exits the process; leases are recovered later
+    for (auto& thread : threads_) thread.join();
+    threads_.clear();
+    return true;
+  }
+
+ private:
+  void Run() {
+    while (!IsStopping()) {
+      auto leases = store_.LeaseJobs(options_.lease_batch, clock_.NowMs(), options_.lease_ms);
+      if (!leases.ok()) {
+        logger_.Error("lease failed", {{"error", leases.error().message}});
+        Sleep(options_.idle_poll_ms);
+        continue;
+      }
+      if (leases->empty()) {
+        SleepUntilDue();
+        continue;
+      }
+      for (const auto& lease : *leases) {
+        if (IsStopping()) {
+          Release(lease);
+        } else {
+          Deliver(lease);
+        }
+      }
+    }
+    std::lock_guard lock(mutex_);
+    ++exited_count_;
+    exited_.notify_all();
+  }
+
+  void Deliver(const store::Lease& lease) {
+    // A lease that waited behind others in the batch may be close to expiring: extend it
+    // first, and drop the job if someone else already holds it.
+    if (lease.expires_at - clock_.NowMs() < options_.lease_ms / 2) {
+      auto extended =
+          store_.Heartbeat(lease.job_id, lease.token, clock_.NowMs() + options_.lease_ms);
+      if (!extended.ok()) return;
+    }
+    mail::SendResult result;
+    auto raw = store_.GetRawMessage(lease.ref_id);
+    if (!raw.ok()) {
+      result = {mail::SendResult::Kind::kPermanent, 0,
+                "message could not be loaded: " + raw.error().message};
+    } else {
+      Pace();
+      result = transport_.Send({raw->envelope_from, raw->envelope_recipients}, raw->data);
+    }
+    const core::TimeMs now = clock_.NowMs();
+    auto outcome = DecideOutcome(result, lease.attempt, lease.max_attempts, now,
+                                 options_.backoff, core::RandomUnit());
+    auto finished = store_.FinishDelivery(lease.job_id, lease.token, outcome, now);
+    if (!finished.ok()) {
+      // The lease moved on (expired and re-leased): the other holder's outcome stands.
+      logger_.Warn("delivery outcome not recorded",
+                   {{"email_id", lease.ref_id}, {"job_id", lease.job_id},
+                    {"error", finished.error().message}});
+      return;
+    }
+    observer_.OnAttempt(outcome, now - lease.created_at);
+    logger_.Debug("delivery attempt", {{"email_id", lease.ref_id},
+                                       {"attempt", lease.attempt},
+                                       {"outcome", static_cast<int>(outcome.kind)},
+                                       {"reply", outcome.reply}});
+  }
+
+  void Release(const store::Lease& lease) {
+    auto released = store_.ReleaseLease(lease.job_id, lease.token, clock_.NowMs());
+    if (!released.ok()) {
+      logger_.Warn("release failed", {{"job_id", lease.job_id}, {"error", released.error().message}});
+    }
+  }
+
+  // Waits for a send-rate token; stopping cuts the wait short (the send still happens, so
+  // the lease is used rather than wasted).
+  void Pace() {
+    auto wait = limiter_.Reserve();
+    if (wait.count() <= 0) return;
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, wait, [this] { return stopping_; });
+  }
+
+  void SleepUntilDue() {
+    core::TimeMs sleep_ms = options_.idle_poll_ms;
+    auto next = store_.NextRunAt();
+    if (next.ok() && next->has_value()) {
+      sleep_ms = std::clamp<core::TimeMs>(**next - clock_.NowMs(), 1, options_.idle_poll_ms);
+    }
+    Sleep(sleep_ms);
+  }
+
+  void Sleep(core::TimeMs ms) {
+    std::unique_lock lock(mutex_);
+    const auto seen = wakeups_;
+    wake_.wait_for(lock, std::chrono::milliseconds(ms),
+                   [&] { return stopping_ || wakeups_ != seen; });
+  }
+
+  bool IsStopping() {
+    std::lock_guard lock(mutex_);
+    return stopping_;
+  }
+
+  const WorkerOptions options_;
+  store::Store& store_;
+  mail::Transport& transport_;
+  mail::RateLimiter& limiter_;
+  const core::Clock& clock_;
+  core::Logger& logger_;
+  DeliveryObserver& observer_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable exited_;
+  bool stopping_ = false;
+  std::uint64_t wakeups_ = 0;
+  int exited_count_ = 0;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace
+
+std::unique_ptr<WorkerPool> NewWorkerPool(const WorkerOptions& options, store::Store& store,
+                                          mail::Transport& transport, mail::RateLimiter& limiter,
+                                          const core::Clock& clock, core::Logger& logger,
+                                          DeliveryObserver& observer) {
+  return std::make_unique<WorkerPoolImpl>(options, store, transport, limiter, clock, logger,
+                                          observer);
+}
+
+}  // namespace queue

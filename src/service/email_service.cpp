@@ -1,0 +1,224 @@
+#include "service/email_service.h"
+
+#include "core/log.h"
+#include "core/random.h"
+#include "mail/message.h"
+
+namespace service {
+namespace {
+
+using core::Result;
+
+constexpr std::size_t kMaxSubjectBytes = 998;
+constexpr std::size_t kMaxTags = 20;
+constexpr std::size_t kMaxTagBytes = 64;
+constexpr std::size_t kMaxMetadataBytes = 4096;
+
+bool HasLineBreak(const std::string& text) {
+  return text.find_first_of(std::string("\r\n\0", 3)) != std::string::npos;
+}
+
+Result<std::vector<mail::Address>> ParseList(const std::vector<std::string>& values,
+                                             const std::string& field) {
+  std::vector<mail::Address> out;
+  out.reserve(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    auto parsed = mail::ParseAddress(values[i], field + "[" + std::to_string(i) + "]");
+    if (!parsed.ok()) return parsed.error();
+    out.push_back(std::move(*parsed));
+  }
+  return out;
+}
+
+std::string DomainOf(const std::string& address) {
+  auto at = address.rfind('@');
+  return at == std::string::npos ? "localhost" : address.substr(at + 1);
+}
+
+// Validates the request and builds the message; nothing is stored here.
+Result<mail::Message> BuildMessage(const SendEmailRequest& request, const ServiceOptions& options,
+                                   const std::string& id, core::TimeMs now) {
+  mail::Message message;
+  const std::string& from_text = request.from.empty() ? options.default_from : request.from;
+  if (from_text.empty()) {
+    return core::InvalidArgument("from", "from is required (no default sender is configured)");
+  }
+  auto from = mail::ParseAddress(from_text, "from");
+  if (!from.ok()) return from.error();
+  message.from = std::move(*from);
+
+  auto to = ParseList(request.to, "to");
+  if (!to.ok()) return to.error();
+  auto cc = ParseList(request.cc, "cc");
+  if (!cc.ok()) return cc.error();
+  auto bcc = ParseList(request.bcc, "bcc");
+  if (!bcc.ok()) return bcc.error();
+  message.to = std::move(*to);
+  message.cc = std::move(*cc);
+  message.bcc = std::move(*bcc);
+  const std::size_t recipients = message.to.size() + message.cc.size() + message.bcc.size();
+  if (recipients == 0) {
+    return core::InvalidArgument("to", "at least one recipient is required in to, cc or bcc");
+  }
+  if (recipients > options.max_recipients) {
+    return core::InvalidArgument("to", "at most " + std::to_string(options.max_recipients) +
+                                           " recipients (to + cc + bcc)");
+  }
+  if (!request.reply_to.empty()) {
+    auto reply_to = mail::ParseAddress(request.reply_to, "reply_to");
+    if (!reply_to.ok()) return reply_to.error();
+    message.reply_to = std::move(*reply_to);
+  }
+  if (request.subject.empty()) return core::InvalidArgument("subject", "subject is required");
+  if (HasLineBreak(request.subject)) {
+    return core::InvalidArgument("subject", "subject must not contain CR, LF or NUL");
+  }
+  if (request.subject.size() > kMaxSubjectBytes) {
+    return core::InvalidArgument("subject", "subject is longer than 998 bytes");
+  }
+  message.subject = request.subject;
+  if (request.text.empty() && request.html.empty()) {
+    return core::InvalidArgument("text", "text or html is required");
+  }
+  message.text = request.text;
+  message.html = request.html;
+  for (const auto& [name, value] : request.headers) {
+    auto valid = mail::ValidateExtraHeader(name, value, "headers." + name);
+    if (!valid.ok()) return valid.error();
+  }
+  message.headers = request.headers;
+  if (request.tags.size() > kMaxTags) {
+    return core::InvalidArgument("tags", "at most 20 tags");
+  }
+  for (std::size_t i = 0; i < request.tags.size(); ++i) {
+    const auto& tag = request.tags[i];
+    if (tag.empty() || tag.size() > kMaxTagBytes || HasLineBreak(tag)) {
+      return core::InvalidArgument("tags[" + std::to_string(i) + "]",
+                                   "tags are 1-64 bytes without line breaks");
+    }
+  }
+  if (!request.metadata.is_object()) {
+    return core::InvalidArgument("metadata", "metadata must be an object");
+  }
+  if (request.metadata.dump().size() > kMaxMetadataBytes) {
+    return core::InvalidArgument("metadata", "metadata is larger than 4096 bytes");
+  }
+  if (request.max_attempts.has_value() &&
+      (*request.max_attempts < 1 || *request.max_attempts > 50)) {
+    return core::InvalidArgument("max_attempts", "max_attempts must be between 1 and 50");
+  }
+  message.message_id = id + "@" + DomainOf(message.from.address);
+  message.date = now;
+  return message;
+}
+
+}  // namespace
+
+Result<Accepted> EmailService::Send(const SendEmailRequest& request,
+                                    const auth::Principal& principal,
+                                    const std::optional<Idempotency>& idempotency) {
+  const core::TimeMs now = clock_.NowMs();
+  const std::string id = "em_" + core::RandomHex(12);
+  auto message = BuildMessage(request, options_, id, now);
+  if (!message.ok()) return message.error();
+
+  store::NewEmail email;
+  email.id = id;
+  email.from = request.from.empty() ? options_.default_from : request.from;
+  email.to = request.to;
+  email.cc = request.cc;
+  email.bcc = request.bcc;
+  email.envelope_from = message->from.address;
+  for (const auto* list : {&message->to, &message->cc, &message->bcc}) {
+    for (const auto& address : *list) email.envelope_recipients.push_back(address.address);
+  }
+  email.reply_to = request.reply_to;
+  email.subject = request.subject;
+  email.raw_message = mail::RenderMime(*message);
+  email.tags = request.tags;
+  email.metadata = request.metadata;
+  email.send_at = request.send_at.value_or(now);
+  email.priority = request.priority;
+  email.max_attempts = request.max_attempts.value_or(options_.default_max_attempts);
+  email.owner = principal.key_id;
+
+  Accepted accepted{202, nlohmann::json{{"id", id}, {"status", "queued"}}.dump()};
+  std::optional<store::IdempotencyClaim> claim;
+  if (idempotency.has_value()) {
+    claim = store::IdempotencyClaim{principal.key_id, idempotency->key,
+                                    idempotency->request_hash, accepted.status, accepted.body};
+  }
+  auto created = store_.CreateEmail(email, claim, now);
+  if (!created.ok()) return created.error();
+  if (created->replayed.has_value()) {
+    return Accepted{created->replayed->status, created->replayed->body};
+  }
+  if (email.send_at <= now) wake_();
+  return accepted;
+}
+
+Result<EmailDetail> EmailService::Get(const std::string& id) {
+  auto email = store_.GetEmail(id);
+  if (!email.ok()) return email.error();
+  auto events = store_.ListEmailEvents(id);
+  if (!events.ok()) return events.error();
+  return EmailDetail{std::move(*email), std::move(*events)};
+}
+
+Result<store::EmailPage> EmailService::List(const store::EmailFilter& filter) {
+  return store_.ListEmails(filter);
+}
+
+Result<std::string> EmailService::Raw(const std::string& id) {
+  auto raw = store_.GetRawMessage(id);
+  if (!raw.ok()) return raw.error();
+  return std::move(raw->data);
+}
+
+core::Status EmailService::Retry(const std::string& id) {
+  auto retried = store_.RetryEmail(id, clock_.NowMs());
+  if (retried.ok()) wake_();
+  return retried;
+}
+
+core::Status EmailService::Cancel(const std::string& id) {
+  return store_.CancelEmail(id, clock_.NowMs());
+}
+
+namespace {
+
+nlohmann::json TimeOrNull(const std::optional<core::TimeMs>& time) {
+  return time.has_value() ? nlohmann::json(core::FormatRfc3339(*time)) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+nlohmann::json EmailToJson(const store::Email& email) {
+  return {
+      {"id", email.id},
+      {"status", store::EmailStatusName(email.status)},
+      {"from", email.from},
+      {"to", email.to},
+      {"cc", email.cc},
+      {"bcc", email.bcc},
+      {"reply_to", email.reply_to.empty() ? nlohmann::json(nullptr) : nlohmann::json(email.reply_to)},
+      {"subject", email.subject},
+      {"tags", email.tags},
+      {"metadata", email.metadata},
+      {"attempts", email.attempts},
+      {"max_attempts", email.max_attempts},
+      {"last_reply", email.last_reply.empty() ? nlohmann::json(nullptr)
+                                              : nlohmann::json(email.last_reply)},
+      {"created_at", core::FormatRfc3339(email.created_at)},
+      {"send_at", core::FormatRfc3339(email.send_at)},
+      {"updated_at", core::FormatRfc3339(email.updated_at)},
+      {"sent_at", TimeOrNull(email.sent_at)},
+      {"next_attempt_at", TimeOrNull(email.next_attempt_at)},
+  };
+}
+
+nlohmann::json EventToJson(const store::EmailEvent& event) {
+  return {{"at", core::FormatRfc3339(event.at)}, {"type", event.type}, {"detail", event.detail}};
+}
+
+}  // namespace service

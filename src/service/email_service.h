@@ -1,0 +1,88 @@
+#pragma once
+// The email operations every API surface offers: send (validate, render, store durably),
+// look up, list, retry, cancel. HTTP handlers decode a request into these types, call one
+// function and encode the result; the GoMail and SES-compatible routes reuse the same calls.
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "auth/auth.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "store/store.h"
+
+namespace service {
+
+struct SendEmailRequest {
+  std::string from;  // empty: the configured default sender
+  std::vector<std::string> to, cc, bcc;
+  std::string reply_to;
+  std::string subject;
+  std::string text, html;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::optional<core::TimeMs> send_at;
+  std::vector<std::string> tags;
+  nlohmann::json metadata = nlohmann::json::object();
+  std::optional<int> max_attempts;
+  int priority = store::kPriorityTransactional;
+};
+
+struct Idempotency {
+  std::string key;
+  std::string request_hash;  // SHA-256 of the request body
+};
+
+// What a send answers: the HTTP status and body, which an Idempotency-Key replays verbatim.
+struct Accepted {
+  int status = 202;
+  std::string body;  // {"id": ..., "status": "queued"}
+};
+
+struct EmailDetail {
+  store::Email email;
+  std::vector<store::EmailEvent> events;
+};
+
+struct ServiceOptions {
+  std::string default_from;
+  int default_max_attempts = 5;
+  std::size_t max_recipients = 100;
+};
+
+// Tells the delivery workers there is new work (so they need not wait for their next poll).
+using WakeWorkers = std::function<void()>;
+
+class EmailService {
+ public:
+  EmailService(const ServiceOptions& options, store::Store& store, const core::Clock& clock,
+               WakeWorkers wake)
+      : options_(options), store_(store), clock_(clock), wake_(std::move(wake)) {}
+  EmailService(const EmailService&) = delete;
+  EmailService& operator=(const EmailService&) = delete;
+
+  // Validates (addresses, header injection, limits), renders the MIME message and stores the
+  // email with its delivery job. Errors are kInvalidArgument naming the field (e.g. "to[1]"),
+  // or kAlreadyExists when the Idempotency-Key was used for a different request.
+  core::Result<Accepted> Send(const SendEmailRequest& request, const auth::Principal& principal,
+                              const std::optional<Idempotency>& idempotency);
+  core::Result<EmailDetail> Get(const std::string& id);
+  core::Result<store::EmailPage> List(const store::EmailFilter& filter);
+  core::Result<std::string> Raw(const std::string& id);
+  core::Status Retry(const std::string& id);
+  core::Status Cancel(const std::string& id);
+
+ private:
+  const ServiceOptions options_;
+  store::Store& store_;
+  const core::Clock& clock_;
+  WakeWorkers wake_;
+};
+
+// JSON encodings shared by the native API.
+nlohmann::json EmailToJson(const store::Email& email);
+nlohmann::json EventToJson(const store::EmailEvent& event);
+
+}  // namespace service

@@ -1,0 +1,33 @@
+#pragma once
+// Prometheus metrics. Queue depth and the enqueued/sent/failed totals come from the store
+// (persistent, shared by every process on it); attempt counts and the delivery latency
+// histogram are this process's own, kept in memory.
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "queue/worker_pool.h"
+#include "store/store.h"
+
+namespace service {
+
+class Metrics final : public queue::DeliveryObserver {
+ public:
+  // Upper bounds of the latency buckets, in seconds.
+  static constexpr std::array<double, 12> kLatencyBuckets = {0.05, 0.1, 0.25, 0.5, 1,   2.5,
+                                                             5,    10,  30,   60,  300, 3600};
+
+  void OnAttempt(const store::DeliveryOutcome& outcome, core::TimeMs latency_ms) override;
+
+  // The Prometheus text exposition for the given store statistics.
+  std::string Render(const store::QueueStats& stats) const;
+
+ private:
+  std::atomic<std::uint64_t> attempts_sent_{0}, attempts_retry_{0}, attempts_failed_{0};
+  std::array<std::atomic<std::uint64_t>, kLatencyBuckets.size()> latency_buckets_{};
+  std::atomic<std::uint64_t> latency_count_{0};
+  std::atomic<std::uint64_t> latency_sum_ms_{0};
+};
+
+}  // namespace service

@@ -1,0 +1,66 @@
+#pragma once
+// The single writer of the SQLite store. Callers on any thread submit operations; one thread
+// owning the write connection takes everything pending (up to max_batch), runs it in ONE
+// transaction with each operation inside its own savepoint, commits once and only then answers
+// every caller. Concurrent writers therefore share one fsync, an operation that fails is rolled
+// back alone, and nobody hears "ok" before their write is durable.
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <thread>
+
+#include "core/result.h"
+#include "store/sqlite/connection.h"
+
+namespace store::sqlite {
+
+class GroupCommitter {
+ public:
+  // Runs inside the batch transaction. Returns an error (or throws) to have its own savepoint
+  // rolled back; SQLite exceptions are converted like everywhere else in the store.
+  using Operation = std::function<core::Status(Connection&)>;
+
+  // Takes the write connection; starts the writer thread.
+  GroupCommitter(std::unique_ptr<Connection> connection, std::size_t max_batch);
+  // Finishes every submitted operation, then stops the thread and closes the connection.
+  ~GroupCommitter();
+  GroupCommitter(const GroupCommitter&) = delete;
+  GroupCommitter& operator=(const GroupCommitter&) = delete;
+
+  // Blocks until `operation` has run and its batch committed. Ok only if both succeeded: the
+  // operation's own error if it failed, the batch's error if the commit (or the transaction
+  // around it) failed. kUnavailable once shutdown has begun.
+  core::Status Run(const Operation& operation);
+
+ private:
+  struct Pending {
+    const Operation* operation = nullptr;
+    core::Status status;
+    std::promise<void> done;
+  };
+
+  void Loop();
+  void RunBatch(std::span<Pending*> batch);
+  // Runs one operation inside a savepoint; false if the savepoint itself could not be rolled
+  // back or released, which leaves the whole transaction in doubt.
+  bool ApplyInSavepoint(Pending& pending, core::Error* transaction_error);
+  void Execute(std::string_view sql);
+  bool InTransaction() const;
+
+  const std::unique_ptr<Connection> connection_;
+  const std::size_t max_batch_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Pending*> queue_;  // guarded by mutex_
+  bool stopping_ = false;       // guarded by mutex_
+
+  std::thread thread_;  // last: starts after everything it uses exists
+};
+
+}  // namespace store::sqlite

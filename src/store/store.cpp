@@ -1,0 +1,41 @@
+#include "store/store.h"
+
+namespace store {
+
+// These names are persisted in the database and shown by the API, so they never change.
+
+const char* JobStateName(JobState state) {
+  switch (state) {
+    case JobState::kQueued: return "queued";
+    case JobState::kLeased: return "leased";
+    case JobState::kDone: return "done";
+    case JobState::kDead: return "dead";
+    case JobState::kCancelled: return "cancelled";
+  }
+  return "queued";
+}
+
+const char* EmailStatusName(EmailStatus status) {
+  switch (status) {
+    case EmailStatus::kQueued: return "queued";
+    case EmailStatus::kSending: return "sending";
+    case EmailStatus::kSent: return "sent";
+    case EmailStatus::kDeferred: return "deferred";
+    case EmailStatus::kFailed: return "failed";
+    case EmailStatus::kCancelled: return "cancelled";
+  }
+  return "queued";
+}
+
+std::optional<EmailStatus> ParseEmailStatus(const std::string& name) {
+  for (EmailStatus status : {EmailStatus::kQueued, EmailStatus::kSending, EmailStatus::kSent,
+                             EmailStatus::kDeferred, EmailStatus::kFailed,
+                             EmailStatus::kCancelled}) {
+    if (name == EmailStatusName(status)) {
+      return status;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace store

@@ -1,0 +1,222 @@
+#pragma once
+// The storage seam. Everything durable goes through this interface, in domain words: emails,
+// their delivery jobs and events, idempotency records, API keys, counters. The job state
+// machine (queued -> leased -> done | queued (retry) | dead, and cancelled) lives behind it so
+// that the SQLite store and, later, a Redis store implement the same transitions atomically.
+//
+// Every mutating call is durable when it returns ok (group-committed; fsync'd with
+// durability=full). Lease-holding calls take the fencing token handed out by LeaseJobs and
+// fail with kFailedPrecondition when the lease has moved on (expired and re-leased, cancelled).
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/clock.h"
+#include "core/result.h"
+
+namespace store {
+
+using core::Result;
+using core::Status;
+using core::TimeMs;
+
+enum class JobState { kQueued, kLeased, kDone, kDead, kCancelled };
+const char* JobStateName(JobState state);
+
+// What a client sees of an email. Derived from the job's state and attempts.
+enum class EmailStatus { kQueued, kSending, kSent, kDeferred, kFailed, kCancelled };
+const char* EmailStatusName(EmailStatus status);
+std::optional<EmailStatus> ParseEmailStatus(const std::string& name);
+
+// Priorities: lower runs first. Transactional mail (one-off sends, OTPs) goes before bulk.
+inline constexpr int kPriorityTransactional = 0;
+inline constexpr int kPriorityBulk = 10;
+
+struct NewEmail {
+  std::string id;  // chosen by the caller (random, unguessable)
+  std::string from;
+  std::vector<std::string> to, cc, bcc;  // addresses as given (may include display names)
+  std::vector<std::string> envelope_recipients;  // bare addresses for RCPT TO
+  std::string envelope_from;                     // bare address for MAIL FROM
+  std::string reply_to;
+  std::string subject;
+  std::string raw_message;  // the rendered RFC 5322 message, CRLF line ends
+  nlohmann::json tags = nlohmann::json::array();
+  nlohmann::json metadata = nlohmann::json::object();
+  TimeMs send_at = 0;  // earliest delivery time; the job's run_at
+  int priority = kPriorityTransactional;
+  int max_attempts = 5;
+  std::string owner;  // principal (API key id) that created it
+};
+
+// A claim for an Idempotency-Key: same (owner, key) + same request hash returns the stored
+// response; a different hash is kAlreadyExists.
+struct IdempotencyClaim {
+  std::string owner;
+  std::string key;
+  std::string request_hash;
+  int response_status = 0;
+  std::string response_body;
+};
+
+struct StoredResponse {
+  int status = 0;
+  std::string body;
+};
+
+// Either the new email was stored (replayed == nullopt) or an earlier identical request
+// already was and its response is replayed.
+struct CreateEmailResult {
+  std::optional<StoredResponse> replayed;
+};
+
+struct EmailEvent {
+  TimeMs at = 0;
+  std::string type;  // queued, sending, sent, deferred, failed, cancelled, retried, released
+  std::string detail;
+};
+
+struct Email {
+  std::string id;
+  EmailStatus status = EmailStatus::kQueued;
+  std::string from;
+  std::vector<std::string> to, cc, bcc;
+  std::string reply_to;
+  std::string subject;
+  nlohmann::json tags = nlohmann::json::array();
+  nlohmann::json metadata = nlohmann::json::object();
+  int attempts = 0;
+  int max_attempts = 0;
+  std::string last_reply;  // the last SMTP reply or error text
+  TimeMs created_at = 0;
+  TimeMs send_at = 0;
+  TimeMs updated_at = 0;
+  std::optional<TimeMs> sent_at;
+  std::optional<TimeMs> next_attempt_at;  // set while queued or deferred
+  std::string owner;
+};
+
+struct EmailFilter {
+  std::optional<EmailStatus> status;
+  std::string recipient;  // bare address, matched against to/cc/bcc case-insensitively
+  std::optional<TimeMs> since, until;  // created_at range, inclusive since, exclusive until
+  std::optional<std::int64_t> cursor;  // opaque position from a previous page
+  int limit = 50;
+};
+
+struct EmailPage {
+  std::vector<Email> emails;  // newest first
+  std::optional<std::int64_t> next_cursor;
+};
+
+// A leased job and what its handler needs to run it.
+struct Lease {
+  std::int64_t job_id = 0;
+  std::int64_t token = 0;  // fencing token; strictly increasing across all leases
+  std::string kind;        // "email"
+  std::string ref_id;      // the email id for kind "email"
+  int attempt = 0;         // 1 for the first attempt
+  int max_attempts = 0;
+  TimeMs expires_at = 0;
+  TimeMs created_at = 0;   // when the job was enqueued (for latency)
+};
+
+// What one delivery attempt came to. The queue decides retry vs. dead from the error table;
+// the store only applies it.
+struct DeliveryOutcome {
+  enum class Kind { kSent, kRetry, kFailed } kind = Kind::kSent;
+  std::string reply;     // server reply or error text, kept on the email
+  TimeMs retry_at = 0;   // for kRetry
+};
+
+struct QueueStats {
+  std::int64_t queued = 0, leased = 0, done = 0, dead = 0, cancelled = 0;
+  std::int64_t scheduled = 0;  // queued with run_at in the future (included in queued)
+  // Persistent counters: survive restarts.
+  std::int64_t enqueued_total = 0, sent_total = 0, failed_total = 0, retried_total = 0;
+};
+
+struct ApiKey {
+  std::string id;
+  std::string name;
+  std::string key_hash;  // SHA-256 hex of the secret
+  std::string role;      // "admin" for now
+  TimeMs created_at = 0;
+  std::optional<TimeMs> expires_at;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Emails -------------------------------------------------------------------------------
+  // Stores the email, its delivery job (state queued, run_at = send_at), a "queued" event and
+  // the idempotency claim, all or nothing. With a claim that matches an earlier one, nothing
+  // is written and the earlier response comes back; a claim whose hash differs is
+  // kAlreadyExists.
+  virtual Result<CreateEmailResult> CreateEmail(const NewEmail& email,
+                                                const std::optional<IdempotencyClaim>& claim,
+                                                TimeMs now) = 0;
+  virtual Result<Email> GetEmail(const std::string& id) = 0;
+  virtual Result<std::vector<EmailEvent>> ListEmailEvents(const std::string& id) = 0;
+  virtual Result<EmailPage> ListEmails(const EmailFilter& filter) = 0;
+  // The rendered message and its envelope.
+  struct RawMessage {
+    std::string envelope_from;
+    std::vector<std::string> envelope_recipients;
+    std::string data;
+  };
+  virtual Result<RawMessage> GetRawMessage(const std::string& id) = 0;
+  // failed -> queued with a fresh attempt budget. kFailedPrecondition in any other status.
+  virtual Status RetryEmail(const std::string& id, TimeMs now) = 0;
+  // queued/deferred -> cancelled. kFailedPrecondition if sending, sent, failed or cancelled.
+  virtual Status CancelEmail(const std::string& id, TimeMs now) = 0;
+
+  // Jobs ---------------------------------------------------------------------------------
+  // Leases up to `max` runnable jobs: queued with run_at <= now, and leased ones whose lease
+  // expired (their attempt counts as spent), by priority then run_at. Each gets a new fencing
+  // token and expires at now + lease_ms; the email turns "sending".
+  virtual Result<std::vector<Lease>> LeaseJobs(int max, TimeMs now, TimeMs lease_ms) = 0;
+  // Extends a lease. kFailedPrecondition if the token no longer holds.
+  virtual Status Heartbeat(std::int64_t job_id, std::int64_t token, TimeMs expires_at) = 0;
+  // Applies a delivery outcome if the token still holds (else kFailedPrecondition): sent ->
+  // done; retry -> queued at retry_at (email deferred); failed -> dead (email failed).
+  virtual Status FinishDelivery(std::int64_t job_id, std::int64_t token,
+                                const DeliveryOutcome& outcome, TimeMs now) = 0;
+  // Gives a lease back unused (shutdown): queued again, the attempt not counted.
+  virtual Status ReleaseLease(std::int64_t job_id, std::int64_t token, TimeMs now) = 0;
+  // Returns every leased job to the queue. Called at start: with the store's single-process
+  // lock held, no lease can belong to a live worker.
+  virtual Result<int> RecoverLeases(TimeMs now) = 0;
+  // The earliest run_at of a queued job, to sleep until it.
+  virtual Result<std::optional<TimeMs>> NextRunAt() = 0;
+  virtual Result<QueueStats> Stats(TimeMs now) = 0;
+
+  // API keys -----------------------------------------------------------------------------
+  virtual Status CreateApiKey(const ApiKey& key) = 0;
+  // kNotFound if no key has this hash.
+  virtual Result<ApiKey> FindApiKeyByHash(const std::string& key_hash) = 0;
+  virtual Result<int> CountApiKeys(const std::string& role) = 0;
+
+  // Health: a cheap read that proves the store answers.
+  virtual Status Ping() = 0;
+};
+
+enum class Durability { kFull, kNormal };
+
+struct SqliteOptions {
+  std::string path;  // database file; its directory must exist
+  Durability durability = Durability::kFull;
+  int busy_timeout_ms = 5000;
+  int max_batch = 512;  // most writes one group commit takes
+};
+
+// Opens (creating if needed) the database, applies the embedded migrations and takes an
+// exclusive lock file (path + ".lock") so no second process uses the same file.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options);
+
+}  // namespace store

@@ -1,0 +1,41 @@
+#include "web/assets.h"
+
+#include "core/embedded.h"
+
+namespace web_assets {
+std::span<const core::EmbeddedFile> Files();
+}  // namespace web_assets
+
+namespace web {
+namespace {
+
+std::string_view ContentType(std::string_view path) {
+  struct Type {
+    std::string_view extension, content_type;
+  };
+  constexpr Type kTypes[] = {
+      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},   {".svg", "image/svg+xml"},
+      {".png", "image/png"},                 {".ico", "image/x-icon"},
+      {".json", "application/json"},         {".txt", "text/plain; charset=utf-8"},
+  };
+  for (const auto& type : kTypes) {
+    if (path.size() >= type.extension.size() &&
+        path.substr(path.size() - type.extension.size()) == type.extension) {
+      return type.content_type;
+    }
+  }
+  return "application/octet-stream";
+}
+
+}  // namespace
+
+std::optional<Asset> FindAsset(std::string_view path) {
+  if (path.empty()) path = "index.html";
+  for (const auto& file : web_assets::Files()) {
+    if (file.path == path) return Asset{file.data, ContentType(path)};
+  }
+  return std::nullopt;
+}
+
+}  // namespace web
