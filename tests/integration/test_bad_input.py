@@ -4,8 +4,6 @@ import json
 
 import pytest
 
-from harness import simple_email
-
 MAX_BODY = 65536
 
 BASE = {"from": "sender@example.test", "to": ["rcpt@example.test"], "subject": "s", "text": "t"}
@@ -174,6 +172,7 @@ def test_bad_input(ob, body, status, field):
     assert isinstance(r.body, dict), r
     assert r.body.get("status") == status, r
     assert r.body.get("code"), r
+    assert "type" in r.body and "title" in r.body and "detail" in r.body, r
     if status == 400:
         assert r.body.get("code") == "invalid_argument", r
     if field is not None:
@@ -199,7 +198,7 @@ def test_boundaries_that_are_fine(ob):
     """Valid edge cases next to the refused ones, so the matrix is not refusing everything."""
     for payload in (with_(max_attempts=1), with_(max_attempts=50), with_(to="one@example.test"),
                     with_(headers={"X-Ok": "value with spaces; and=stuff"}),
-                    with_(subject=""), with_(priority="bulk"), with_(priority="transactional"),
+                    with_(priority="bulk"), with_(priority="transactional"),
                     with_(send_at="2030-01-01T10:00:00+02:00"), with_(html="<p>x</p>"),
                     without("to", cc=["c@example.test"]), without("to", bcc=["b@example.test"]),
                     with_(tags=[], metadata={})):
@@ -208,4 +207,3 @@ def test_boundaries_that_are_fine(ob):
         ob.api("DELETE", f"/v1/emails/{r.body['id']}")
     assert ob.running()
     assert ob.api("GET", "/health/ping", auth=False).status == 200
-    _ = simple_email  # keep the import used by other tests' style

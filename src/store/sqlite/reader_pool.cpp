@@ -1,0 +1,31 @@
+#include "store/sqlite/reader_pool.h"
+
+#include <utility>
+
+namespace store::sqlite {
+
+std::unique_ptr<Connection> ReaderPool::Acquire() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      std::unique_ptr<Connection> connection = std::move(idle_.back());
+      idle_.pop_back();
+      return connection;
+    }
+  }
+  // Opened outside the lock: opening touches the file system.
+  return std::make_unique<Connection>(path_, SQLite::OPEN_READONLY, busy_timeout_ms_);
+}
+
+void ReaderPool::Release(std::unique_ptr<Connection> connection) {
+  {
+    std::lock_guard lock(mutex_);
+    if (idle_.size() < kMaxIdle) {
+      idle_.push_back(std::move(connection));
+      return;
+    }
+  }
+  connection.reset();  // closed outside the lock
+}
+
+}  // namespace store::sqlite

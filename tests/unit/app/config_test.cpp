@@ -1,0 +1,134 @@
+#include "app/config.h"
+
+#include <doctest/doctest.h>
+
+#include <map>
+
+namespace {
+
+app::EnvLookup EnvFrom(std::map<std::string, std::string> values) {
+  return [values = std::move(values)](const std::string& name) -> std::optional<std::string> {
+    auto found = values.find(name);
+    if (found == values.end()) return std::nullopt;
+    return found->second;
+  };
+}
+
+const app::EnvLookup kNoEnv = EnvFrom({});
+
+}  // namespace
+
+TEST_CASE("defaults: loopback, capture transport, full durability") {
+  auto loaded = app::LoadConfig({}, kNoEnv, "");
+  REQUIRE(loaded.ok());
+  CHECK(loaded->config.listen_host == "127.0.0.1");
+  CHECK(loaded->config.listen_port == 8080);
+  CHECK(loaded->config.data_dir == "./outbox-data");
+  CHECK_FALSE(loaded->config.UsesSmtp());
+  CHECK(loaded->config.durability == store::Durability::kFull);
+  CHECK(loaded->sources.at("listen") == "default");
+}
+
+TEST_CASE("precedence: flag > env > .env > default") {
+  const std::string dotenv = "OUTBOX_SMTP_PORT=2500\nOUTBOX_SMTP_HOST=file.example\n";
+  auto env = EnvFrom({{"OUTBOX_SMTP_PORT", "2501"}});
+  auto loaded = app::LoadConfig({"--smtp-port", "2502"}, env, dotenv);
+  REQUIRE(loaded.ok());
+  CHECK(loaded->config.smtp.port == 2502);
+  CHECK(loaded->sources.at("smtp-port") == "flag");
+  CHECK(loaded->config.smtp.host == "file.example");
+  CHECK(loaded->sources.at("smtp-host") == ".env OUTBOX_SMTP_HOST");
+
+  auto without_flag = app::LoadConfig({}, env, dotenv);
+  REQUIRE(without_flag.ok());
+  CHECK(without_flag->config.smtp.port == 2501);
+  CHECK(without_flag->sources.at("smtp-port") == "env OUTBOX_SMTP_PORT");
+  CHECK(without_flag->config.UsesSmtp());
+}
+
+TEST_CASE("GoMail's environment names are aliases") {
+  auto env = EnvFrom({{"smtp_server", "mail.example"},
+                      {"smtp_port", "465"},
+                      {"smtp_user", "sender@example.com"},
+                      {"smtp_pass", "secret"}});
+  auto loaded = app::LoadConfig({}, env, "");
+  REQUIRE(loaded.ok());
+  CHECK(loaded->config.smtp.host == "mail.example");
+  CHECK(loaded->config.smtp.port == 465);
+  CHECK(loaded->config.smtp.password == "secret");
+  CHECK(loaded->config.default_from == "sender@example.com");
+  // The native name wins over the alias.
+  auto both = app::LoadConfig({}, EnvFrom({{"smtp_port", "465"}, {"OUTBOX_SMTP_PORT", "25"}}), "");
+  REQUIRE(both.ok());
+  CHECK(both->config.smtp.port == 25);
+}
+
+TEST_CASE("--flag=value form and listen parsing") {
+  auto loaded = app::LoadConfig({"--listen=0.0.0.0:0", "--durability=normal"}, kNoEnv, "");
+  REQUIRE(loaded.ok());
+  CHECK(loaded->config.listen_host == "0.0.0.0");
+  CHECK(loaded->config.listen_port == 0);
+  CHECK(loaded->config.durability == store::Durability::kNormal);
+}
+
+TEST_CASE("invalid values name the setting") {
+  struct Case {
+    std::vector<std::string> flags;
+    std::string field;
+  };
+  const Case cases[] = {
+      {{"--smtp-port", "70000"}, "--smtp-port"},
+      {{"--smtp-port", "abc"}, "--smtp-port"},
+      {{"--listen", "nohost"}, "--listen"},
+      {{"--durability", "sometimes"}, "--durability"},
+      {{"--smtp-tls", "maybe"}, "--smtp-tls"},
+      {{"--smtp-sessions", "0"}, "--smtp-sessions"},
+      {{"--send-rate", "-1"}, "--send-rate"},
+      {{"--admin-key", "short"}, "--admin-key"},
+      {{"--transport", "smtp"}, "--smtp-host"},
+      {{"--retry-base-ms", "5000", "--retry-max-ms", "1000"}, "--retry-max-ms"},
+      {{"--no-such-flag", "1"}, "--no-such-flag"},
+      {{"--smtp-port"}, "--smtp-port"},
+  };
+  for (const auto& c : cases) {
+    auto loaded = app::LoadConfig(c.flags, kNoEnv, "");
+    REQUIRE_FALSE(loaded.ok());
+    CHECK(loaded.error().field == c.field);
+    CHECK(loaded.error().message.find(c.field) != std::string::npos);
+  }
+}
+
+TEST_CASE("an invalid value from the environment says where it came from") {
+  auto loaded = app::LoadConfig({}, EnvFrom({{"OUTBOX_SMTP_PORT", "0"}}), "");
+  REQUIRE_FALSE(loaded.ok());
+  CHECK(loaded.error().message.find("env OUTBOX_SMTP_PORT") != std::string::npos);
+}
+
+TEST_CASE(".env parsing: comments, export, quotes") {
+  auto values = app::ParseDotEnv(
+      "# comment\nexport A=1\nB = \"two words\"\nC='x#y'\nD=plain # trailing\r\n\nbroken\n");
+  CHECK(values.at("A") == "1");
+  CHECK(values.at("B") == "two words");
+  CHECK(values.at("C") == "x#y");
+  CHECK(values.at("D") == "plain");
+  CHECK(values.count("broken") == 0);
+}
+
+TEST_CASE("config check masks secrets") {
+  auto loaded = app::LoadConfig({"--smtp-host", "h", "--smtp-user", "u", "--smtp-pass",
+                                 "hunter2-secret", "--admin-key", "0123456789abcdef0"},
+                                kNoEnv, "");
+  REQUIRE(loaded.ok());
+  const std::string text = app::DescribeConfig(*loaded);
+  CHECK(text.find("hunter2") == std::string::npos);
+  CHECK(text.find("0123456789abcdef0") == std::string::npos);
+  CHECK(text.find("smtp-pass = ****") != std::string::npos);
+  CHECK(text.find("smtp-host = h  (flag)") != std::string::npos);
+}
+
+TEST_CASE("help lists every flag with its environment names") {
+  const std::string help = app::ConfigHelp();
+  CHECK(help.find("--smtp-host") != std::string::npos);
+  CHECK(help.find("smtp_server") != std::string::npos);
+  CHECK(help.find("OUTBOX_DURABILITY") != std::string::npos);
+}
