@@ -21,12 +21,10 @@ CREATE TABLE jobs (
   updated_at       INTEGER NOT NULL
 );
 -- Leasing seeks (state = 'queued', priority = p, run_at <= now) once per distinct priority, so it
--- touches only the rows it returns even with a million jobs scheduled for later. Stats counts
+-- touches only the rows it returns even with a million jobs scheduled for later. Expired leases
+-- are looked for under state = 'leased', which holds only the deliveries in flight. Stats counts
 -- jobs per state from this index without reading the table.
 CREATE INDEX jobs_runnable ON jobs (state, priority, run_at);
--- Expired leases are found (and NextRunAt sees the earliest expiry) without scanning; partial so
--- the rows of the other states cost nothing here.
-CREATE INDEX jobs_lease_expiry ON jobs (lease_expires_at) WHERE state = 'leased';
 
 -- Global fencing token source: one row, bumped by every lease, strictly increasing.
 CREATE TABLE lease_tokens (

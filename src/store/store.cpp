@@ -28,9 +28,9 @@ const char* EmailStatusName(EmailStatus status) {
 }
 
 std::optional<EmailStatus> ParseEmailStatus(const std::string& name) {
-  for (EmailStatus status : {EmailStatus::kQueued, EmailStatus::kSending, EmailStatus::kSent,
-                             EmailStatus::kDeferred, EmailStatus::kFailed,
-                             EmailStatus::kCancelled}) {
+  for (EmailStatus status :
+       {EmailStatus::kQueued, EmailStatus::kSending, EmailStatus::kSent, EmailStatus::kDeferred,
+        EmailStatus::kFailed, EmailStatus::kCancelled}) {
     if (name == EmailStatusName(status)) {
       return status;
     }

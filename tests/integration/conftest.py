@@ -13,7 +13,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (ADMIN_KEY, FaultSMTPServer, OutboxProcess,  # noqa: E402
                      RecordingSMTPServer)
 
-DEFAULT_BINARY = "/work/main/build/src/app/outbox"
+# Where the build puts the executable: the contract's path first, then the top of the
+# build tree (RUNTIME_OUTPUT_DIRECTORY = PROJECT_BINARY_DIR).
+DEFAULT_BINARIES = ("/work/main/build/src/app/outbox", "/work/main/build/outbox")
+DEFAULT_BINARY = next((p for p in DEFAULT_BINARIES if os.path.isfile(p)), DEFAULT_BINARIES[0])
 
 
 def pytest_addoption(parser):

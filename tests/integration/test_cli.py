@@ -66,7 +66,12 @@ def parse_config(text):
     for line in text.splitlines():
         m = re.match(r"^\s*([A-Za-z0-9_.\-\"]+)\s*[:=]\s*(.*?)\s*$", line)
         if m:
-            value = m.group(2).strip().strip('"')
+            value = m.group(2).strip()
+            # "key = value  (default)": drop a trailing note saying where the value came from.
+            note = re.match(r"^(.*?)\s*\([^()]*\)$", value)
+            if note:
+                value = note.group(1)
+            value = value.strip().strip('"')
             out[_norm_key(m.group(1))] = value
     return out
 
@@ -119,7 +124,7 @@ def test_config_seed_aliases(outbox_binary, tmp_path):
 
 def test_config_check_masks_secrets(outbox_binary, tmp_path):
     p, cfg = config_check(outbox_binary, "--smtp-host", "mail.example.test",
-                          "--smtp-pass", "hunter2-very-secret",
+                          "--smtp-user", "bob", "--smtp-pass", "hunter2-very-secret",
                           "--admin-key", "admin-key-super-secret-123", cwd=tmp_path)
     assert p.returncode == 0, p
     assert "hunter2-very-secret" not in p.stdout + p.stderr

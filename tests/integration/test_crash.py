@@ -2,6 +2,7 @@
 bound (at-least-once delivery with leases)."""
 
 import collections
+import http.client
 import re
 import threading
 import time
@@ -48,28 +49,33 @@ def post_all(port, total, errors, accepted):
     def worker(indices):
         client = KeepAliveClient("127.0.0.1", port)
         try:
-            for i in indices:
-                payload = simple_email(subject=f"crash {i}", headers={"X-Test-Id": f"t{i}"},
-                                       to=[f"user{i % 50}@example.test"])
-                key = {"Idempotency-Key": f"crash-{i}"}
-                deadline = time.monotonic() + 120
-                while True:
-                    try:
-                        r = client.request("POST", "/v1/emails", payload, key)
-                    except OSError:
-                        r = None
-                    if r is not None and r.status == 202:
-                        accepted[i] = r.body["id"]
-                        break
-                    if r is not None and r.status < 500 and r.status != 429:
-                        errors.append((i, r.status, r.raw[:300]))
-                        break
-                    if time.monotonic() > deadline:
-                        errors.append((i, "gave up", repr(r)))
-                        break
-                    time.sleep(0.02)  # outbox is restarting; try again shortly
+            post_each(client, indices)
+        except Exception as e:  # a dead thread must show up as a failure, not a gap
+            errors.append(("thread", type(e).__name__, str(e)))
         finally:
             client.close()
+
+    def post_each(client, indices):
+        for i in indices:
+            payload = simple_email(subject=f"crash {i}", headers={"X-Test-Id": f"t{i}"},
+                                   to=[f"user{i % 50}@example.test"])
+            key = {"Idempotency-Key": f"crash-{i}"}
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    r = client.request("POST", "/v1/emails", payload, key)
+                except (OSError, http.client.HTTPException):
+                    r = None  # killed mid-request; the retry carries the same key
+                if r is not None and r.status == 202:
+                    accepted[i] = r.body["id"]
+                    break
+                if r is not None and r.status < 500 and r.status != 429:
+                    errors.append((i, r.status, r.raw[:300]))
+                    break
+                if time.monotonic() > deadline:
+                    errors.append((i, "gave up", repr(r)))
+                    break
+                time.sleep(0.02)  # outbox is restarting; try again shortly
 
     threads = [threading.Thread(target=worker, args=(range(k, total, POSTERS),), daemon=True)
                for k in range(POSTERS)]

@@ -14,15 +14,13 @@ core::Error ErrorFromException(const SQLite::Exception& exception, std::string_v
     case SQLITE_IOERR:
     case SQLITE_FULL:
     case SQLITE_CANTOPEN:
-    case SQLITE_PROTOCOL:
-      return core::Unavailable(std::move(message));
+    case SQLITE_PROTOCOL: return core::Unavailable(std::move(message));
     case SQLITE_CONSTRAINT:
       if (extended == SQLITE_CONSTRAINT_UNIQUE || extended == SQLITE_CONSTRAINT_PRIMARYKEY) {
         return core::Error{core::ErrorCode::kAlreadyExists, std::move(message), {}};
       }
       return core::Internal(std::move(message));
-    default:
-      return core::Internal(std::move(message));
+    default: return core::Internal(std::move(message));
   }
 }
 

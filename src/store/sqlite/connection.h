@@ -2,13 +2,13 @@
 // Private plumbing shared by the SQLite store's writer, readers and migrations: a connection with
 // its cache of prepared statements, a scope guard for one use of a cached statement, and the
 // mapping of SQLiteCpp exceptions onto core::Error.
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
-
-#include <SQLiteCpp/SQLiteCpp.h>
 
 #include "core/result.h"
 

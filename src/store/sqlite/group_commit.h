@@ -37,6 +37,9 @@ class GroupCommitter {
   // around it) failed. kUnavailable once shutdown has begun.
   core::Status Run(const Operation& operation);
 
+  // Operations submitted and not yet taken into a batch (for metrics and tests).
+  std::size_t QueueDepth();
+
  private:
   struct Pending {
     const Operation* operation = nullptr;

@@ -21,8 +21,7 @@ core::Result<int> VersionOf(std::string_view path) {
   const std::string_view name = path.substr(path.find_last_of('/') + 1);
   const std::size_t underscore = name.find('_');
   if (underscore == std::string_view::npos || underscore == 0 || !name.ends_with(".sql")) {
-    return core::Internal("migration file name '" + std::string(path) +
-                          "' is not NNN_name.sql");
+    return core::Internal("migration file name '" + std::string(path) + "' is not NNN_name.sql");
   }
   int version = 0;
   const char* first = name.data();
@@ -48,9 +47,8 @@ core::Result<std::vector<Migration>> SortedMigrations(std::span<const core::Embe
             [](const Migration& a, const Migration& b) { return a.version < b.version; });
   for (std::size_t i = 1; i < migrations.size(); ++i) {
     if (migrations[i].version == migrations[i - 1].version) {
-      return core::Internal("migrations '" + std::string(migrations[i - 1].file->path) +
-                            "' and '" + std::string(migrations[i].file->path) +
-                            "' share a number");
+      return core::Internal("migrations '" + std::string(migrations[i - 1].file->path) + "' and '" +
+                            std::string(migrations[i].file->path) + "' share a number");
     }
   }
   return migrations;
@@ -68,10 +66,10 @@ core::Status ApplyMigrations(SQLite::Database& db, std::span<const core::Embedde
   try {
     const int current = db.execAndGet("PRAGMA user_version").getInt();
     if (current > newest) {
-      return core::FailedPrecondition(
-          "database schema version " + std::to_string(current) +
-          " is newer than this outbox understands (" + std::to_string(newest) +
-          "); upgrade outbox or restore a backup");
+      return core::FailedPrecondition("database schema version " + std::to_string(current) +
+                                      " is newer than this outbox understands (" +
+                                      std::to_string(newest) +
+                                      "); upgrade outbox or restore a backup");
     }
     for (const Migration& migration : *migrations) {
       if (migration.version <= current) {

@@ -1,9 +1,9 @@
 #pragma once
 // Schema migrations: sql/NNN_name.sql files compiled into the binary, applied in order and
 // tracked by PRAGMA user_version.
-#include <span>
-
 #include <SQLiteCpp/SQLiteCpp.h>
+
+#include <span>
 
 #include "core/embedded.h"
 #include "core/result.h"

@@ -13,8 +13,10 @@ std::unique_ptr<Connection> ReaderPool::Acquire() {
       return connection;
     }
   }
-  // Opened outside the lock: opening touches the file system.
-  return std::make_unique<Connection>(path_, SQLite::OPEN_READONLY, busy_timeout_ms_);
+  // Opened outside the lock: opening touches the file system. NOMUTEX because a connection is
+  // only ever used by the one thread that checked it out.
+  return std::make_unique<Connection>(path_, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX,
+                                      busy_timeout_ms_);
 }
 
 void ReaderPool::Release(std::unique_ptr<Connection> connection) {

@@ -1,1 +1,261 @@
-// placeholder
+// The SQLite implementation of store::Store: plumbing only. Writes go through one GroupCommitter
+// (one connection, one thread, group commit with a savepoint per operation; see writes.h); reads
+// go through a pool of read-only connections (see reads.h). Every public method catches what
+// SQLiteCpp and nlohmann::json throw and answers with a core::Error instead.
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "store/sqlite/connection.h"
+#include "store/sqlite/group_commit.h"
+#include "store/sqlite/lock_file.h"
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/reader_pool.h"
+#include "store/sqlite/reads.h"
+#include "store/sqlite/writes.h"
+#include "store/store.h"
+
+namespace store {
+namespace {
+
+using sqlite::Connection;
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(const SqliteOptions& options, sqlite::LockFile lock,
+              std::unique_ptr<Connection> writer)
+      : lock_(std::move(lock)),
+        readers_(options.path, options.busy_timeout_ms),
+        writer_(std::move(writer), static_cast<std::size_t>(std::max(options.max_batch, 1))) {}
+
+  Result<CreateEmailResult> CreateEmail(const NewEmail& email,
+                                        const std::optional<IdempotencyClaim>& claim,
+                                        TimeMs now) override {
+    // Validation and serialization run here, in parallel across callers, not on the writer.
+    Result<sqlite::PreparedEmail> prepared = sqlite::PrepareEmail(email);
+    if (!prepared.ok()) {
+      return prepared.error();
+    }
+    return Write<CreateEmailResult>([&](Connection& connection) {
+      return sqlite::CreateEmailInTransaction(connection, email, *prepared, claim, now);
+    });
+  }
+
+  Result<Email> GetEmail(const std::string& id) override {
+    return Read<Email>("reading an email",
+                       [&](Connection& connection) { return sqlite::ReadEmail(connection, id); });
+  }
+
+  Result<std::vector<EmailEvent>> ListEmailEvents(const std::string& id) override {
+    return Read<std::vector<EmailEvent>>("reading email events", [&](Connection& connection) {
+      return sqlite::ReadEmailEvents(connection, id);
+    });
+  }
+
+  Result<EmailPage> ListEmails(const EmailFilter& filter) override {
+    return Read<EmailPage>("listing emails", [&](Connection& connection) {
+      return sqlite::ReadEmailPage(connection, filter);
+    });
+  }
+
+  Result<RawMessage> GetRawMessage(const std::string& id) override {
+    return Read<RawMessage>("reading a message", [&](Connection& connection) {
+      return sqlite::ReadRawMessage(connection, id);
+    });
+  }
+
+  Status RetryEmail(const std::string& id, TimeMs now) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::RetryEmailInTransaction(connection, id, now);
+    });
+  }
+
+  Status CancelEmail(const std::string& id, TimeMs now) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::CancelEmailInTransaction(connection, id, now);
+    });
+  }
+
+  Result<std::vector<Lease>> LeaseJobs(int max, TimeMs now, TimeMs lease_ms) override {
+    return Write<std::vector<Lease>>([&](Connection& connection) {
+      return sqlite::LeaseJobsInTransaction(connection, max, now, lease_ms);
+    });
+  }
+
+  Status Heartbeat(std::int64_t job_id, std::int64_t token, TimeMs expires_at) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::HeartbeatInTransaction(connection, job_id, token, expires_at);
+    });
+  }
+
+  Status FinishDelivery(std::int64_t job_id, std::int64_t token, const DeliveryOutcome& outcome,
+                        TimeMs now) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::FinishDeliveryInTransaction(connection, job_id, token, outcome, now);
+    });
+  }
+
+  Status ReleaseLease(std::int64_t job_id, std::int64_t token, TimeMs now) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::ReleaseLeaseInTransaction(connection, job_id, token, now);
+    });
+  }
+
+  Result<int> RecoverLeases(TimeMs now) override {
+    return Write<int>([&](Connection& connection) {
+      return sqlite::RecoverLeasesInTransaction(connection, now);
+    });
+  }
+
+  Result<std::optional<TimeMs>> NextRunAt() override {
+    return Read<std::optional<TimeMs>>("reading the next run time", [](Connection& connection) {
+      return sqlite::ReadNextRunAt(connection);
+    });
+  }
+
+  Result<QueueStats> Stats(TimeMs now) override {
+    return Read<QueueStats>("reading queue stats", [&](Connection& connection) {
+      return sqlite::ReadStats(connection, now);
+    });
+  }
+
+  Status CreateApiKey(const ApiKey& key) override {
+    return WriteStatus(
+        [&](Connection& connection) { return sqlite::CreateApiKeyInTransaction(connection, key); });
+  }
+
+  Result<ApiKey> FindApiKeyByHash(const std::string& key_hash) override {
+    return Read<ApiKey>("reading an API key", [&](Connection& connection) {
+      return sqlite::ReadApiKeyByHash(connection, key_hash);
+    });
+  }
+
+  Result<int> CountApiKeys(const std::string& role) override {
+    return Read<int>("counting API keys", [&](Connection& connection) {
+      return sqlite::ReadApiKeyCount(connection, role);
+    });
+  }
+
+  Status Ping() override {
+    return Read<void>("ping", [](Connection& connection) { return sqlite::ReadPing(connection); });
+  }
+
+ private:
+  // Runs `apply` (Connection& -> Result<T>) as one operation of a group-committed batch.
+  template <typename T, typename Apply>
+  Result<T> Write(const Apply& apply) {
+    std::optional<T> value;
+    const sqlite::GroupCommitter::Operation operation = [&](Connection& connection) -> Status {
+      Result<T> result = apply(connection);
+      if (!result.ok()) {
+        return result.error();
+      }
+      value.emplace(std::move(result).value());
+      return {};
+    };
+    Status status = WriteStatus(operation);
+    if (!status.ok()) {
+      return status.error();
+    }
+    return std::move(*value);
+  }
+
+  // Runs `apply` (Connection& -> Status) as one operation of a group-committed batch.
+  template <typename Apply>
+  Status WriteStatus(const Apply& apply) {
+    try {
+      return writer_.Run(apply);
+    } catch (const std::exception& exception) {
+      // Only submitting can throw here (allocation); the operation itself is guarded by the
+      // writer.
+      return core::Internal(std::string("submitting a write: ") + exception.what());
+    }
+  }
+
+  // Runs `read` (Connection& -> Result<T>) on a pooled read-only connection.
+  template <typename T, typename ReadFunction>
+  Result<T> Read(std::string_view what, const ReadFunction& read) {
+    try {
+      std::unique_ptr<Connection> connection = readers_.Acquire();
+      Result<T> result = read(*connection);
+      readers_.Release(std::move(connection));
+      return result;
+    } catch (const SQLite::Exception& exception) {
+      return sqlite::ErrorFromException(exception, what);
+    } catch (const std::exception& exception) {
+      return core::Internal(std::string(what) + ": " + exception.what());
+    }
+  }
+
+  // Destroyed in reverse order: the writer drains and stops first, the lock goes last.
+  sqlite::LockFile lock_;
+  sqlite::ReaderPool readers_;
+  sqlite::GroupCommitter writer_;
+};
+
+void ConfigureWriter(SQLite::Database& db, Durability durability) {
+  const std::string journal_mode = db.execAndGet("PRAGMA journal_mode = WAL").getString();
+  if (journal_mode != "wal") {
+    throw SQLite::Exception("the database refused WAL mode (journal_mode is " + journal_mode +
+                            "); is it on a network file system?");
+  }
+  // FULL fsyncs the WAL on every commit (power-cut safe); NORMAL leaves that to checkpoints
+  // (safe against a process crash, not against power loss).
+  db.exec(durability == Durability::kFull ? "PRAGMA synchronous = FULL"
+                                          : "PRAGMA synchronous = NORMAL");
+  db.exec("PRAGMA foreign_keys = ON");
+  // A 16 MiB page cache keeps the hot index pages of a large queue in memory.
+  db.exec("PRAGMA cache_size = -16384");
+  db.exec("PRAGMA temp_store = MEMORY");
+  // Trims the WAL back after checkpoints so one burst does not leave a huge file behind.
+  db.exec("PRAGMA journal_size_limit = 67108864");
+}
+
+// SQLite's allocation statistics take a process-wide mutex on every allocation, a measurable cost
+// for the writer; outbox never reads them. The setting is process-global and only takes effect
+// before SQLite initializes, so it is applied once, before the first connection opens (later
+// calls are refused by SQLite and change nothing).
+void DisableSqliteMemoryStatistics() {
+  static const int kConfigured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  static_cast<void>(kConfigured);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
+  if (options.path.empty()) {
+    return core::InvalidArgument("path", "the database path is empty");
+  }
+  Result<sqlite::LockFile> lock = sqlite::LockFile::Acquire(options.path + ".lock", options.path);
+  if (!lock.ok()) {
+    return lock.error();
+  }
+  try {
+    DisableSqliteMemoryStatistics();
+    // NOMUTEX: after this function only the writer thread touches the connection.
+    auto writer = std::make_unique<Connection>(
+        options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX,
+        options.busy_timeout_ms);
+    ConfigureWriter(writer->db, options.durability);
+    Status migrated = sqlite::ApplyMigrations(writer->db, migrations::Files());
+    if (!migrated.ok()) {
+      return migrated.error();
+    }
+    return std::unique_ptr<Store>(
+        std::make_unique<SqliteStore>(options, std::move(lock).value(), std::move(writer)));
+  } catch (const SQLite::Exception& exception) {
+    return sqlite::ErrorFromException(exception, "opening database " + options.path);
+  } catch (const std::exception& exception) {
+    return core::Internal("opening database " + options.path + ": " + exception.what());
+  }
+}
+
+}  // namespace store

@@ -1,0 +1,51 @@
+#pragma once
+// The pure parts of the SMTP transport, declared for the unit tests. Nothing here touches the
+// network; smtp_transport.cpp wires them to libcurl.
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mail/transport.h"
+
+namespace mail::internal {
+
+// Collects the server's replies as curl's debug callback reports them (CURLINFO_HEADER_IN:
+// one or more reply lines per call). Multi-line replies ("250-a", "250 b") become one entry.
+// Only printable ASCII is kept, so replies can go into logs and JSON as they are.
+class SmtpReplyLog {
+ public:
+  void Add(std::string_view lines);
+  void Clear();
+  // The last complete reply with this code, formatted "550 5.1.1 user unknown" (a multi-line
+  // reply's texts joined by spaces); empty if there is none.
+  std::string LastReplyWithCode(int code) const;
+
+ private:
+  struct Reply {
+    int code = 0;
+    std::string text;
+  };
+  void AddLine(std::string_view line);
+
+  std::vector<Reply> replies_;  // oldest first, bounded
+  int pending_code_ = 0;        // a multi-line reply in progress (0: none)
+  std::string pending_text_;
+};
+
+// "smtp://host:port/helo" or "smtps://..." for implicit TLS. curl takes the URL path as the
+// EHLO name; without one it sends the machine's host name.
+std::string SmtpUrl(const SmtpOptions& options);
+bool UsesImplicitTls(const SmtpOptions& options);
+
+// The ceiling on one whole transaction, a backstop behind the connect, per-reply and stall
+// timeouts: four timeouts for connect, greeting, TLS and AUTH, a second per recipient, and
+// the upload at no less than 16 kB/s.
+long TransferTimeoutMs(int timeout_ms, std::size_t message_bytes, std::size_t recipients);
+
+// True if `address` can go into MAIL FROM / RCPT TO without changing the command: no
+// whitespace, controls or angle brackets. An empty address is allowed for the sender (the
+// null reverse-path of bounces), never for a recipient.
+bool IsSafeEnvelopeAddress(std::string_view address);
+
+}  // namespace mail::internal

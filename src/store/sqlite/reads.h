@@ -1,0 +1,26 @@
+#pragma once
+// The store's reads, each on a read-only connection of the pool. Several statements that must
+// agree run in one read transaction, i.e. one WAL snapshot. They may throw SQLite::Exception.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "store/sqlite/connection.h"
+#include "store/store.h"
+
+namespace store::sqlite {
+
+core::Result<Email> ReadEmail(Connection& connection, const std::string& id);
+core::Result<EmailPage> ReadEmailPage(Connection& connection, const EmailFilter& filter);
+core::Result<std::vector<EmailEvent>> ReadEmailEvents(Connection& connection,
+                                                      const std::string& id);
+core::Result<Store::RawMessage> ReadRawMessage(Connection& connection, const std::string& id);
+core::Result<std::optional<TimeMs>> ReadNextRunAt(Connection& connection);
+core::Result<QueueStats> ReadStats(Connection& connection, TimeMs now);
+core::Result<ApiKey> ReadApiKeyByHash(Connection& connection, const std::string& key_hash);
+core::Result<int> ReadApiKeyCount(Connection& connection, const std::string& role);
+// A cheap read that proves the database answers.
+core::Status ReadPing(Connection& connection);
+
+}  // namespace store::sqlite

@@ -1,0 +1,46 @@
+#pragma once
+// The store's write transactions. Each runs on the writer thread as one operation of a group
+// commit, inside its own savepoint: it may return an error or throw SQLite::Exception, and either
+// way its writes are rolled back alone. Job and email rows change together, with their event and
+// counter, so a reader never sees one without the other.
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "store/sqlite/connection.h"
+#include "store/store.h"
+
+namespace store::sqlite {
+
+// The column values of a new email that take work to compute, computed on the caller's thread
+// so the single writer spends its time on SQL only.
+struct PreparedEmail {
+  std::string to, cc, bcc, tags, metadata, envelope_recipients;  // JSON text
+  std::set<std::string> recipients;  // distinct bare, lower-cased addresses of to/cc/bcc
+};
+
+// Validates `email` (id, max_attempts, message size) and computes its columns.
+core::Result<PreparedEmail> PrepareEmail(const NewEmail& email);
+
+// REQUIRES: `prepared` came from PrepareEmail(email).
+core::Result<CreateEmailResult> CreateEmailInTransaction(
+    Connection& connection, const NewEmail& email, const PreparedEmail& prepared,
+    const std::optional<IdempotencyClaim>& claim, TimeMs now);
+core::Result<std::vector<Lease>> LeaseJobsInTransaction(Connection& connection, int max, TimeMs now,
+                                                        TimeMs lease_ms);
+core::Status HeartbeatInTransaction(Connection& connection, std::int64_t job_id, std::int64_t token,
+                                    TimeMs expires_at);
+core::Status FinishDeliveryInTransaction(Connection& connection, std::int64_t job_id,
+                                         std::int64_t token, const DeliveryOutcome& outcome,
+                                         TimeMs now);
+core::Status ReleaseLeaseInTransaction(Connection& connection, std::int64_t job_id,
+                                       std::int64_t token, TimeMs now);
+core::Result<int> RecoverLeasesInTransaction(Connection& connection, TimeMs now);
+core::Status RetryEmailInTransaction(Connection& connection, const std::string& id, TimeMs now);
+core::Status CancelEmailInTransaction(Connection& connection, const std::string& id, TimeMs now);
+core::Status CreateApiKeyInTransaction(Connection& connection, const ApiKey& key);
+
+}  // namespace store::sqlite

@@ -1,0 +1,208 @@
+#pragma once
+// A Store that forwards to another one but fails on request with kUnavailable, the way a full
+// disk or a lost Redis connection would: the Nth call of one method, or every mutating call while
+// a switch is on. A failed call never reaches the wrapped store, so nothing is written.
+//
+//   testing::FaultStore faulty(real_store);
+//   faulty.FailNthCall(testing::FaultStore::Method::kFinishDelivery, 2);  // the 2nd from now
+//   faulty.FailWrites(true);                                             // until switched off
+//
+// Thread-safe: the counters are atomics and the wrapped store is thread-safe itself.
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "store/store.h"
+
+namespace testing {
+
+class FaultStore final : public store::Store {
+ public:
+  enum class Method : std::size_t {
+    kCreateEmail,
+    kGetEmail,
+    kListEmailEvents,
+    kListEmails,
+    kGetRawMessage,
+    kRetryEmail,
+    kCancelEmail,
+    kLeaseJobs,
+    kHeartbeat,
+    kFinishDelivery,
+    kReleaseLease,
+    kRecoverLeases,
+    kNextRunAt,
+    kStats,
+    kCreateApiKey,
+    kFindApiKeyByHash,
+    kCountApiKeys,
+    kPing,
+    kCount,  // number of methods, not a method
+  };
+
+  // REQUIRES: `inner` outlives this wrapper.
+  explicit FaultStore(store::Store& inner) : inner_(inner) {}
+  FaultStore(const FaultStore&) = delete;
+  FaultStore& operator=(const FaultStore&) = delete;
+
+  // The `n`th call (1 = the next one) of `method` from now on fails, once. n <= 0 disarms.
+  void FailNthCall(Method method, int n) {
+    Slot& slot = slots_[Index(method)];
+    slot.fail_at.store(n > 0 ? slot.calls.load() + n : 0);
+  }
+  // While on, every mutating call fails (reads still pass).
+  void FailWrites(bool on) { fail_writes_.store(on); }
+  // Calls of `method` seen so far, failed ones included.
+  int Calls(Method method) const { return static_cast<int>(slots_[Index(method)].calls.load()); }
+  // Calls that were made to fail.
+  int Injected() const { return injected_.load(); }
+
+  core::Result<store::CreateEmailResult> CreateEmail(
+      const store::NewEmail& email, const std::optional<store::IdempotencyClaim>& claim,
+      core::TimeMs now) override {
+    if (auto error = Fault(Method::kCreateEmail, true)) {
+      return *error;
+    }
+    return inner_.CreateEmail(email, claim, now);
+  }
+  core::Result<store::Email> GetEmail(const std::string& id) override {
+    if (auto error = Fault(Method::kGetEmail, false)) {
+      return *error;
+    }
+    return inner_.GetEmail(id);
+  }
+  core::Result<std::vector<store::EmailEvent>> ListEmailEvents(const std::string& id) override {
+    if (auto error = Fault(Method::kListEmailEvents, false)) {
+      return *error;
+    }
+    return inner_.ListEmailEvents(id);
+  }
+  core::Result<store::EmailPage> ListEmails(const store::EmailFilter& filter) override {
+    if (auto error = Fault(Method::kListEmails, false)) {
+      return *error;
+    }
+    return inner_.ListEmails(filter);
+  }
+  core::Result<RawMessage> GetRawMessage(const std::string& id) override {
+    if (auto error = Fault(Method::kGetRawMessage, false)) {
+      return *error;
+    }
+    return inner_.GetRawMessage(id);
+  }
+  core::Status RetryEmail(const std::string& id, core::TimeMs now) override {
+    if (auto error = Fault(Method::kRetryEmail, true)) {
+      return *error;
+    }
+    return inner_.RetryEmail(id, now);
+  }
+  core::Status CancelEmail(const std::string& id, core::TimeMs now) override {
+    if (auto error = Fault(Method::kCancelEmail, true)) {
+      return *error;
+    }
+    return inner_.CancelEmail(id, now);
+  }
+  core::Result<std::vector<store::Lease>> LeaseJobs(int max, core::TimeMs now,
+                                                    core::TimeMs lease_ms) override {
+    if (auto error = Fault(Method::kLeaseJobs, true)) {
+      return *error;
+    }
+    return inner_.LeaseJobs(max, now, lease_ms);
+  }
+  core::Status Heartbeat(std::int64_t job_id, std::int64_t token,
+                         core::TimeMs expires_at) override {
+    if (auto error = Fault(Method::kHeartbeat, true)) {
+      return *error;
+    }
+    return inner_.Heartbeat(job_id, token, expires_at);
+  }
+  core::Status FinishDelivery(std::int64_t job_id, std::int64_t token,
+                              const store::DeliveryOutcome& outcome, core::TimeMs now) override {
+    if (auto error = Fault(Method::kFinishDelivery, true)) {
+      return *error;
+    }
+    return inner_.FinishDelivery(job_id, token, outcome, now);
+  }
+  core::Status ReleaseLease(std::int64_t job_id, std::int64_t token, core::TimeMs now) override {
+    if (auto error = Fault(Method::kReleaseLease, true)) {
+      return *error;
+    }
+    return inner_.ReleaseLease(job_id, token, now);
+  }
+  core::Result<int> RecoverLeases(core::TimeMs now) override {
+    if (auto error = Fault(Method::kRecoverLeases, true)) {
+      return *error;
+    }
+    return inner_.RecoverLeases(now);
+  }
+  core::Result<std::optional<core::TimeMs>> NextRunAt() override {
+    if (auto error = Fault(Method::kNextRunAt, false)) {
+      return *error;
+    }
+    return inner_.NextRunAt();
+  }
+  core::Result<store::QueueStats> Stats(core::TimeMs now) override {
+    if (auto error = Fault(Method::kStats, false)) {
+      return *error;
+    }
+    return inner_.Stats(now);
+  }
+  core::Status CreateApiKey(const store::ApiKey& key) override {
+    if (auto error = Fault(Method::kCreateApiKey, true)) {
+      return *error;
+    }
+    return inner_.CreateApiKey(key);
+  }
+  core::Result<store::ApiKey> FindApiKeyByHash(const std::string& key_hash) override {
+    if (auto error = Fault(Method::kFindApiKeyByHash, false)) {
+      return *error;
+    }
+    return inner_.FindApiKeyByHash(key_hash);
+  }
+  core::Result<int> CountApiKeys(const std::string& role) override {
+    if (auto error = Fault(Method::kCountApiKeys, false)) {
+      return *error;
+    }
+    return inner_.CountApiKeys(role);
+  }
+  core::Status Ping() override {
+    if (auto error = Fault(Method::kPing, false)) {
+      return *error;
+    }
+    return inner_.Ping();
+  }
+
+ private:
+  struct Slot {
+    std::atomic<std::int64_t> calls{0};
+    std::atomic<std::int64_t> fail_at{0};  // the call number that fails; 0 for none
+  };
+
+  static std::size_t Index(Method method) { return static_cast<std::size_t>(method); }
+
+  // Counts the call and decides whether it fails.
+  std::optional<core::Error> Fault(Method method, bool mutating) {
+    Slot& slot = slots_[Index(method)];
+    const std::int64_t call = ++slot.calls;
+    std::int64_t armed = call;
+    // Exactly one caller can swap the matching number for 0, so concurrent calls fail once.
+    const bool nth = slot.fail_at.compare_exchange_strong(armed, 0);
+    if (!nth && !(mutating && fail_writes_.load())) {
+      return std::nullopt;
+    }
+    ++injected_;
+    return core::Unavailable("injected fault (call " + std::to_string(call) + " of method " +
+                             std::to_string(Index(method)) + ")");
+  }
+
+  store::Store& inner_;
+  std::array<Slot, static_cast<std::size_t>(Method::kCount)> slots_;
+  std::atomic<bool> fail_writes_{false};
+  std::atomic<int> injected_{0};
+};
+
+}  // namespace testing

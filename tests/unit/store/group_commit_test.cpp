@@ -1,0 +1,184 @@
+// The writer's batching rules, made deterministic: a first operation holds the writer until a
+// known set of operations is queued, so those all land in the next batch together.
+#include "store/sqlite/group_commit.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/sqlite/connection.h"
+#include "temp_dir.h"
+
+namespace {
+
+using core::ErrorCode;
+using core::Status;
+using store::sqlite::Connection;
+using store::sqlite::GroupCommitter;
+using store::sqlite::ScopedStatement;
+
+int CountCommit(void* commits) {
+  ++*static_cast<std::atomic<int>*>(commits);
+  return 0;  // let the commit proceed
+}
+
+std::unique_ptr<Connection> OpenWriter(const std::string& path, std::atomic<int>* commits) {
+  auto connection =
+      std::make_unique<Connection>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 1000);
+  connection->db.exec("PRAGMA foreign_keys = ON");
+  connection->db.exec(
+      "CREATE TABLE IF NOT EXISTS items (id TEXT PRIMARY KEY);"
+      "CREATE TABLE IF NOT EXISTS parents (id INTEGER PRIMARY KEY);"
+      "CREATE TABLE IF NOT EXISTS children (parent INTEGER REFERENCES parents (id) "
+      "DEFERRABLE INITIALLY DEFERRED);");
+  sqlite3_commit_hook(connection->db.getHandle(), CountCommit, commits);
+  return connection;
+}
+
+GroupCommitter::Operation Insert(const std::string& id) {
+  return [id](Connection& connection) -> Status {
+    ScopedStatement insert(connection, "INSERT INTO items (id) VALUES (?)");
+    insert->bind(1, id);
+    insert->exec();
+    return {};
+  };
+}
+
+std::vector<std::string> Items(const std::string& path) {
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  SQLite::Statement select(db, "SELECT id FROM items ORDER BY id");
+  std::vector<std::string> ids;
+  while (select.executeStep()) {
+    ids.push_back(select.getColumn(0).getString());
+  }
+  return ids;
+}
+
+// Runs `operations` concurrently so that all of them form one batch, and returns their results
+// in order. A gate operation occupies the writer until every one of them is queued.
+std::vector<Status> RunAsOneBatch(GroupCommitter& committer,
+                                  const std::vector<GroupCommitter::Operation>& operations) {
+  std::atomic<bool> gate_running{false};
+  const GroupCommitter::Operation gate = [&](Connection&) -> Status {
+    gate_running = true;
+    while (committer.QueueDepth() < operations.size()) {
+      std::this_thread::yield();
+    }
+    return {};
+  };
+  std::vector<Status> results(operations.size());
+  std::jthread gate_thread([&] { CHECK(committer.Run(gate).ok()); });
+  while (!gate_running) {
+    std::this_thread::yield();  // only once the writer is inside the gate may the others queue
+  }
+  {
+    std::vector<std::jthread> threads;
+    for (std::size_t i = 0; i < operations.size(); ++i) {
+      threads.emplace_back([&, i] { results[i] = committer.Run(operations[i]); });
+    }
+  }
+  return results;
+}
+
+}  // namespace
+
+TEST_CASE("group commit: one batch, one commit, each operation in its own savepoint") {
+  store_test::TempDir directory;
+  const std::string path = directory.File("batch.db");
+  std::atomic<int> commits{0};
+  {
+    GroupCommitter committer(OpenWriter(path, &commits), 64);
+    REQUIRE(committer.Run(Insert("taken")).ok());
+    REQUIRE(commits == 1);
+
+    const GroupCommitter::Operation write_then_fail = [](Connection& connection) -> Status {
+      ScopedStatement insert(connection, "INSERT INTO items (id) VALUES ('undone')");
+      insert->exec();
+      return core::FailedPrecondition("changed my mind");
+    };
+    const GroupCommitter::Operation write_then_throw = [](Connection& connection) -> Status {
+      ScopedStatement insert(connection, "INSERT INTO items (id) VALUES ('thrown')");
+      insert->exec();
+      throw std::runtime_error("boom");
+    };
+    const std::vector<Status> results =
+        RunAsOneBatch(committer, {Insert("a"), Insert("taken"), write_then_fail, Insert("b"),
+                                  write_then_throw, Insert("c")});
+
+    CHECK(commits == 3);  // the first write, the gate's batch, and this batch
+    CHECK(results[0].ok());
+    REQUIRE_FALSE(results[1].ok());
+    CHECK(results[1].error().code == ErrorCode::kAlreadyExists);
+    REQUIRE_FALSE(results[2].ok());
+    CHECK(results[2].error().code == ErrorCode::kFailedPrecondition);
+    CHECK(results[3].ok());
+    REQUIRE_FALSE(results[4].ok());
+    CHECK(results[4].error().code == ErrorCode::kInternal);
+    CHECK(results[5].ok());
+  }
+  CHECK(Items(path) == std::vector<std::string>{"a", "b", "c", "taken"});
+}
+
+TEST_CASE("group commit: a failed COMMIT fails every operation of the batch") {
+  store_test::TempDir directory;
+  const std::string path = directory.File("commit.db");
+  std::atomic<int> commits{0};
+  {
+    GroupCommitter committer(OpenWriter(path, &commits), 64);
+    // A deferred foreign key is checked only at COMMIT, so this batch cannot commit.
+    const GroupCommitter::Operation orphan = [](Connection& connection) -> Status {
+      connection.db.exec("INSERT INTO children (parent) VALUES (42)");
+      return {};
+    };
+    const std::vector<Status> results =
+        RunAsOneBatch(committer, {Insert("a"), orphan, Insert("b")});
+    for (const Status& result : results) {
+      CHECK_FALSE(result.ok());
+    }
+    // The writer goes on with the next batch.
+    CHECK(committer.Run(Insert("after")).ok());
+  }
+  CHECK(Items(path) == std::vector<std::string>{"after"});
+}
+
+TEST_CASE("group commit: an operation that ends the transaction takes its batch down") {
+  store_test::TempDir directory;
+  const std::string path = directory.File("lost.db");
+  std::atomic<int> commits{0};
+  {
+    GroupCommitter committer(OpenWriter(path, &commits), 64);
+    const GroupCommitter::Operation rollback = [](Connection& connection) -> Status {
+      connection.db.exec("ROLLBACK");
+      return {};
+    };
+    const std::vector<Status> results =
+        RunAsOneBatch(committer, {Insert("a"), rollback, Insert("b")});
+    for (const Status& result : results) {
+      CHECK_FALSE(result.ok());
+    }
+    CHECK(committer.Run(Insert("after")).ok());
+  }
+  CHECK(Items(path) == std::vector<std::string>{"after"});
+}
+
+TEST_CASE("group commit: max_batch splits a long queue into several commits") {
+  store_test::TempDir directory;
+  const std::string path = directory.File("split.db");
+  std::atomic<int> commits{0};
+  {
+    GroupCommitter committer(OpenWriter(path, &commits), 2);
+    const std::vector<Status> results =
+        RunAsOneBatch(committer, {Insert("a"), Insert("b"), Insert("c"), Insert("d"), Insert("e")});
+    for (const Status& result : results) {
+      CHECK(result.ok());
+    }
+    CHECK(commits == 1 + 3);  // the gate, then 2 + 2 + 1
+  }
+  CHECK(Items(path).size() == 5);
+}

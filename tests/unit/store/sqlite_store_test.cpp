@@ -1,0 +1,182 @@
+// The store contract run against SQLite, plus what only the SQLite store promises: the lock file,
+// migrations tracked by user_version, and its options.
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/sqlite/migrations.h"
+#include "store/store.h"
+#include "store_contract.h"
+#include "temp_dir.h"
+
+namespace {
+
+using core::ErrorCode;
+using store_test::TempDir;
+
+class SqliteBackend final : public store_contract::Backend {
+ public:
+  core::Result<std::unique_ptr<store::Store>> Open() override {
+    store::SqliteOptions options;
+    options.path = path();
+    return store::OpenSqliteStore(options);
+  }
+  std::string path() const { return directory_.File("outbox.db"); }
+
+ private:
+  TempDir directory_;
+};
+
+std::unique_ptr<store_contract::Backend> MakeSqliteBackend() {
+  return std::make_unique<SqliteBackend>();
+}
+
+int UserVersion(const std::string& path) {
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  return db.execAndGet("PRAGMA user_version").getInt();
+}
+
+int NewestMigration() {
+  int newest = 0;
+  for (const core::EmbeddedFile& file : migrations::Files()) {
+    newest = std::max(newest, std::stoi(std::string(file.path.substr(0, file.path.find('_')))));
+  }
+  return newest;
+}
+
+}  // namespace
+
+TEST_CASE("sqlite store: email contract") { store_contract::RunEmailContract(MakeSqliteBackend); }
+TEST_CASE("sqlite store: job contract") { store_contract::RunJobContract(MakeSqliteBackend); }
+TEST_CASE("sqlite store: admin contract") { store_contract::RunAdminContract(MakeSqliteBackend); }
+TEST_CASE("sqlite store: persistence contract") {
+  store_contract::RunPersistenceContract(MakeSqliteBackend);
+}
+TEST_CASE("sqlite store: concurrency contract") {
+  store_contract::RunConcurrencyContract(MakeSqliteBackend);
+}
+
+TEST_CASE("sqlite store: a second open of the same database is refused while the first lives") {
+  SqliteBackend backend;
+  core::Result<std::unique_ptr<store::Store>> first = backend.Open();
+  REQUIRE(first.ok());
+  core::Result<std::unique_ptr<store::Store>> second = backend.Open();
+  REQUIRE_FALSE(second.ok());
+  CHECK(second.error().code == ErrorCode::kUnavailable);
+  CHECK(second.error().message.find("in use by another outbox process") != std::string::npos);
+  CHECK(second.error().message.find(backend.path()) != std::string::npos);
+
+  first.value().reset();
+  core::Result<std::unique_ptr<store::Store>> third = backend.Open();
+  CHECK(third.ok());
+}
+
+TEST_CASE("sqlite store: migrations set user_version and reopening applies nothing twice") {
+  SqliteBackend backend;
+  REQUIRE(NewestMigration() >= 1);
+  {
+    core::Result<std::unique_ptr<store::Store>> store = backend.Open();
+    REQUIRE(store.ok());
+    store::NewEmail email;
+    email.id = "e1";
+    email.raw_message = "x";
+    REQUIRE((*store)->CreateEmail(email, std::nullopt, 1).ok());
+  }
+  CHECK(UserVersion(backend.path()) == NewestMigration());
+  {
+    core::Result<std::unique_ptr<store::Store>> store = backend.Open();
+    REQUIRE_MESSAGE(store.ok(), store.error().message);
+    CHECK((*store)->GetEmail("e1").ok());
+    core::Result<store::QueueStats> stats = (*store)->Stats(1);
+    REQUIRE(stats.ok());
+    CHECK(stats->enqueued_total == 1);  // the seed rows were not inserted again
+  }
+  CHECK(UserVersion(backend.path()) == NewestMigration());
+}
+
+TEST_CASE("sqlite store: the database is in WAL mode") {
+  SqliteBackend backend;
+  {
+    core::Result<std::unique_ptr<store::Store>> store = backend.Open();
+    REQUIRE(store.ok());
+  }
+  SQLite::Database db(backend.path(), SQLite::OPEN_READONLY);
+  CHECK(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
+}
+
+TEST_CASE("sqlite store: a database from a newer outbox is refused") {
+  SqliteBackend backend;
+  {
+    SQLite::Database db(backend.path(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA user_version = " + std::to_string(NewestMigration() + 1));
+  }
+  core::Result<std::unique_ptr<store::Store>> store = backend.Open();
+  REQUIRE_FALSE(store.ok());
+  CHECK(store.error().code == ErrorCode::kFailedPrecondition);
+}
+
+TEST_CASE("sqlite store: bad options are errors, not crashes") {
+  store::SqliteOptions options;
+  core::Result<std::unique_ptr<store::Store>> store = store::OpenSqliteStore(options);
+  REQUIRE_FALSE(store.ok());
+  CHECK(store.error().code == ErrorCode::kInvalidArgument);
+
+  TempDir directory;
+  options.path = directory.File("missing-dir/outbox.db");
+  store = store::OpenSqliteStore(options);
+  REQUIRE_FALSE(store.ok());
+  CHECK(store.error().code == ErrorCode::kUnavailable);
+}
+
+TEST_CASE("sqlite migrations: applied in numeric order, once, each atomically") {
+  SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  const std::vector<core::EmbeddedFile> v1 = {
+      {"010_more.sql", "INSERT INTO log VALUES ('010');"},
+      {"002_create.sql", "CREATE TABLE log (name TEXT); INSERT INTO log VALUES ('002');"},
+  };
+  REQUIRE(store::sqlite::ApplyMigrations(db, v1).ok());
+  CHECK(db.execAndGet("PRAGMA user_version").getInt() == 10);
+  CHECK(db.execAndGet("SELECT group_concat(name) FROM log").getString() == "002,010");
+
+  SUBCASE("reapplying the same files does nothing") {
+    REQUIRE(store::sqlite::ApplyMigrations(db, v1).ok());
+    CHECK(db.execAndGet("SELECT COUNT(*) FROM log").getInt() == 2);
+  }
+
+  SUBCASE("a failing file is rolled back and stops the run at the version before it") {
+    std::vector<core::EmbeddedFile> v2 = v1;
+    v2.push_back({"011_ok.sql", "INSERT INTO log VALUES ('011');"});
+    v2.push_back({"012_broken.sql", "INSERT INTO log VALUES ('012'); NOT SQL;"});
+    v2.push_back({"013_never.sql", "INSERT INTO log VALUES ('013');"});
+    const core::Status status = store::sqlite::ApplyMigrations(db, v2);
+    REQUIRE_FALSE(status.ok());
+    CHECK(status.error().message.find("012_broken.sql") != std::string::npos);
+    CHECK(db.execAndGet("PRAGMA user_version").getInt() == 11);
+    CHECK(db.execAndGet("SELECT group_concat(name) FROM log").getString() == "002,010,011");
+  }
+
+  SUBCASE("badly named or duplicate files are refused before anything runs") {
+    for (const std::vector<core::EmbeddedFile>& files :
+         {std::vector<core::EmbeddedFile>{{"init.sql", "SELECT 1;"}},
+          std::vector<core::EmbeddedFile>{{"0x1_init.sql", "SELECT 1;"}},
+          std::vector<core::EmbeddedFile>{{"020_a.sql", "SELECT 1;"}, {"20_b.sql", "SELECT 1;"}},
+          std::vector<core::EmbeddedFile>{{"020_a.txt", "SELECT 1;"}}}) {
+      const core::Status status = store::sqlite::ApplyMigrations(db, files);
+      REQUIRE_FALSE(status.ok());
+      CHECK(status.error().code == ErrorCode::kInternal);
+    }
+    CHECK(db.execAndGet("PRAGMA user_version").getInt() == 10);
+  }
+}
+
+TEST_CASE("sqlite migrations: the embedded files are well formed") {
+  REQUIRE_FALSE(migrations::Files().empty());
+  SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  const core::Status status = store::sqlite::ApplyMigrations(db, migrations::Files());
+  REQUIRE_MESSAGE(status.ok(), status.error().message);
+  CHECK(db.execAndGet("PRAGMA user_version").getInt() == NewestMigration());
+  CHECK(db.execAndGet("PRAGMA integrity_check").getString() == "ok");
+}

@@ -1,0 +1,887 @@
+#include "store_contract.h"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace store_contract {
+namespace {
+
+using std::string_literals::operator""s;
+using core::ErrorCode;
+using core::TimeMs;
+using store::DeliveryOutcome;
+using store::EmailStatus;
+
+constexpr TimeMs kT0 = 1'700'000'000'000;
+constexpr TimeMs kLeaseMs = 30'000;
+
+store::NewEmail MakeEmail(const std::string& id, int priority = store::kPriorityTransactional,
+                          TimeMs send_at = 0) {
+  store::NewEmail email;
+  email.id = id;
+  email.from = "Sender <sender@example.org>";
+  email.to = {"Ada Lovelace <Ada@Example.org>"};
+  email.envelope_from = "sender@example.org";
+  email.envelope_recipients = {"ada@example.org"};
+  email.subject = "Subject of " + id;
+  email.raw_message = "Subject: Subject of " + id + "\r\n\r\nBody\r\n";
+  email.send_at = send_at;
+  email.priority = priority;
+  email.max_attempts = 3;
+  email.owner = "key-1";
+  return email;
+}
+
+std::unique_ptr<store::Store> OpenStore(Backend& backend) {
+  core::Result<std::unique_ptr<store::Store>> opened = backend.Open();
+  REQUIRE_MESSAGE(opened.ok(), opened.error().message);
+  return std::move(opened).value();
+}
+
+void Create(store::Store& store, const store::NewEmail& email, TimeMs now = kT0) {
+  core::Result<store::CreateEmailResult> created = store.CreateEmail(email, std::nullopt, now);
+  REQUIRE_MESSAGE(created.ok(), created.error().message);
+  REQUIRE_FALSE(created->replayed.has_value());
+}
+
+store::Email Get(store::Store& store, const std::string& id) {
+  core::Result<store::Email> email = store.GetEmail(id);
+  REQUIRE_MESSAGE(email.ok(), email.error().message);
+  return std::move(email).value();
+}
+
+std::vector<store::Lease> Lease(store::Store& store, int max, TimeMs now,
+                                TimeMs lease_ms = kLeaseMs) {
+  core::Result<std::vector<store::Lease>> leases = store.LeaseJobs(max, now, lease_ms);
+  REQUIRE_MESSAGE(leases.ok(), leases.error().message);
+  return std::move(leases).value();
+}
+
+store::Lease LeaseOne(store::Store& store, TimeMs now, TimeMs lease_ms = kLeaseMs) {
+  std::vector<store::Lease> leases = Lease(store, 1, now, lease_ms);
+  REQUIRE(leases.size() == 1);
+  return leases.front();
+}
+
+std::vector<std::string> EventTypes(store::Store& store, const std::string& id) {
+  core::Result<std::vector<store::EmailEvent>> events = store.ListEmailEvents(id);
+  REQUIRE_MESSAGE(events.ok(), events.error().message);
+  std::vector<std::string> types;
+  for (const store::EmailEvent& event : *events) {
+    types.push_back(event.type);
+  }
+  return types;
+}
+
+std::vector<std::string> Ids(const store::EmailPage& page) {
+  std::vector<std::string> ids;
+  for (const store::Email& email : page.emails) {
+    ids.push_back(email.id);
+  }
+  return ids;
+}
+
+store::EmailPage List(store::Store& store, const store::EmailFilter& filter) {
+  core::Result<store::EmailPage> page = store.ListEmails(filter);
+  REQUIRE_MESSAGE(page.ok(), page.error().message);
+  return std::move(page).value();
+}
+
+store::QueueStats Stats(store::Store& store, TimeMs now) {
+  core::Result<store::QueueStats> stats = store.Stats(now);
+  REQUIRE_MESSAGE(stats.ok(), stats.error().message);
+  return *stats;
+}
+
+DeliveryOutcome Outcome(DeliveryOutcome::Kind kind, std::string reply, TimeMs retry_at = 0) {
+  DeliveryOutcome outcome;
+  outcome.kind = kind;
+  outcome.reply = std::move(reply);
+  outcome.retry_at = retry_at;
+  return outcome;
+}
+
+void CheckOk(const core::Status& status) { CHECK_MESSAGE(status.ok(), status.error().message); }
+
+void CheckCode(const core::Status& status, ErrorCode code) {
+  REQUIRE_FALSE(status.ok());
+  CHECK(status.error().code == code);
+}
+
+}  // namespace
+
+void RunEmailContract(const BackendFactory& factory) {
+  std::unique_ptr<Backend> backend = factory();
+  std::unique_ptr<store::Store> opened = OpenStore(*backend);
+  store::Store& store = *opened;
+
+  SUBCASE("a created email reads back whole, queued, with one event") {
+    store::NewEmail email = MakeEmail("e1");
+    email.cc = {"cc@example.org"};
+    email.bcc = {"Hidden <bcc@example.org>"};
+    email.reply_to = "replies@example.org";
+    email.tags = {"welcome", "onboarding"};
+    email.metadata = {{"user", 42}};
+    email.raw_message = "Subject: x\r\n\r\nbinary \0 byte\r\n"s;  // bytes kept exactly
+    Create(store, email, kT0);
+
+    const store::Email got = Get(store, "e1");
+    CHECK(got.id == "e1");
+    CHECK(got.status == EmailStatus::kQueued);
+    CHECK(got.from == email.from);
+    CHECK(got.to == email.to);
+    CHECK(got.cc == email.cc);
+    CHECK(got.bcc == email.bcc);
+    CHECK(got.reply_to == "replies@example.org");
+    CHECK(got.subject == email.subject);
+    CHECK(got.tags == email.tags);
+    CHECK(got.metadata == email.metadata);
+    CHECK(got.attempts == 0);
+    CHECK(got.max_attempts == 3);
+    CHECK(got.last_reply.empty());
+    CHECK(got.created_at == kT0);
+    CHECK(got.updated_at == kT0);
+    CHECK_FALSE(got.sent_at.has_value());
+    CHECK(got.next_attempt_at == kT0);  // no send_at: due now
+    CHECK(got.owner == "key-1");
+    CHECK(EventTypes(store, "e1") == std::vector<std::string>{"queued"});
+
+    core::Result<store::Store::RawMessage> raw = store.GetRawMessage("e1");
+    REQUIRE(raw.ok());
+    CHECK(raw->data == email.raw_message);
+    CHECK(raw->envelope_from == "sender@example.org");
+    CHECK(raw->envelope_recipients == email.envelope_recipients);
+  }
+
+  SUBCASE("send_at in the future is the next attempt time") {
+    Create(store, MakeEmail("later", store::kPriorityTransactional, kT0 + 60'000), kT0);
+    const store::Email got = Get(store, "later");
+    CHECK(got.send_at == kT0 + 60'000);
+    CHECK(got.next_attempt_at == kT0 + 60'000);
+  }
+
+  SUBCASE("unknown ids are kNotFound") {
+    CHECK(store.GetEmail("nope").error().code == ErrorCode::kNotFound);
+    CHECK(store.ListEmailEvents("nope").error().code == ErrorCode::kNotFound);
+    CHECK(store.GetRawMessage("nope").error().code == ErrorCode::kNotFound);
+  }
+
+  SUBCASE("a duplicate id is kAlreadyExists and writes nothing") {
+    Create(store, MakeEmail("dup"));
+    store::NewEmail again = MakeEmail("dup");
+    again.subject = "second";
+    core::Result<store::CreateEmailResult> second = store.CreateEmail(again, std::nullopt, kT0);
+    REQUIRE_FALSE(second.ok());
+    CHECK(second.error().code == ErrorCode::kAlreadyExists);
+    CHECK(Get(store, "dup").subject == "Subject of dup");
+    const store::QueueStats stats = Stats(store, kT0);
+    CHECK(stats.enqueued_total == 1);
+    CHECK(stats.queued == 1);
+    CHECK(List(store, {}).emails.size() == 1);
+  }
+
+  SUBCASE("invalid input is kInvalidArgument") {
+    store::NewEmail email = MakeEmail("");
+    CHECK(store.CreateEmail(email, std::nullopt, kT0).error().code == ErrorCode::kInvalidArgument);
+    email = MakeEmail("zero-attempts");
+    email.max_attempts = 0;
+    CHECK(store.CreateEmail(email, std::nullopt, kT0).error().code == ErrorCode::kInvalidArgument);
+  }
+
+  SUBCASE("list is newest first and pages by cursor") {
+    for (int i = 1; i <= 5; ++i) {
+      Create(store, MakeEmail("e" + std::to_string(i)), kT0 + i);
+    }
+    store::EmailFilter filter;
+    filter.limit = 2;
+    store::EmailPage page = List(store, filter);
+    CHECK(Ids(page) == std::vector<std::string>{"e5", "e4"});
+    REQUIRE(page.next_cursor.has_value());
+
+    filter.cursor = page.next_cursor;
+    page = List(store, filter);
+    CHECK(Ids(page) == std::vector<std::string>{"e3", "e2"});
+    REQUIRE(page.next_cursor.has_value());
+
+    filter.cursor = page.next_cursor;
+    page = List(store, filter);
+    CHECK(Ids(page) == std::vector<std::string>{"e1"});
+    CHECK_FALSE(page.next_cursor.has_value());
+
+    filter = {};
+    filter.limit = 5;  // exactly everything: no further page
+    page = List(store, filter);
+    CHECK(page.emails.size() == 5);
+    CHECK_FALSE(page.next_cursor.has_value());
+  }
+
+  SUBCASE("list clamps the limit to 1..200") {
+    for (int i = 1; i <= 3; ++i) {
+      Create(store, MakeEmail("e" + std::to_string(i)));
+    }
+    store::EmailFilter filter;
+    filter.limit = 0;
+    store::EmailPage page = List(store, filter);
+    CHECK(page.emails.size() == 1);
+    CHECK(page.next_cursor.has_value());
+    filter.limit = 100'000;
+    CHECK(List(store, filter).emails.size() == 3);
+  }
+
+  SUBCASE("list filters by status") {
+    Create(store, MakeEmail("a"));
+    Create(store, MakeEmail("b"));
+    Create(store, MakeEmail("c"));
+    CheckOk(store.CancelEmail("b", kT0 + 1));
+    store::EmailFilter filter;
+    filter.status = EmailStatus::kCancelled;
+    CHECK(Ids(List(store, filter)) == std::vector<std::string>{"b"});
+    filter.status = EmailStatus::kQueued;
+    CHECK(Ids(List(store, filter)) == std::vector<std::string>{"c", "a"});
+    filter.status = EmailStatus::kSent;
+    CHECK(List(store, filter).emails.empty());
+  }
+
+  SUBCASE("list filters by recipient in to, cc or bcc, ignoring case and display names") {
+    store::NewEmail to = MakeEmail("to");
+    to.to = {"Bob <Bob@Example.org>"};
+    store::NewEmail cc = MakeEmail("cc");
+    cc.to = {"someone@example.org"};
+    cc.cc = {"bob@example.org"};
+    store::NewEmail bcc = MakeEmail("bcc");
+    bcc.to = {"someone@example.org"};
+    bcc.bcc = {"BOB@EXAMPLE.ORG"};
+    store::NewEmail other = MakeEmail("other");
+    other.to = {"bobby@example.org"};
+    for (const store::NewEmail& email : {to, cc, bcc, other}) {
+      Create(store, email);
+    }
+    store::EmailFilter filter;
+    filter.recipient = "bob@example.org";
+    CHECK(Ids(List(store, filter)) == std::vector<std::string>{"bcc", "cc", "to"});
+    filter.recipient = "Robert <BOB@example.org>";
+    CHECK(Ids(List(store, filter)) == std::vector<std::string>{"bcc", "cc", "to"});
+
+    filter.limit = 2;
+    store::EmailPage page = List(store, filter);
+    CHECK(Ids(page) == std::vector<std::string>{"bcc", "cc"});
+    REQUIRE(page.next_cursor.has_value());
+    filter.cursor = page.next_cursor;
+    page = List(store, filter);
+    CHECK(Ids(page) == std::vector<std::string>{"to"});
+    CHECK_FALSE(page.next_cursor.has_value());
+
+    filter = {};
+    filter.recipient = "nobody@example.org";
+    CHECK(List(store, filter).emails.empty());
+  }
+
+  SUBCASE("list filters by created_at: since inclusive, until exclusive") {
+    for (int i = 0; i < 5; ++i) {
+      Create(store, MakeEmail("t" + std::to_string(i)), kT0 + i * TimeMs{1000});
+    }
+    store::EmailFilter filter;
+    filter.since = kT0 + 1000;
+    filter.until = kT0 + 3000;
+    CHECK(Ids(List(store, filter)) == std::vector<std::string>{"t2", "t1"});
+    filter.until.reset();
+    CHECK(List(store, filter).emails.size() == 4);
+  }
+
+  SUBCASE("idempotency: the same request replays, nothing is written twice") {
+    store::IdempotencyClaim claim{"key-1", "idem-1", "hash-a", 202, R"({"id":"first"})"};
+    core::Result<store::CreateEmailResult> first =
+        store.CreateEmail(MakeEmail("first"), claim, kT0);
+    REQUIRE(first.ok());
+    CHECK_FALSE(first->replayed.has_value());
+
+    // A retry carries a fresh id (the caller generates one per request) and the same hash.
+    core::Result<store::CreateEmailResult> again =
+        store.CreateEmail(MakeEmail("second"), claim, kT0 + 5);
+    REQUIRE(again.ok());
+    REQUIRE(again->replayed.has_value());
+    CHECK(again->replayed->status == 202);
+    CHECK(again->replayed->body == R"({"id":"first"})");
+
+    CHECK(store.GetEmail("second").error().code == ErrorCode::kNotFound);
+    CHECK(List(store, {}).emails.size() == 1);
+    CHECK(Stats(store, kT0).enqueued_total == 1);
+  }
+
+  SUBCASE("idempotency: a different request under the same key is kAlreadyExists") {
+    store::IdempotencyClaim claim{"key-1", "idem-1", "hash-a", 202, "{}"};
+    REQUIRE(store.CreateEmail(MakeEmail("first"), claim, kT0).ok());
+    claim.request_hash = "hash-b";
+    core::Result<store::CreateEmailResult> conflict =
+        store.CreateEmail(MakeEmail("second"), claim, kT0);
+    REQUIRE_FALSE(conflict.ok());
+    CHECK(conflict.error().code == ErrorCode::kAlreadyExists);
+    CHECK(conflict.error().message.find("Idempotency-Key") != std::string::npos);
+    CHECK(store.GetEmail("second").error().code == ErrorCode::kNotFound);
+    CHECK(Stats(store, kT0).enqueued_total == 1);
+  }
+
+  SUBCASE("idempotency keys are per owner") {
+    store::IdempotencyClaim claim{"key-1", "idem-1", "hash-a", 202, "{}"};
+    REQUIRE(store.CreateEmail(MakeEmail("first"), claim, kT0).ok());
+    claim.owner = "key-2";
+    claim.request_hash = "hash-b";
+    core::Result<store::CreateEmailResult> other =
+        store.CreateEmail(MakeEmail("second"), claim, kT0);
+    REQUIRE(other.ok());
+    CHECK_FALSE(other->replayed.has_value());
+    CHECK(Get(store, "second").status == EmailStatus::kQueued);
+  }
+
+  SUBCASE("a failed create leaves its idempotency key unclaimed") {
+    Create(store, MakeEmail("taken"));
+    store::IdempotencyClaim claim{"key-1", "idem-1", "hash-a", 202, "{}"};
+    CHECK(store.CreateEmail(MakeEmail("taken"), claim, kT0).error().code ==
+          ErrorCode::kAlreadyExists);
+    core::Result<store::CreateEmailResult> retry =
+        store.CreateEmail(MakeEmail("fresh"), claim, kT0);
+    REQUIRE(retry.ok());
+    CHECK_FALSE(retry->replayed.has_value());
+  }
+}
+
+void RunJobContract(const BackendFactory& factory) {
+  std::unique_ptr<Backend> backend = factory();
+  std::unique_ptr<store::Store> opened = OpenStore(*backend);
+  store::Store& store = *opened;
+
+  SUBCASE("leasing marks the job and the email") {
+    Create(store, MakeEmail("e1"), kT0);
+    const store::Lease lease = LeaseOne(store, kT0 + 10);
+    CHECK(lease.kind == "email");
+    CHECK(lease.ref_id == "e1");
+    CHECK(lease.attempt == 1);
+    CHECK(lease.max_attempts == 3);
+    CHECK(lease.expires_at == kT0 + 10 + kLeaseMs);
+    CHECK(lease.created_at == kT0);
+    CHECK(lease.token > 0);
+
+    const store::Email email = Get(store, "e1");
+    CHECK(email.status == EmailStatus::kSending);
+    CHECK(email.attempts == 1);
+    CHECK_FALSE(email.next_attempt_at.has_value());
+    core::Result<std::vector<store::EmailEvent>> events = store.ListEmailEvents("e1");
+    REQUIRE(events.ok());
+    REQUIRE(events->size() == 2);
+    CHECK(events->at(1).type == "sending");
+    CHECK(events->at(1).detail == "attempt 1");
+    CHECK(events->at(1).at == kT0 + 10);
+
+    CHECK(Lease(store, 10, kT0 + 20).empty());  // held, not expired
+    const store::QueueStats stats = Stats(store, kT0 + 20);
+    CHECK(stats.leased == 1);
+    CHECK(stats.queued == 0);
+  }
+
+  SUBCASE("leases go by priority, then run_at, then creation") {
+    Create(store, MakeEmail("bulk-early", store::kPriorityBulk, kT0 - 100), kT0);
+    Create(store, MakeEmail("tx-late", store::kPriorityTransactional, kT0 + 50), kT0);
+    Create(store, MakeEmail("tx-early", store::kPriorityTransactional, 0), kT0);
+    Create(store, MakeEmail("tx-early-2", store::kPriorityTransactional, 0), kT0);
+    Create(store, MakeEmail("bulk-late", store::kPriorityBulk, kT0 + 10), kT0);
+
+    std::vector<std::string> order;
+    for (const store::Lease& lease : Lease(store, 10, kT0 + 100)) {
+      order.push_back(lease.ref_id);
+    }
+    CHECK(order ==
+          std::vector<std::string>{"tx-early", "tx-early-2", "tx-late", "bulk-early", "bulk-late"});
+  }
+
+  SUBCASE("max bounds a lease call, and the rest follow in order") {
+    for (int i = 0; i < 5; ++i) {
+      Create(store, MakeEmail("e" + std::to_string(i)), kT0 + i);
+    }
+    std::vector<store::Lease> first = Lease(store, 2, kT0 + 10);
+    REQUIRE(first.size() == 2);
+    CHECK(first[0].ref_id == "e0");
+    CHECK(first[1].ref_id == "e1");
+    CHECK(Lease(store, 0, kT0 + 10).empty());
+    CHECK(Lease(store, 10, kT0 + 10).size() == 3);
+  }
+
+  SUBCASE("a job whose run_at is in the future is not leased until then") {
+    Create(store, MakeEmail("later", store::kPriorityTransactional, kT0 + 60'000), kT0);
+    Create(store, MakeEmail("bulk-later", store::kPriorityBulk, kT0 + 90'000), kT0);
+    CHECK(Lease(store, 10, kT0).empty());
+    CHECK(Lease(store, 10, kT0 + 59'999).empty());
+    core::Result<std::optional<TimeMs>> next = store.NextRunAt();
+    REQUIRE(next.ok());
+    CHECK(*next == std::optional<TimeMs>(kT0 + 60'000));
+    const store::QueueStats stats = Stats(store, kT0);
+    CHECK(stats.queued == 2);
+    CHECK(stats.scheduled == 2);
+    CHECK(Stats(store, kT0 + 60'000).scheduled == 1);
+
+    const store::Lease lease = LeaseOne(store, kT0 + 60'000);
+    CHECK(lease.ref_id == "later");
+    next = store.NextRunAt();
+    REQUIRE(next.ok());
+    CHECK(*next == std::optional<TimeMs>(kT0 + 60'000 + kLeaseMs));  // that lease's expiry
+  }
+
+  SUBCASE("NextRunAt is empty when nothing waits") {
+    core::Result<std::optional<TimeMs>> next = store.NextRunAt();
+    REQUIRE(next.ok());
+    CHECK_FALSE(next->has_value());
+  }
+
+  SUBCASE("an expired lease is re-leased with a new token; the old token is fenced off") {
+    Create(store, MakeEmail("e1"), kT0);
+    const store::Lease first = LeaseOne(store, kT0, 1000);
+    CHECK(Lease(store, 10, kT0 + 999).empty());
+
+    const store::Lease second = LeaseOne(store, kT0 + 1000, 1000);
+    CHECK(second.job_id == first.job_id);
+    CHECK(second.token > first.token);
+    CHECK(second.attempt == 2);  // the expired attempt counts as spent
+
+    CheckCode(store.Heartbeat(first.job_id, first.token, kT0 + 5000),
+              ErrorCode::kFailedPrecondition);
+    CheckCode(store.FinishDelivery(first.job_id, first.token,
+                                   Outcome(DeliveryOutcome::Kind::kSent, "250 ok"), kT0 + 1100),
+              ErrorCode::kFailedPrecondition);
+    CheckCode(store.ReleaseLease(first.job_id, first.token, kT0 + 1100),
+              ErrorCode::kFailedPrecondition);
+
+    // The stale calls changed nothing: the current holder still owns the job.
+    CHECK(Get(store, "e1").status == EmailStatus::kSending);
+    CheckOk(store.Heartbeat(second.job_id, second.token, kT0 + 9000));
+    CheckOk(store.FinishDelivery(second.job_id, second.token,
+                                 Outcome(DeliveryOutcome::Kind::kSent, "250 ok"), kT0 + 1200));
+    CHECK(Get(store, "e1").status == EmailStatus::kSent);
+  }
+
+  SUBCASE("tokens strictly increase across calls and jobs") {
+    for (int i = 0; i < 4; ++i) {
+      Create(store, MakeEmail("e" + std::to_string(i)), kT0);
+    }
+    std::vector<std::int64_t> tokens;
+    for (const store::Lease& lease : Lease(store, 2, kT0)) {
+      tokens.push_back(lease.token);
+    }
+    for (const store::Lease& lease : Lease(store, 2, kT0)) {
+      tokens.push_back(lease.token);
+    }
+    REQUIRE(tokens.size() == 4);
+    CHECK(std::is_sorted(tokens.begin(), tokens.end()));
+    CHECK(std::adjacent_find(tokens.begin(), tokens.end()) == tokens.end());
+  }
+
+  SUBCASE("a heartbeat keeps the lease") {
+    Create(store, MakeEmail("e1"), kT0);
+    const store::Lease lease = LeaseOne(store, kT0, 1000);
+    CheckOk(store.Heartbeat(lease.job_id, lease.token, kT0 + 5000));
+    CHECK(Lease(store, 10, kT0 + 4999).empty());
+    CHECK(LeaseOne(store, kT0 + 5000).token > lease.token);
+  }
+
+  SUBCASE("unknown jobs and tokens are kFailedPrecondition") {
+    CheckCode(store.Heartbeat(12345, 1, kT0), ErrorCode::kFailedPrecondition);
+    CheckCode(store.FinishDelivery(12345, 1, Outcome(DeliveryOutcome::Kind::kSent, ""), kT0),
+              ErrorCode::kFailedPrecondition);
+    CheckCode(store.ReleaseLease(12345, 1, kT0), ErrorCode::kFailedPrecondition);
+  }
+
+  SUBCASE("sent: the job is done, the email sent, once") {
+    Create(store, MakeEmail("e1"), kT0);
+    const store::Lease lease = LeaseOne(store, kT0);
+    CheckOk(store.FinishDelivery(lease.job_id, lease.token,
+                                 Outcome(DeliveryOutcome::Kind::kSent, "250 2.0.0 queued as X"),
+                                 kT0 + 100));
+    const store::Email email = Get(store, "e1");
+    CHECK(email.status == EmailStatus::kSent);
+    CHECK(email.sent_at == std::optional<TimeMs>(kT0 + 100));
+    CHECK(email.last_reply == "250 2.0.0 queued as X");
+    CHECK(email.updated_at == kT0 + 100);
+    CHECK_FALSE(email.next_attempt_at.has_value());
+    CHECK(EventTypes(store, "e1") == std::vector<std::string>{"queued", "sending", "sent"});
+
+    CheckCode(store.FinishDelivery(lease.job_id, lease.token,
+                                   Outcome(DeliveryOutcome::Kind::kSent, "again"), kT0 + 200),
+              ErrorCode::kFailedPrecondition);
+    CHECK(Lease(store, 10, kT0 + 10'000'000).empty());
+    const store::QueueStats stats = Stats(store, kT0 + 200);
+    CHECK(stats.done == 1);
+    CHECK(stats.sent_total == 1);
+    CHECK(stats.enqueued_total == 1);
+  }
+
+  SUBCASE("retry: deferred until retry_at, then leased again") {
+    Create(store, MakeEmail("e1"), kT0);
+    const store::Lease first = LeaseOne(store, kT0);
+    CheckOk(store.FinishDelivery(
+        first.job_id, first.token,
+        Outcome(DeliveryOutcome::Kind::kRetry, "451 try later", kT0 + 60'000), kT0 + 100));
+
+    store::Email email = Get(store, "e1");
+    CHECK(email.status == EmailStatus::kDeferred);
+    CHECK(email.next_attempt_at == std::optional<TimeMs>(kT0 + 60'000));
+    CHECK(email.last_reply == "451 try later");
+    CHECK(email.attempts == 1);
+    core::Result<std::vector<store::EmailEvent>> events = store.ListEmailEvents("e1");
+    REQUIRE(events.ok());
+    CHECK(events->back().type == "deferred");
+    CHECK(events->back().detail == "451 try later");
+    CHECK(Stats(store, kT0 + 100).retried_total == 1);
+    CHECK(Stats(store, kT0 + 100).scheduled == 1);
+
+    CHECK(Lease(store, 10, kT0 + 59'999).empty());
+    const store::Lease second = LeaseOne(store, kT0 + 60'000);
+    CHECK(second.attempt == 2);
+    CHECK(second.token > first.token);
+    email = Get(store, "e1");
+    CHECK(email.status == EmailStatus::kSending);
+    CHECK(email.attempts == 2);
+  }
+
+  SUBCASE("failed: dead-lettered, then RetryEmail queues it with a fresh budget") {
+    Create(store, MakeEmail("e1"), kT0);
+    const store::Lease lease = LeaseOne(store, kT0);
+    CheckOk(store.FinishDelivery(lease.job_id, lease.token,
+                                 Outcome(DeliveryOutcome::Kind::kFailed, "550 no such user"),
+                                 kT0 + 100));
+    store::Email email = Get(store, "e1");
+    CHECK(email.status == EmailStatus::kFailed);
+    CHECK(email.last_reply == "550 no such user");
+    CHECK_FALSE(email.next_attempt_at.has_value());
+    store::QueueStats stats = Stats(store, kT0 + 100);
+    CHECK(stats.dead == 1);
+    CHECK(stats.failed_total == 1);
+    CHECK(Lease(store, 10, kT0 + 10'000'000).empty());
+
+    CheckOk(store.RetryEmail("e1", kT0 + 1000));
+    email = Get(store, "e1");
+    CHECK(email.status == EmailStatus::kQueued);
+    CHECK(email.attempts == 0);
+    CHECK(email.next_attempt_at == std::optional<TimeMs>(kT0 + 1000));
+    CHECK(EventTypes(store, "e1") ==
+          std::vector<std::string>{"queued", "sending", "failed", "retried"});
+    stats = Stats(store, kT0 + 1000);
+    CHECK(stats.dead == 0);
+    CHECK(stats.queued == 1);
+    CHECK(LeaseOne(store, kT0 + 1000).attempt == 1);
+  }
+
+  SUBCASE("RetryEmail only from failed") {
+    Create(store, MakeEmail("e1"), kT0);
+    CheckCode(store.RetryEmail("e1", kT0), ErrorCode::kFailedPrecondition);
+    CheckCode(store.RetryEmail("missing", kT0), ErrorCode::kNotFound);
+    const store::Lease lease = LeaseOne(store, kT0);
+    CheckCode(store.RetryEmail("e1", kT0), ErrorCode::kFailedPrecondition);
+    CheckOk(store.FinishDelivery(lease.job_id, lease.token,
+                                 Outcome(DeliveryOutcome::Kind::kSent, "250"), kT0));
+    CheckCode(store.RetryEmail("e1", kT0), ErrorCode::kFailedPrecondition);
+  }
+
+  SUBCASE("cancel: queued and deferred only, naming the status otherwise") {
+    Create(store, MakeEmail("q1"), kT0);
+    CheckOk(store.CancelEmail("q1", kT0 + 1));
+    store::Email email = Get(store, "q1");
+    CHECK(email.status == EmailStatus::kCancelled);
+    CHECK_FALSE(email.next_attempt_at.has_value());
+    CHECK(EventTypes(store, "q1") == std::vector<std::string>{"queued", "cancelled"});
+    CHECK(Lease(store, 10, kT0 + 10).empty());
+    core::Status again = store.CancelEmail("q1", kT0 + 2);
+    CheckCode(again, ErrorCode::kFailedPrecondition);
+    CHECK(again.error().message.find("is cancelled") != std::string::npos);
+
+    Create(store, MakeEmail("d1"), kT0);
+    store::Lease lease = LeaseOne(store, kT0);
+    CheckOk(store.FinishDelivery(lease.job_id, lease.token,
+                                 Outcome(DeliveryOutcome::Kind::kRetry, "421", kT0 + 500), kT0));
+    CheckOk(store.CancelEmail("d1", kT0 + 1));
+    CHECK(Get(store, "d1").status == EmailStatus::kCancelled);
+    CHECK(Lease(store, 10, kT0 + 1000).empty());
+
+    Create(store, MakeEmail("s1"), kT0);
+    lease = LeaseOne(store, kT0);
+    core::Status sending = store.CancelEmail("s1", kT0);
+    CheckCode(sending, ErrorCode::kFailedPrecondition);
+    CHECK(sending.error().message.find("is sending") != std::string::npos);
+
+    CheckOk(store.FinishDelivery(lease.job_id, lease.token,
+                                 Outcome(DeliveryOutcome::Kind::kSent, "250"), kT0));
+    core::Status sent = store.CancelEmail("s1", kT0);
+    CheckCode(sent, ErrorCode::kFailedPrecondition);
+    CHECK(sent.error().message.find("is sent") != std::string::npos);
+
+    Create(store, MakeEmail("f1"), kT0);
+    lease = LeaseOne(store, kT0);
+    CheckOk(store.FinishDelivery(lease.job_id, lease.token,
+                                 Outcome(DeliveryOutcome::Kind::kFailed, "550"), kT0));
+    core::Status failed = store.CancelEmail("f1", kT0);
+    CheckCode(failed, ErrorCode::kFailedPrecondition);
+    CHECK(failed.error().message.find("is failed") != std::string::npos);
+
+    CheckCode(store.CancelEmail("missing", kT0), ErrorCode::kNotFound);
+    CHECK(Stats(store, kT0).cancelled == 2);
+  }
+
+  SUBCASE("ReleaseLease gives the attempt back") {
+    Create(store, MakeEmail("e1"), kT0);
+    const store::Lease lease = LeaseOne(store, kT0);
+    CheckCode(store.ReleaseLease(lease.job_id, lease.token + 1, kT0 + 1),
+              ErrorCode::kFailedPrecondition);
+    CheckOk(store.ReleaseLease(lease.job_id, lease.token, kT0 + 1));
+    const store::Email email = Get(store, "e1");
+    CHECK(email.status == EmailStatus::kQueued);
+    CHECK(email.attempts == 0);
+    CHECK(email.next_attempt_at.has_value());
+    CHECK(EventTypes(store, "e1") == std::vector<std::string>{"queued", "sending", "released"});
+    CheckCode(store.FinishDelivery(lease.job_id, lease.token,
+                                   Outcome(DeliveryOutcome::Kind::kSent, "250"), kT0 + 2),
+              ErrorCode::kFailedPrecondition);
+
+    const store::Lease again = LeaseOne(store, kT0 + 2);
+    CHECK(again.attempt == 1);
+    CHECK(again.token > lease.token);
+  }
+
+  SUBCASE("ReleaseLease after an earlier attempt leaves the email deferred") {
+    Create(store, MakeEmail("e1"), kT0);
+    store::Lease lease = LeaseOne(store, kT0);
+    CheckOk(store.FinishDelivery(lease.job_id, lease.token,
+                                 Outcome(DeliveryOutcome::Kind::kRetry, "421", kT0), kT0));
+    lease = LeaseOne(store, kT0 + 1);
+    CHECK(lease.attempt == 2);
+    CheckOk(store.ReleaseLease(lease.job_id, lease.token, kT0 + 2));
+    const store::Email email = Get(store, "e1");
+    CHECK(email.status == EmailStatus::kDeferred);
+    CHECK(email.attempts == 1);
+  }
+
+  SUBCASE("RecoverLeases returns every leased job to the queue") {
+    for (int i = 0; i < 3; ++i) {
+      Create(store, MakeEmail("e" + std::to_string(i)), kT0);
+    }
+    std::vector<store::Lease> leases = Lease(store, 2, kT0);
+    REQUIRE(leases.size() == 2);
+
+    core::Result<int> recovered = store.RecoverLeases(kT0 + 500);
+    REQUIRE(recovered.ok());
+    CHECK(*recovered == 2);
+    const store::Email email = Get(store, leases[0].ref_id);
+    CHECK(email.status == EmailStatus::kDeferred);  // its attempt may have reached the server
+    CHECK(email.attempts == 1);
+    CHECK(email.next_attempt_at == std::optional<TimeMs>(kT0 + 500));
+    CHECK(EventTypes(store, leases[0].ref_id).back() == "recovered");
+    CheckCode(store.FinishDelivery(leases[0].job_id, leases[0].token,
+                                   Outcome(DeliveryOutcome::Kind::kSent, "250"), kT0 + 600),
+              ErrorCode::kFailedPrecondition);
+
+    const store::QueueStats stats = Stats(store, kT0 + 500);
+    CHECK(stats.leased == 0);
+    CHECK(stats.queued == 3);
+    CHECK(Lease(store, 10, kT0 + 500).size() == 3);
+
+    recovered = store.RecoverLeases(kT0 + 600);
+    REQUIRE(recovered.ok());
+    CHECK(*recovered == 3);
+    recovered = store.RecoverLeases(kT0 + 700);
+    REQUIRE(recovered.ok());
+    CHECK(*recovered == 0);
+  }
+}
+
+void RunAdminContract(const BackendFactory& factory) {
+  std::unique_ptr<Backend> backend = factory();
+  std::unique_ptr<store::Store> opened = OpenStore(*backend);
+  store::Store& store = *opened;
+
+  SUBCASE("API keys: create, find by hash, count by role") {
+    store::ApiKey admin{"k1", "bootstrap", "hash-1", "admin", kT0, std::nullopt};
+    store::ApiKey app{"k2", "app", "hash-2", "sender", kT0, kT0 + 86'400'000};
+    CheckOk(store.CreateApiKey(admin));
+    CheckOk(store.CreateApiKey(app));
+
+    core::Result<store::ApiKey> found = store.FindApiKeyByHash("hash-2");
+    REQUIRE(found.ok());
+    CHECK(found->id == "k2");
+    CHECK(found->name == "app");
+    CHECK(found->role == "sender");
+    CHECK(found->created_at == kT0);
+    CHECK(found->expires_at == std::optional<TimeMs>(kT0 + 86'400'000));
+    found = store.FindApiKeyByHash("hash-1");
+    REQUIRE(found.ok());
+    CHECK_FALSE(found->expires_at.has_value());
+    CHECK(store.FindApiKeyByHash("hash-3").error().code == ErrorCode::kNotFound);
+
+    core::Result<int> admins = store.CountApiKeys("admin");
+    REQUIRE(admins.ok());
+    CHECK(*admins == 1);
+    core::Result<int> viewers = store.CountApiKeys("viewer");
+    REQUIRE(viewers.ok());
+    CHECK(*viewers == 0);
+  }
+
+  SUBCASE("API keys: a duplicate id or hash is kAlreadyExists") {
+    CheckOk(store.CreateApiKey({"k1", "one", "hash-1", "admin", kT0, std::nullopt}));
+    CheckCode(store.CreateApiKey({"k1", "two", "hash-2", "admin", kT0, std::nullopt}),
+              ErrorCode::kAlreadyExists);
+    CheckCode(store.CreateApiKey({"k2", "two", "hash-1", "admin", kT0, std::nullopt}),
+              ErrorCode::kAlreadyExists);
+    core::Result<int> admins = store.CountApiKeys("admin");
+    REQUIRE(admins.ok());
+    CHECK(*admins == 1);
+  }
+
+  SUBCASE("stats on an empty store are zero") {
+    const store::QueueStats stats = Stats(store, kT0);
+    CHECK(stats.queued == 0);
+    CHECK(stats.leased == 0);
+    CHECK(stats.done == 0);
+    CHECK(stats.dead == 0);
+    CHECK(stats.cancelled == 0);
+    CHECK(stats.scheduled == 0);
+    CHECK(stats.enqueued_total == 0);
+    CHECK(stats.sent_total == 0);
+    CHECK(stats.failed_total == 0);
+    CHECK(stats.retried_total == 0);
+  }
+
+  SUBCASE("ping answers") { CheckOk(store.Ping()); }
+}
+
+void RunPersistenceContract(const BackendFactory& factory) {
+  std::unique_ptr<Backend> backend = factory();
+
+  SUBCASE("emails, jobs, counters and keys survive reopening") {
+    std::int64_t token = 0;
+    {
+      std::unique_ptr<store::Store> store = OpenStore(*backend);
+      Create(*store, MakeEmail("sent"), kT0);
+      Create(*store, MakeEmail("failed"), kT0);
+      Create(*store, MakeEmail("waiting", store::kPriorityBulk, kT0 + 60'000), kT0);
+      for (const store::Lease& lease : Lease(*store, 2, kT0)) {
+        const bool sent = lease.ref_id == "sent";
+        CheckOk(store->FinishDelivery(
+            lease.job_id, lease.token,
+            Outcome(sent ? DeliveryOutcome::Kind::kSent : DeliveryOutcome::Kind::kFailed,
+                    sent ? "250" : "550"),
+            kT0 + 1));
+        token = std::max(token, lease.token);
+      }
+      CheckOk(store->CreateApiKey({"k1", "one", "hash-1", "admin", kT0, std::nullopt}));
+    }
+    std::unique_ptr<store::Store> store = OpenStore(*backend);
+    const store::QueueStats stats = Stats(*store, kT0 + 2);
+    CHECK(stats.enqueued_total == 3);
+    CHECK(stats.sent_total == 1);
+    CHECK(stats.failed_total == 1);
+    CHECK(stats.done == 1);
+    CHECK(stats.dead == 1);
+    CHECK(stats.queued == 1);
+    CHECK(stats.scheduled == 1);
+    CHECK(Get(*store, "sent").status == EmailStatus::kSent);
+    CHECK(Get(*store, "failed").status == EmailStatus::kFailed);
+    CHECK(store->FindApiKeyByHash("hash-1").ok());
+    // Fencing tokens keep increasing across restarts.
+    CHECK(LeaseOne(*store, kT0 + 60'000).token > token);
+  }
+
+  SUBCASE("RecoverLeases after reopening frees what a dead process held") {
+    {
+      std::unique_ptr<store::Store> store = OpenStore(*backend);
+      Create(*store, MakeEmail("e1"), kT0);
+      LeaseOne(*store, kT0, 3'600'000);
+    }
+    std::unique_ptr<store::Store> store = OpenStore(*backend);
+    CHECK(Lease(*store, 10, kT0 + 1).empty());  // still leased for an hour
+    core::Result<int> recovered = store->RecoverLeases(kT0 + 1);
+    REQUIRE(recovered.ok());
+    CHECK(*recovered == 1);
+    CHECK(LeaseOne(*store, kT0 + 1).attempt == 2);
+  }
+}
+
+void RunConcurrencyContract(const BackendFactory& factory) {
+  std::unique_ptr<Backend> backend = factory();
+  std::unique_ptr<store::Store> opened = OpenStore(*backend);
+  store::Store& store = *opened;
+
+  SUBCASE("16 threads creating at once all succeed, each email once") {
+    constexpr int kThreads = 16;
+    constexpr int kPerThread = 25;
+    std::vector<int> failures(kThreads, 0);
+    {
+      std::vector<std::jthread> threads;
+      threads.reserve(kThreads);
+      for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&store, &failures, t] {
+          for (int i = 0; i < kPerThread; ++i) {
+            const std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
+            if (!store.CreateEmail(MakeEmail(id), std::nullopt, kT0 + i).ok()) {
+              ++failures[t];
+            }
+          }
+        });
+      }
+    }
+    for (int t = 0; t < kThreads; ++t) {
+      CHECK(failures[t] == 0);
+    }
+    const store::QueueStats stats = Stats(store, kT0);
+    CHECK(stats.enqueued_total == kThreads * kPerThread);
+    CHECK(stats.queued == kThreads * kPerThread);
+    CHECK(Get(store, "t15-24").status == EmailStatus::kQueued);
+
+    int listed = 0;
+    store::EmailFilter filter;
+    filter.limit = 200;
+    for (;;) {
+      const store::EmailPage page = List(store, filter);
+      listed += static_cast<int>(page.emails.size());
+      if (!page.next_cursor) {
+        break;
+      }
+      filter.cursor = page.next_cursor;
+    }
+    CHECK(listed == kThreads * kPerThread);
+  }
+
+  SUBCASE("concurrent leasers never share a job") {
+    constexpr int kJobs = 200;
+    for (int i = 0; i < kJobs; ++i) {
+      Create(store, MakeEmail("e" + std::to_string(i)), kT0);
+    }
+    constexpr int kThreads = 8;
+    std::vector<std::vector<std::int64_t>> leased(kThreads);
+    {
+      std::vector<std::jthread> threads;
+      threads.reserve(kThreads);
+      for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&store, &leased, t] {
+          for (;;) {
+            core::Result<std::vector<store::Lease>> leases = store.LeaseJobs(7, kT0, kLeaseMs);
+            if (!leases.ok() || leases->empty()) {
+              return;
+            }
+            for (const store::Lease& lease : *leases) {
+              leased[t].push_back(lease.job_id);
+            }
+          }
+        });
+      }
+    }
+    std::vector<std::int64_t> all;
+    for (const std::vector<std::int64_t>& ids : leased) {
+      all.insert(all.end(), ids.begin(), ids.end());
+    }
+    std::sort(all.begin(), all.end());
+    CHECK(all.size() == kJobs);
+    CHECK(std::adjacent_find(all.begin(), all.end()) == all.end());
+  }
+}
+
+}  // namespace store_contract
