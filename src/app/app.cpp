@@ -84,6 +84,8 @@ class App {
   explicit App(Config config) : config_(std::move(config)), clock_(core::NewSystemClock()) {}
 
   int Serve() {
+    std::error_code error;
+    std::filesystem::create_directories(config_.data_dir, error);  // OpenStore reports failure
     logger_ = core::NewJsonLogger(
         *clock_, {config_.log_level, (std::filesystem::path(config_.data_dir) / "app.log").string()});
     auto opened = OpenStore(config_);

@@ -114,7 +114,10 @@ bool ParseRfc3339(std::string_view text, TimeMs* out) {
       consumed != 19 || (t != 'T' && t != 't' && t != ' ')) {
     return false;
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  const int days_in_month[] = {31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12 || day < 1 || day > days_in_month[month - 1] || hour > 23 ||
+      minute > 59 || second > 60) {
     return false;
   }
   std::size_t pos = 19;

@@ -57,6 +57,9 @@ Result<service::SendEmailRequest> DecodeSendEmail(const json& body) {
                                                 : &request.html;
       *target = std::move(*text);
     } else if (key == "to" || key == "cc" || key == "bcc" || key == "tags") {
+      if (key == "tags" && !value.is_array()) {
+        return core::InvalidArgument(key, "tags must be an array of strings");
+      }
       auto list = GetStringList(value, key);
       if (!list.ok()) return list.error();
       auto* target = key == "to" ? &request.to

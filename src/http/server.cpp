@@ -62,8 +62,11 @@ class HttplibServer final : public Server {
     const int threads = options_.threads;
     server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     for (const Route& route : kRoutes) Register(route);
-    server_.set_error_handler([](const httplib::Request&, httplib::Response& response) {
-      // httplib's own errors (no route, body too large, malformed request) carry no body.
+    httplib::Server::HandlerWithResponse on_error = [](const httplib::Request&,
+                                                       httplib::Response& response) {
+      // httplib calls this for every status >= 400; only its own errors (no route, body too
+      // large, malformed request) arrive without a body.
+      if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
       core::ErrorCode code = core::ErrorCode::kInvalidArgument;
       std::string message = "bad request";
       if (response.status == 404) {
@@ -80,7 +83,9 @@ class HttplibServer final : public Server {
       const int status = response.status;
       response.set_content(ProblemBody(error).dump(), "application/problem+json");
       response.status = status;
-    });
+      return httplib::Server::HandlerResponse::Handled;
+    };
+    server_.set_error_handler(std::move(on_error));
     server_.set_exception_handler(
         [this](const httplib::Request& request, httplib::Response& response, std::exception_ptr) {
           services_.logger.Error("handler threw", {{"path", request.path}});

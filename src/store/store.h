@@ -9,11 +9,10 @@
 // fail with kFailedPrecondition when the lease has moved on (expired and re-leased, cancelled).
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/clock.h"
 #include "core/result.h"
@@ -39,7 +38,7 @@ inline constexpr int kPriorityBulk = 10;
 struct NewEmail {
   std::string id;  // chosen by the caller (random, unguessable)
   std::string from;
-  std::vector<std::string> to, cc, bcc;  // addresses as given (may include display names)
+  std::vector<std::string> to, cc, bcc;          // addresses as given (may include display names)
   std::vector<std::string> envelope_recipients;  // bare addresses for RCPT TO
   std::string envelope_from;                     // bare address for MAIL FROM
   std::string reply_to;
@@ -47,7 +46,7 @@ struct NewEmail {
   std::string raw_message;  // the rendered RFC 5322 message, CRLF line ends
   nlohmann::json tags = nlohmann::json::array();
   nlohmann::json metadata = nlohmann::json::object();
-  TimeMs send_at = 0;  // earliest delivery time; the job's run_at
+  TimeMs send_at = 0;  // earliest delivery time; the job's run_at (now if 0 or past)
   int priority = kPriorityTransactional;
   int max_attempts = 5;
   std::string owner;  // principal (API key id) that created it
@@ -93,7 +92,7 @@ struct Email {
   int max_attempts = 0;
   std::string last_reply;  // the last SMTP reply or error text
   TimeMs created_at = 0;
-  TimeMs send_at = 0;
+  TimeMs send_at = 0;  // as requested; 0 if none was
   TimeMs updated_at = 0;
   std::optional<TimeMs> sent_at;
   std::optional<TimeMs> next_attempt_at;  // set while queued or deferred
@@ -102,9 +101,9 @@ struct Email {
 
 struct EmailFilter {
   std::optional<EmailStatus> status;
-  std::string recipient;  // bare address, matched against to/cc/bcc case-insensitively
+  std::string recipient;               // bare address, matched against to/cc/bcc case-insensitively
   std::optional<TimeMs> since, until;  // created_at range, inclusive since, exclusive until
-  std::optional<std::int64_t> cursor;  // opaque position from a previous page
+  std::optional<std::int64_t> cursor;  // opaque position from a previous page's next_cursor
   int limit = 50;
 };
 
@@ -122,15 +121,15 @@ struct Lease {
   int attempt = 0;         // 1 for the first attempt
   int max_attempts = 0;
   TimeMs expires_at = 0;
-  TimeMs created_at = 0;   // when the job was enqueued (for latency)
+  TimeMs created_at = 0;  // when the job was enqueued (for latency)
 };
 
 // What one delivery attempt came to. The queue decides retry vs. dead from the error table;
 // the store only applies it.
 struct DeliveryOutcome {
   enum class Kind { kSent, kRetry, kFailed } kind = Kind::kSent;
-  std::string reply;     // server reply or error text, kept on the email
-  TimeMs retry_at = 0;   // for kRetry
+  std::string reply;    // server reply or error text, kept on the email
+  TimeMs retry_at = 0;  // for kRetry
 };
 
 struct QueueStats {
@@ -157,11 +156,13 @@ class Store {
   // Stores the email, its delivery job (state queued, run_at = send_at), a "queued" event and
   // the idempotency claim, all or nothing. With a claim that matches an earlier one, nothing
   // is written and the earlier response comes back; a claim whose hash differs is
-  // kAlreadyExists.
+  // kAlreadyExists. Also kAlreadyExists: an id already taken; kInvalidArgument: empty id or
+  // max_attempts < 1; kPayloadTooLarge: raw_message over 1e9 bytes.
   virtual Result<CreateEmailResult> CreateEmail(const NewEmail& email,
                                                 const std::optional<IdempotencyClaim>& claim,
                                                 TimeMs now) = 0;
   virtual Result<Email> GetEmail(const std::string& id) = 0;
+  // In the order they happened (committed).
   virtual Result<std::vector<EmailEvent>> ListEmailEvents(const std::string& id) = 0;
   virtual Result<EmailPage> ListEmails(const EmailFilter& filter) = 0;
   // The rendered message and its envelope.
@@ -179,12 +180,15 @@ class Store {
   // Jobs ---------------------------------------------------------------------------------
   // Leases up to `max` runnable jobs: queued with run_at <= now, and leased ones whose lease
   // expired (their attempt counts as spent), by priority then run_at. Each gets a new fencing
-  // token and expires at now + lease_ms; the email turns "sending".
+  // token and expires at now + lease_ms; the email turns "sending". Since expired and recovered
+  // leases count as spent attempts, Lease::attempt can exceed max_attempts (a message that keeps
+  // killing its worker): the caller should dead-letter such a lease instead of delivering it.
   virtual Result<std::vector<Lease>> LeaseJobs(int max, TimeMs now, TimeMs lease_ms) = 0;
   // Extends a lease. kFailedPrecondition if the token no longer holds.
   virtual Status Heartbeat(std::int64_t job_id, std::int64_t token, TimeMs expires_at) = 0;
   // Applies a delivery outcome if the token still holds (else kFailedPrecondition): sent ->
-  // done; retry -> queued at retry_at (email deferred); failed -> dead (email failed).
+  // done; retry -> queued at retry_at (email deferred); failed -> dead (email failed). Bumps
+  // sent_total, retried_total or failed_total in the same transaction.
   virtual Status FinishDelivery(std::int64_t job_id, std::int64_t token,
                                 const DeliveryOutcome& outcome, TimeMs now) = 0;
   // Gives a lease back unused (shutdown): queued again, the attempt not counted.
@@ -192,7 +196,8 @@ class Store {
   // Returns every leased job to the queue. Called at start: with the store's single-process
   // lock held, no lease can belong to a live worker.
   virtual Result<int> RecoverLeases(TimeMs now) = 0;
-  // The earliest run_at of a queued job, to sleep until it.
+  // The earliest time LeaseJobs could return something, to sleep until it: the earliest run_at
+  // of a queued job or lease expiry of a leased one (already past if something is due now).
   virtual Result<std::optional<TimeMs>> NextRunAt() = 0;
   virtual Result<QueueStats> Stats(TimeMs now) = 0;
 

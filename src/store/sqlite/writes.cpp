@@ -99,22 +99,22 @@ core::Result<PreparedEmail> PrepareEmail(const NewEmail& email) {
   if (email.raw_message.size() > kMaxMessageBytes) {
     return Error{ErrorCode::kPayloadTooLarge, "the rendered message is too large", "raw_message"};
   }
-  PreparedEmail columns;
-  columns.to = DumpJson(email.to);
-  columns.cc = DumpJson(email.cc);
-  columns.bcc = DumpJson(email.bcc);
-  columns.tags = DumpJson(email.tags);
-  columns.metadata = DumpJson(email.metadata);
-  columns.envelope_recipients = DumpJson(email.envelope_recipients);
+  PreparedEmail prepared;
+  prepared.to = DumpJson(email.to);
+  prepared.cc = DumpJson(email.cc);
+  prepared.bcc = DumpJson(email.bcc);
+  prepared.tags = DumpJson(email.tags);
+  prepared.metadata = DumpJson(email.metadata);
+  prepared.envelope_recipients = DumpJson(email.envelope_recipients);
   for (const std::vector<std::string>* list : {&email.to, &email.cc, &email.bcc}) {
     for (const std::string& address : *list) {
       std::string bare = BareAddress(address);
       if (!bare.empty()) {
-        columns.recipients.insert(std::move(bare));
+        prepared.recipients.insert(std::move(bare));
       }
     }
   }
-  return columns;
+  return prepared;
 }
 
 core::Result<CreateEmailResult> CreateEmailInTransaction(
@@ -238,9 +238,9 @@ struct LeaseCandidate {
 };
 
 // Up to `max` runnable queued jobs in lease order. The index is (state, priority, run_at), so
-// "run_at <= now" cannot bound one scan across priorities: jobs scheduled for later at a high
-// priority would be walked before due jobs at a lower one. Seeking once per distinct priority
-// reads only the returned rows plus one index probe per priority.
+// "run_at <= now" cannot bound one scan across priorities: jobs scheduled for later at a more
+// urgent priority would be walked before due jobs at a less urgent one. Seeking once per distinct
+// priority reads only the returned rows plus one index probe per priority.
 std::vector<LeaseCandidate> DueQueuedJobs(Connection& connection, std::size_t max, TimeMs now) {
   std::vector<LeaseCandidate> due;
   std::int64_t after = kBeforeAnyPriority;
