@@ -195,8 +195,19 @@ class FaultStore final : public store::Store {
       return std::nullopt;
     }
     ++injected_;
-    return core::Unavailable("injected fault (call " + std::to_string(call) + " of method " +
-                             std::to_string(Index(method)) + ")");
+    return core::Unavailable("injected fault: " + std::string(MethodName(method)) + " call " +
+                             std::to_string(call));
+  }
+
+  static const char* MethodName(Method method) {
+    static constexpr std::array<const char*, static_cast<std::size_t>(Method::kCount)> kNames = {
+        "CreateEmail",      "GetEmail",      "ListEmailEvents",
+        "ListEmails",       "GetRawMessage", "RetryEmail",
+        "CancelEmail",      "LeaseJobs",     "Heartbeat",
+        "FinishDelivery",   "ReleaseLease",  "RecoverLeases",
+        "NextRunAt",        "Stats",         "CreateApiKey",
+        "FindApiKeyByHash", "CountApiKeys",  "Ping"};
+    return kNames[Index(method)];
   }
 
   store::Store& inner_;

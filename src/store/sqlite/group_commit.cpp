@@ -82,79 +82,73 @@ void GroupCommitter::RunBatch(std::span<Pending*> batch) {
     }
   };
 
-  try {
-    Execute("BEGIN IMMEDIATE");
-  } catch (const SQLite::Exception& exception) {
-    fail_successes(ErrorFromException(exception, "starting a write transaction"));
+  if (core::Status begun = Execute("BEGIN IMMEDIATE", "starting a write transaction");
+      !begun.ok()) {
+    fail_successes(begun.error());
     complete_all();
     return;
   }
 
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    core::Error transaction_error;
-    if (!ApplyInSavepoint(*batch[i], &transaction_error)) {
+  for (Pending* pending : batch) {
+    if (core::Status kept = ApplyInSavepoint(*pending); !kept.ok()) {
       // The transaction is gone or in doubt: nothing of this batch may be reported written.
       if (InTransaction()) {
         connection_->db.tryExec("ROLLBACK");
       }
-      fail_successes(transaction_error);
+      fail_successes(kept.error());
       complete_all();
       return;
     }
   }
 
-  try {
-    Execute("COMMIT");
-  } catch (const SQLite::Exception& exception) {
+  if (core::Status committed = Execute("COMMIT", "committing a write batch"); !committed.ok()) {
     if (InTransaction()) {
       connection_->db.tryExec("ROLLBACK");
     }
-    fail_successes(ErrorFromException(exception, "committing a write batch"));
+    fail_successes(committed.error());
   }
   complete_all();
 }
 
-bool GroupCommitter::ApplyInSavepoint(Pending& pending, core::Error* transaction_error) {
-  try {
-    Execute("SAVEPOINT operation");
-  } catch (const SQLite::Exception& exception) {
-    *transaction_error = ErrorFromException(exception, "opening a savepoint");
-    pending.status = *transaction_error;
-    return false;
+core::Status GroupCommitter::ApplyInSavepoint(Pending& pending) {
+  if (core::Status opened = Execute("SAVEPOINT operation", "opening a savepoint"); !opened.ok()) {
+    pending.status = opened;
+    return opened;
   }
 
-  core::Status status;
   try {
-    status = (*pending.operation)(*connection_);
+    pending.status = (*pending.operation)(*connection_);
   } catch (const SQLite::Exception& exception) {
-    status = ErrorFromException(exception, "write");
+    pending.status = ErrorFromException(exception, "write");
   } catch (const std::exception& exception) {
-    status = core::Internal(std::string("write: ") + exception.what());
+    pending.status = core::Internal(std::string("write: ") + exception.what());
   }
-  pending.status = status;
 
   // Some errors (I/O, out of memory, disk full) make SQLite roll back the whole transaction on
   // its own; the savepoint is gone with it, and so are the writes of earlier operations.
   if (!InTransaction()) {
-    *transaction_error =
-        status.ok() ? core::Unavailable("write transaction was rolled back") : status.error();
-    return false;
+    return pending.status.ok() ? core::Unavailable("write transaction was rolled back")
+                               : pending.status;
   }
-  try {
-    if (!status.ok()) {
-      Execute("ROLLBACK TO operation");
+  if (!pending.status.ok()) {
+    if (core::Status undone = Execute("ROLLBACK TO operation", "rolling back a savepoint");
+        !undone.ok()) {
+      return undone;
     }
-    Execute("RELEASE operation");
-  } catch (const SQLite::Exception& exception) {
-    *transaction_error = ErrorFromException(exception, "closing a savepoint");
-    return false;
   }
-  return true;
+  return Execute("RELEASE operation", "releasing a savepoint");
 }
 
-void GroupCommitter::Execute(std::string_view sql) {
-  ScopedStatement statement(*connection_, sql);
-  statement->exec();
+core::Status GroupCommitter::Execute(std::string_view sql, std::string_view context) {
+  try {
+    ScopedStatement statement(*connection_, sql);
+    statement->exec();
+    return {};
+  } catch (const SQLite::Exception& exception) {
+    return ErrorFromException(exception, context);
+  } catch (const std::exception& exception) {
+    return core::Internal(std::string(context) + ": " + exception.what());
+  }
 }
 
 bool GroupCommitter::InTransaction() const {

@@ -49,10 +49,12 @@ class GroupCommitter {
 
   void Loop();
   void RunBatch(std::span<Pending*> batch);
-  // Runs one operation inside a savepoint; false if the savepoint itself could not be rolled
-  // back or released, which leaves the whole transaction in doubt.
-  bool ApplyInSavepoint(Pending& pending, core::Error* transaction_error);
-  void Execute(std::string_view sql);
+  // Runs one operation inside a savepoint and records its outcome in `pending`. An error here
+  // means the transaction itself is gone or in doubt (the savepoint could not be opened, rolled
+  // back or released, or SQLite rolled everything back), so the whole batch must fail.
+  core::Status ApplyInSavepoint(Pending& pending);
+  // Runs one statement of transaction control; `context` prefixes the error message.
+  core::Status Execute(std::string_view sql, std::string_view context);
   bool InTransaction() const;
 
   const std::unique_ptr<Connection> connection_;

@@ -37,6 +37,7 @@ TEST_CASE("fault store: fails the chosen call once and forwards the rest") {
         store.CreateEmail(MakeEmail("b"), std::nullopt, 1);
     REQUIRE_FALSE(failed.ok());
     CHECK(failed.error().code == ErrorCode::kUnavailable);
+    CHECK(failed.error().message.find("CreateEmail") != std::string::npos);
     CHECK(store.CreateEmail(MakeEmail("c"), std::nullopt, 1).ok());
     CHECK(store.Calls(Method::kCreateEmail) == 3);
     CHECK(store.Injected() == 1);
