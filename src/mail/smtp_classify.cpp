@@ -19,32 +19,28 @@ struct Row {
   Kind kind;
 };
 
-// First matching row wins.
+// First matching row wins. A rejection in the server's greeting (before EHLO) is checked
+// before the table: a 5xx there means "not accepting from this client now" (an overloaded
+// or blocklisting server), which says nothing about the message, so it is retried.
 //
-// | curl result             | SMTP reply       | kind       | why |
-// |-------------------------|------------------|------------|----------------------------------------|
-// | CURLE_OK                | any              | sent       | curl only succeeds after 250 to DATA
-// | | any                     | 4xx              | transient  | the server itself asks for a retry
-// | | any                     | 530, 534, 535,   | transient  | authentication / TLS policy (RFC
-// 4954):| |                         | 538              |            | the operator's configuration,
-// not the  | |                         |                  |            | message; it goes out once
-// fixed        | | CURLE_SEND_ERROR        | 5xx              | permanent  | curl's code for a
-// refused MAIL FROM,   | |                         |                  |            | RCPT TO or
-// DATA: the message's fault   | | CURLE_WEIRD_SERVER_REPLY| 5xx              | permanent  | curl's
-// code for a refused end of DATA  | |                         |                  |            |
-// (spam, size, content policy). curl     | |                         |                  | | reports
-// a 5xx greeting the same way;   | |                         |                  |            | the
-// two cannot be told apart here, and | |                         |                  |            |
-// the end of DATA is the common case     | | CURLE_LOGIN_DENIED,     | 5xx              | transient
-// | (catch-all) replies to AUTH, STARTTLS, | | USE_SSL_FAILED,         |                  | | HELO:
-// configuration, not the message   | | REMOTE_ACCESS_DENIED    |                  |            | |
-// | COULDNT_CONNECT,        | none, 2xx, 3xx   | transient  | (catch-all) the network, the server
-// or | | COULDNT_RESOLVE_HOST,   |                  |            | TLS failed mid-way; nothing says
-// the   | | OPERATION_TIMEDOUT,     |                  |            | message is at fault | |
-// SEND_ERROR, RECV_ERROR, |                  |            | | | GOT_NOTHING,            | | | | |
-// SSL_CONNECT_ERROR,      |                  |            | | | PEER_FAILED_VERIFICATION| | | | |
-// WEIRD_SERVER_REPLY, ... |                  |            | | | anything else           | anything
-// else    | transient  | never drop mail on an unknown error    |
+// clang-format off
+// | curl result              | SMTP reply     | kind      | why
+// |--------------------------|----------------|-----------|-------------------------------------
+// | CURLE_OK                 | any            | sent      | curl only succeeds after 250 to DATA
+// | any                      | 4xx            | transient | the server itself asks for a retry
+// | any                      | 530, 534, 535, | transient | authentication / TLS policy (RFC 4954):
+// |                          | 538            |           | the operator's configuration, not the
+// |                          |                |           | message; it goes out once fixed
+// | SEND_ERROR               | 5xx            | permanent | curl's code for a refused MAIL FROM,
+// |                          |                |           | RCPT TO or DATA: the message's fault
+// | WEIRD_SERVER_REPLY       | 5xx            | permanent | curl's code for a refused end of DATA
+// |                          |                |           | (spam, size, content policy)
+// | LOGIN_DENIED, others     | 5xx            | transient | replies to AUTH, STARTTLS, HELO:
+// |                          |                |           | configuration, not the message
+// | COULDNT_CONNECT, timeout,| none, 2xx, 3xx | transient | network, server or TLS trouble;
+// | SEND/RECV_ERROR, TLS ... |                |           | nothing says the message is at fault
+// | anything else            | anything else  | transient | never drop mail on an unknown error
+// clang-format on
 constexpr std::array<Row, 8> kTable = {{
     {CURLE_OK, 0, 999, Kind::kSent},
     {kAnyCurlCode, 400, 499, Kind::kTransient},
@@ -58,7 +54,8 @@ constexpr std::array<Row, 8> kTable = {{
 
 }  // namespace
 
-SendResult::Kind ClassifySmtpFailure(int curl_code, int smtp_code) {
+SendResult::Kind ClassifySmtpFailure(int curl_code, int smtp_code, bool at_greeting) {
+  if (at_greeting && curl_code != CURLE_OK) return Kind::kTransient;
   for (const Row& row : kTable) {
     if ((row.curl_code == kAnyCurlCode || row.curl_code == curl_code) &&
         smtp_code >= row.smtp_min && smtp_code <= row.smtp_max) {

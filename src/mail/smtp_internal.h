@@ -20,6 +20,8 @@ class SmtpReplyLog {
   // The last complete reply with this code, formatted "550 5.1.1 user unknown" (a multi-line
   // reply's texts joined by spaces); empty if there is none.
   std::string LastReplyWithCode(int code) const;
+  // Replies recorded since Clear().
+  std::size_t Count() const { return replies_.size(); }
 
  private:
   struct Reply {

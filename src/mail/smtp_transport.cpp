@@ -113,6 +113,7 @@ class SmtpSession {
   SendResult Send(const Envelope& envelope, const std::string& data, CURLcode& curl_code) {
     replies_.Clear();
     error_[0] = '\0';
+    fresh_connection_ = !handle_;
     if (!handle_) {
       curl_code = Open();
       if (curl_code != CURLE_OK) {
@@ -227,7 +228,10 @@ class SmtpSession {
   SendResult Failed(CURLcode curl_code, int smtp_code) {
     Discard();
     SendResult result;
-    result.kind = ClassifySmtpFailure(curl_code, smtp_code);
+    // On a fresh connection the first reply is the greeting; failing on it is not about the
+    // message.
+    const bool at_greeting = fresh_connection_ && replies_.Count() == 1;
+    result.kind = ClassifySmtpFailure(curl_code, smtp_code, at_greeting);
     result.smtp_code = smtp_code;
     std::string server_reply = replies_.LastReplyWithCode(smtp_code);
     if (smtp_code >= 400 && !server_reply.empty()) {
@@ -246,6 +250,7 @@ class SmtpSession {
   const std::string& url_;
   CurlEasy handle_;
   internal::SmtpReplyLog replies_;
+  bool fresh_connection_ = false;  // this Send opened the connection
   std::array<char, CURL_ERROR_SIZE> error_{};
 };
 

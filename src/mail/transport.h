@@ -56,7 +56,8 @@ std::unique_ptr<Transport> NewSmtpTransport(const SmtpOptions& options, core::Lo
 std::unique_ptr<Transport> NewCaptureTransport();
 
 // The single table from (curl result, SMTP reply code) to transient/permanent. Pure.
-// curl_code is a CURLcode value; smtp_code the last reply code (0 if none).
-SendResult::Kind ClassifySmtpFailure(int curl_code, int smtp_code);
+// curl_code is a CURLcode value; smtp_code the last reply code (0 if none); at_greeting is
+// true when the failing reply was the server's greeting on a fresh connection.
+SendResult::Kind ClassifySmtpFailure(int curl_code, int smtp_code, bool at_greeting = false);
 
 }  // namespace mail

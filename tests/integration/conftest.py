@@ -100,11 +100,11 @@ def smtp_server():
 
 @pytest.fixture
 def fault_smtp():
-    """Factory: fault_smtp(drop_in_data=0, start=True) -> FaultSMTPServer."""
+    """Factory: fault_smtp(drop_in_data=0, reject_greetings=0, start=True) -> FaultSMTPServer."""
     servers = []
 
-    def make(drop_in_data=0, start=True):
-        s = FaultSMTPServer(drop_in_data=drop_in_data)
+    def make(drop_in_data=0, reject_greetings=0, start=True):
+        s = FaultSMTPServer(drop_in_data=drop_in_data, reject_greetings=reject_greetings)
         servers.append(s)
         if start:
             s.start()

@@ -492,14 +492,17 @@ class FaultSMTPServer:
 
     - drop_in_data: the first N messages have their connection aborted in the middle of
       DATA (after the first content line arrives), so the client sees a reset.
+    - reject_greetings: the first N connections are greeted with "554" and closed (a server
+      refusing this client for now).
     - stop()/start() close and reopen the listening socket on the same port, also closing
       open sessions, to simulate a server that goes down and comes back.
     """
 
-    def __init__(self, drop_in_data=0, port=None):
+    def __init__(self, drop_in_data=0, port=None, reject_greetings=0):
         self.host = "127.0.0.1"
         self.port = port or free_port()
         self.drop_in_data = drop_in_data
+        self.reject_greetings = reject_greetings
         self.lock = threading.Lock()
         self.messages = []
         self.data_commands = 0
@@ -554,6 +557,7 @@ class FaultSMTPServer:
         self._writers.add(writer)
         with self.lock:
             self.connections += 1
+            rejected = self.connections <= self.reject_greetings
         mail_from, rcpts = None, []
 
         async def reply(text):
@@ -561,6 +565,10 @@ class FaultSMTPServer:
             await writer.drain()
 
         try:
+            if rejected:
+                await reply("554 5.7.1 fault.test not accepting connections now")
+                writer.close()
+                return
             await reply("220 fault.test ESMTP ready")
             while True:
                 line = await reader.readline()

@@ -231,6 +231,20 @@ def test_connection_dropped_mid_data_is_retried(outbox, fault_smtp):
     assert got[0].rcpt_tos == ["rcpt@example.test"]
 
 
+def test_554_greeting_is_retried_not_failed(outbox, fault_smtp):
+    # Regression: curl reports a refused greeting like a refused end of DATA, and the mail
+    # was failed for good although nothing was wrong with it.
+    srv = fault_smtp(reject_greetings=1)
+    ob = outbox(*srv.smtp_args(), *_fast_retry(), "--smtp-timeout-ms", "3000")
+    eid = ob.send(simple_email(subject="greeted with 554"))["id"]
+    final = ob.wait_status(eid, {"sent", "failed"}, timeout=20)
+    assert final["status"] == "sent", final
+    assert final["attempts"] == 2, final
+    assert srv.count() == 1
+    events = [e["type"] for e in ob.api("GET", f"/v1/emails/{eid}").body["events"]]
+    assert "deferred" in events, events
+
+
 def test_drop_mid_data_for_several_messages_then_all_delivered(outbox, fault_smtp):
     srv = fault_smtp(drop_in_data=3)
     ob = outbox(*srv.smtp_args(), *_fast_retry(), "--smtp-timeout-ms", "3000")

@@ -74,3 +74,11 @@ TEST_CASE("ClassifySmtpFailure: anything unexpected is transient") {
   CHECK(ClassifySmtpFailure(CURLE_SEND_ERROR, -1) == Kind::kTransient);
   CHECK(ClassifySmtpFailure(CURLE_SEND_ERROR, 199) == Kind::kTransient);
 }
+
+TEST_CASE("ClassifySmtpFailure: a 5xx greeting is transient (regression: was permanent)") {
+  // curl reports a refused greeting like a refused end of DATA; the transport tells them apart.
+  CHECK(mail::ClassifySmtpFailure(CURLE_WEIRD_SERVER_REPLY, 554, /*at_greeting=*/true) ==
+        mail::SendResult::Kind::kTransient);
+  CHECK(mail::ClassifySmtpFailure(CURLE_WEIRD_SERVER_REPLY, 554, /*at_greeting=*/false) ==
+        mail::SendResult::Kind::kPermanent);
+}
