@@ -23,8 +23,8 @@ Result<long long> ParseInteger(const std::string& flag, const std::string& text,
     return core::InvalidArgument(flag, flag + ": '" + text + "' is not a whole number");
   }
   if (value < min || value > max) {
-    return core::InvalidArgument(flag, flag + ": must be between " + std::to_string(min) +
-                                           " and " + std::to_string(max));
+    return core::InvalidArgument(
+        flag, flag + ": must be between " + std::to_string(min) + " and " + std::to_string(max));
   }
   return value;
 }
@@ -38,25 +38,45 @@ Result<bool> ParseBool(const std::string& flag, const std::string& text) {
 // Applies one value to the config; validates it.
 using Apply = std::function<Status(Config&, const std::string& flag, const std::string& value)>;
 
+// Each setting writes one field, named by an accessor (so nested fields like smtp.port work).
 template <typename T>
-Apply Integer(T Config::*member, long long min, long long max) {
+using Field = T& (*)(Config&);
+
+template <typename T>
+Apply Integer(Field<T> field, long long min, long long max) {
   return [=](Config& config, const std::string& flag, const std::string& value) -> Status {
     auto parsed = ParseInteger(flag, value, min, max);
     if (!parsed.ok()) return parsed.error();
-    config.*member = static_cast<T>(*parsed);
+    field(config) = static_cast<T>(*parsed);
     return {};
   };
 }
 
-Apply Text(std::string Config::*member) {
+Apply Text(Field<std::string> field) {
   return [=](Config& config, const std::string&, const std::string& value) -> Status {
-    config.*member = value;
+    field(config) = value;
     return {};
+  };
+}
+
+// One of a fixed set of words.
+template <typename T>
+Apply Choice(Field<T> field, std::vector<std::pair<std::string, T>> choices) {
+  return [=](Config& config, const std::string& flag, const std::string& value) -> Status {
+    std::string names;
+    for (const auto& [name, choice] : choices) {
+      if (name == value) {
+        field(config) = choice;
+        return {};
+      }
+      names += (names.empty() ? "" : ", ") + name;
+    }
+    return Invalid(flag, "expected one of " + names + ", got '" + value + "'");
   };
 }
 
 struct Setting {
-  const char* name;  // also the flag: --name
+  const char* name;              // also the flag: --name
   std::vector<const char*> env;  // first is the native name, the rest are the seeds' aliases
   const char* default_value;
   const char* doc;
@@ -81,39 +101,40 @@ Status ApplyListen(Config& config, const std::string& flag, const std::string& v
 
 const std::vector<Setting>& Table() {
   static const auto* table = new std::vector<Setting>{
-      {"listen", {"OUTBOX_LISTEN"}, "127.0.0.1:8080", "HTTP address (host:port; port 0 picks one)",
-       false, ApplyListen},
-      {"data-dir", {"OUTBOX_DATA_DIR"}, "./outbox-data",
-       "directory for outbox.db and app.log (created if missing)", false,
-       Text(&Config::data_dir)},
-      {"durability", {"OUTBOX_DURABILITY"}, "full",
+      {"listen",
+       {"OUTBOX_LISTEN"},
+       "127.0.0.1:8080",
+       "HTTP address (host:port; port 0 picks one)",
+       false,
+       ApplyListen},
+      {"data-dir",
+       {"OUTBOX_DATA_DIR"},
+       "./outbox-data",
+       "directory for outbox.db and app.log (created if missing)",
+       false,
+       Text([](Config & c) -> auto& { return c.data_dir; })},
+      {"durability",
+       {"OUTBOX_DURABILITY"},
+       "full",
        "full: fsync every commit (survives power loss); normal: survives a crash of outbox",
        false,
-       [](Config& config, const std::string& flag, const std::string& value) -> Status {
-         if (value == "full") {
-           config.durability = store::Durability::kFull;
-         } else if (value == "normal") {
-           config.durability = store::Durability::kNormal;
-         } else {
-           return Invalid(flag, "expected full or normal, got '" + value + "'");
-         }
-         return {};
-       }},
-      {"transport", {"OUTBOX_TRANSPORT"}, "auto",
-       "auto (smtp when --smtp-host is set, else capture), capture or smtp", false,
-       [](Config& config, const std::string& flag, const std::string& value) -> Status {
-         if (value == "auto") {
-           config.transport = TransportKind::kAuto;
-         } else if (value == "capture") {
-           config.transport = TransportKind::kCapture;
-         } else if (value == "smtp") {
-           config.transport = TransportKind::kSmtp;
-         } else {
-           return Invalid(flag, "expected auto, capture or smtp, got '" + value + "'");
-         }
-         return {};
-       }},
-      {"smtp-host", {"OUTBOX_SMTP_HOST", "smtp_server"}, "", "SMTP relay host", false,
+       Choice<store::Durability>(
+           [](Config & c) -> auto& { return c.durability; },
+           {{"full", store::Durability::kFull}, {"normal", store::Durability::kNormal}})},
+      {"transport",
+       {"OUTBOX_TRANSPORT"},
+       "auto",
+       "auto (smtp when --smtp-host is set, else capture), capture or smtp",
+       false,
+       Choice<TransportKind>([](Config & c) -> auto& { return c.transport; },
+                             {{"auto", TransportKind::kAuto},
+                              {"capture", TransportKind::kCapture},
+                              {"smtp", TransportKind::kSmtp}})},
+      {"smtp-host",
+       {"OUTBOX_SMTP_HOST", "smtp_server"},
+       "",
+       "SMTP relay host",
+       false,
        [](Config& config, const std::string& flag, const std::string& value) -> Status {
          if (value.find_first_of(" \t\r\n/") != std::string::npos) {
            return Invalid(flag, "not a host name: '" + value + "'");
@@ -121,67 +142,57 @@ const std::vector<Setting>& Table() {
          config.smtp.host = value;
          return {};
        }},
-      {"smtp-port", {"OUTBOX_SMTP_PORT", "smtp_port"}, "587",
-       "SMTP port (465 means implicit TLS)", false,
-       [](Config& config, const std::string& flag, const std::string& value) -> Status {
-         auto port = ParseInteger(flag, value, 1, 65535);
-         if (!port.ok()) return port.error();
-         config.smtp.port = static_cast<int>(*port);
-         return {};
-       }},
-      {"smtp-user", {"OUTBOX_SMTP_USER", "smtp_user"}, "", "SMTP AUTH user name", false,
-       [](Config& config, const std::string&, const std::string& value) -> Status {
-         config.smtp.username = value;
-         return {};
-       }},
-      {"smtp-pass", {"OUTBOX_SMTP_PASS", "smtp_pass"}, "", "SMTP AUTH password", true,
-       [](Config& config, const std::string&, const std::string& value) -> Status {
-         config.smtp.password = value;
-         return {};
-       }},
-      {"smtp-tls", {"OUTBOX_SMTP_TLS"}, "auto",
+      {"smtp-port",
+       {"OUTBOX_SMTP_PORT", "smtp_port"},
+       "587",
+       "SMTP port (465 means implicit TLS)",
+       false,
+       Integer<int>(
+           [](Config & c) -> auto& { return c.smtp.port; }, 1, 65535)},
+      {"smtp-user", {"OUTBOX_SMTP_USER", "smtp_user"}, "", "SMTP AUTH user name", false, Text([
+       ](Config & c) -> auto& { return c.smtp.username; })},
+      {"smtp-pass", {"OUTBOX_SMTP_PASS", "smtp_pass"}, "", "SMTP AUTH password", true, Text([
+       ](Config & c) -> auto& { return c.smtp.password; })},
+      {"smtp-tls",
+       {"OUTBOX_SMTP_TLS"},
+       "auto",
        "auto (implicit on 465, else STARTTLS when offered), starttls (required), implicit, none",
        false,
-       [](Config& config, const std::string& flag, const std::string& value) -> Status {
-         if (value == "auto") {
-           config.smtp.tls = mail::TlsMode::kAuto;
-         } else if (value == "starttls") {
-           config.smtp.tls = mail::TlsMode::kStartTls;
-         } else if (value == "implicit") {
-           config.smtp.tls = mail::TlsMode::kImplicit;
-         } else if (value == "none") {
-           config.smtp.tls = mail::TlsMode::kNone;
-         } else {
-           return Invalid(flag, "expected auto, starttls, implicit or none, got '" + value + "'");
-         }
-         return {};
-       }},
-      {"smtp-verify-tls", {"OUTBOX_SMTP_VERIFY_TLS"}, "true",
-       "verify the SMTP server's certificate and host name", false,
+       Choice<mail::TlsMode>([](Config & c) -> auto& { return c.smtp.tls; },
+                             {{"auto", mail::TlsMode::kAuto},
+                              {"starttls", mail::TlsMode::kStartTls},
+                              {"implicit", mail::TlsMode::kImplicit},
+                              {"none", mail::TlsMode::kNone}})},
+      {"smtp-verify-tls",
+       {"OUTBOX_SMTP_VERIFY_TLS"},
+       "true",
+       "verify the SMTP server's certificate and host name",
+       false,
        [](Config& config, const std::string& flag, const std::string& value) -> Status {
          auto parsed = ParseBool(flag, value);
          if (!parsed.ok()) return parsed.error();
          config.smtp.verify_tls = *parsed;
          return {};
        }},
-      {"smtp-sessions", {"OUTBOX_SMTP_SESSIONS"}, "4",
-       "concurrent SMTP sessions (delivery workers); connections are reused", false,
-       [](Config& config, const std::string& flag, const std::string& value) -> Status {
-         auto parsed = ParseInteger(flag, value, 1, 256);
-         if (!parsed.ok()) return parsed.error();
-         config.smtp.sessions = static_cast<int>(*parsed);
-         return {};
-       }},
-      {"smtp-timeout-ms", {"OUTBOX_SMTP_TIMEOUT_MS"}, "30000",
-       "SMTP connect and command timeout", false,
-       [](Config& config, const std::string& flag, const std::string& value) -> Status {
-         auto parsed = ParseInteger(flag, value, 100, 600'000);
-         if (!parsed.ok()) return parsed.error();
-         config.smtp.timeout_ms = static_cast<int>(*parsed);
-         return {};
-       }},
-      {"send-rate", {"OUTBOX_SEND_RATE"}, "0",
-       "most messages per second over the transport (token bucket), 0 = unlimited", false,
+      {"smtp-sessions",
+       {"OUTBOX_SMTP_SESSIONS"},
+       "4",
+       "concurrent SMTP sessions (delivery workers); connections are reused",
+       false,
+       Integer<int>(
+           [](Config & c) -> auto& { return c.smtp.sessions; }, 1, 256)},
+      {"smtp-timeout-ms",
+       {"OUTBOX_SMTP_TIMEOUT_MS"},
+       "30000",
+       "SMTP connect and command timeout",
+       false,
+       Integer<int>(
+           [](Config & c) -> auto& { return c.smtp.timeout_ms; }, 100, 600'000)},
+      {"send-rate",
+       {"OUTBOX_SEND_RATE"},
+       "0",
+       "most messages per second over the transport (token bucket), 0 = unlimited",
+       false,
        [](Config& config, const std::string& flag, const std::string& value) -> Status {
          char* end = nullptr;
          double rate = std::strtod(value.c_str(), &end);
@@ -191,36 +202,57 @@ const std::vector<Setting>& Table() {
          config.send_rate = rate;
          return {};
        }},
-      {"default-from", {"OUTBOX_DEFAULT_FROM"}, "",
+      {"default-from",
+       {"OUTBOX_DEFAULT_FROM"},
+       "",
        "sender used when a request names none (defaults to --smtp-user if that is an address)",
-       false, Text(&Config::default_from)},
-      {"max-attempts", {"OUTBOX_MAX_ATTEMPTS"}, "5", "delivery attempts before a mail fails",
-       false, Integer(&Config::max_attempts, 1, 50)},
-      {"retry-base-ms", {"OUTBOX_RETRY_BASE_MS"}, "30000",
-       "first retry delay; doubles per attempt, with jitter", false,
-       [](Config& config, const std::string& flag, const std::string& value) -> Status {
-         auto parsed = ParseInteger(flag, value, 10, 86'400'000);
-         if (!parsed.ok()) return parsed.error();
-         config.backoff.base_ms = *parsed;
-         return {};
-       }},
-      {"retry-max-ms", {"OUTBOX_RETRY_MAX_MS"}, "3600000", "longest retry delay", false,
-       [](Config& config, const std::string& flag, const std::string& value) -> Status {
-         auto parsed = ParseInteger(flag, value, 10, 7 * 86'400'000LL);
-         if (!parsed.ok()) return parsed.error();
-         config.backoff.max_ms = *parsed;
-         return {};
-       }},
-      {"lease-ms", {"OUTBOX_LEASE_MS"}, "60000",
-       "how long a worker holds a job before it is given to another", false,
-       Integer(&Config::lease_ms, 1000, 3'600'000)},
-      {"http-threads", {"OUTBOX_HTTP_THREADS"}, "64",
-       "HTTP worker threads (each keep-alive connection holds one while active)", false,
-       Integer(&Config::http_threads, 1, 1024)},
-      {"max-body-bytes", {"OUTBOX_MAX_BODY_BYTES"}, "10485760",
-       "largest request body; larger ones get 413", false,
-       Integer(&Config::max_body_bytes, 1024, 1LL << 30)},
-      {"admin-key", {"OUTBOX_ADMIN_KEY"}, "",
+       false,
+       Text([](Config & c) -> auto& { return c.default_from; })},
+      {"max-attempts",
+       {"OUTBOX_MAX_ATTEMPTS"},
+       "5",
+       "delivery attempts before a mail fails",
+       false,
+       Integer<decltype(Config::max_attempts)>(
+           [](Config & c) -> auto& { return c.max_attempts; }, 1, 50)},
+      {"retry-base-ms",
+       {"OUTBOX_RETRY_BASE_MS"},
+       "30000",
+       "first retry delay; doubles per attempt, with jitter",
+       false,
+       Integer<core::TimeMs>(
+           [](Config & c) -> auto& { return c.backoff.base_ms; }, 10, 86'400'000)},
+      {"retry-max-ms",
+       {"OUTBOX_RETRY_MAX_MS"},
+       "3600000",
+       "longest retry delay",
+       false,
+       Integer<core::TimeMs>(
+           [](Config & c) -> auto& { return c.backoff.max_ms; }, 10, 7 * 86'400'000LL)},
+      {"lease-ms",
+       {"OUTBOX_LEASE_MS"},
+       "60000",
+       "how long a worker holds a job before it is given to another",
+       false,
+       Integer<decltype(Config::lease_ms)>(
+           [](Config & c) -> auto& { return c.lease_ms; }, 1000, 3'600'000)},
+      {"http-threads",
+       {"OUTBOX_HTTP_THREADS"},
+       "64",
+       "HTTP worker threads (each keep-alive connection holds one while active)",
+       false,
+       Integer<decltype(Config::http_threads)>(
+           [](Config & c) -> auto& { return c.http_threads; }, 1, 1024)},
+      {"max-body-bytes",
+       {"OUTBOX_MAX_BODY_BYTES"},
+       "10485760",
+       "largest request body; larger ones get 413",
+       false,
+       Integer<decltype(Config::max_body_bytes)>(
+           [](Config & c) -> auto& { return c.max_body_bytes; }, 1024, 1LL << 30)},
+      {"admin-key",
+       {"OUTBOX_ADMIN_KEY"},
+       "",
        "admin API key to accept (16+ characters); if unset one is generated on first start",
        true,
        [](Config& config, const std::string& flag, const std::string& value) -> Status {
@@ -230,24 +262,23 @@ const std::vector<Setting>& Table() {
          config.admin_key = value;
          return {};
        }},
-      {"log-level", {"OUTBOX_LOG_LEVEL"}, "info", "debug, info, warn or error", false,
-       [](Config& config, const std::string& flag, const std::string& value) -> Status {
-         if (value == "debug") {
-           config.log_level = core::LogLevel::kDebug;
-         } else if (value == "info") {
-           config.log_level = core::LogLevel::kInfo;
-         } else if (value == "warn") {
-           config.log_level = core::LogLevel::kWarn;
-         } else if (value == "error") {
-           config.log_level = core::LogLevel::kError;
-         } else {
-           return Invalid(flag, "expected debug, info, warn or error, got '" + value + "'");
-         }
-         return {};
-       }},
-      {"shutdown-timeout-ms", {"OUTBOX_SHUTDOWN_TIMEOUT_MS"}, "8000",
-       "how long SIGTERM waits for in-flight deliveries", false,
-       Integer(&Config::shutdown_timeout_ms, 0, 600'000)},
+      {"log-level",
+       {"OUTBOX_LOG_LEVEL"},
+       "info",
+       "debug, info, warn or error",
+       false,
+       Choice<core::LogLevel>([](Config & c) -> auto& { return c.log_level; },
+                              {{"debug", core::LogLevel::kDebug},
+                               {"info", core::LogLevel::kInfo},
+                               {"warn", core::LogLevel::kWarn},
+                               {"error", core::LogLevel::kError}})},
+      {"shutdown-timeout-ms",
+       {"OUTBOX_SHUTDOWN_TIMEOUT_MS"},
+       "8000",
+       "how long SIGTERM waits for in-flight deliveries",
+       false,
+       Integer<decltype(Config::shutdown_timeout_ms)>(
+           [](Config & c) -> auto& { return c.shutdown_timeout_ms; }, 0, 600'000)},
   };
   return *table;
 }
