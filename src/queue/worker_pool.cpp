@@ -4,6 +4,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -56,9 +57,9 @@ class WorkerPoolImpl final : public WorkerPool {
     }
     wake_.notify_all();
     std::unique_lock lock(mutex_);
-    const bool all_exited =
-        exited_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-                         [this] { return exited_count_ == static_cast<int>(threads_.size()); });
+    const bool all_exited = exited_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [this] {
+      return exited_count_ == static_cast<int>(threads_.size());
+    });
     lock.unlock();
     if (!all_exited) return false;  // the caller exits the process; leases are recovered later
     for (auto& thread : threads_) thread.join();
@@ -79,26 +80,59 @@ class WorkerPoolImpl final : public WorkerPool {
         SleepUntilDue();
         continue;
       }
-      for (const auto& lease : *leases) {
-        if (IsStopping()) {
-          Release(lease);
-        } else {
-          Deliver(lease);
-        }
-      }
+      DeliverBatch(*leases);
     }
     std::lock_guard lock(mutex_);
     ++exited_count_;
     exited_.notify_all();
   }
 
-  void Deliver(const store::Lease& lease) {
+  // Sends each leased job, then records all outcomes in one store call: one commit per batch
+  // rather than per message. A crash in between re-sends at most this batch (at-least-once).
+  void DeliverBatch(const std::vector<store::Lease>& leases) {
+    std::vector<store::FinishedAttempt> attempts;
+    std::vector<const store::Lease*> attempted;
+    attempts.reserve(leases.size());
+    for (const auto& lease : leases) {
+      if (IsStopping()) {
+        Release(lease);
+        continue;
+      }
+      auto outcome = Deliver(lease);
+      if (!outcome.has_value()) continue;
+      attempts.push_back({lease.job_id, lease.token, std::move(*outcome)});
+      attempted.push_back(&lease);
+    }
+    if (attempts.empty()) return;
+    const core::TimeMs now = clock_.NowMs();
+    auto statuses = store_.FinishDeliveries(attempts, now);
+    if (!statuses.ok()) {
+      // Nothing was recorded; the leases expire and the jobs run again.
+      logger_.Error("delivery outcomes not recorded",
+                    {{"jobs", attempts.size()}, {"error", statuses.error().message}});
+      return;
+    }
+    for (std::size_t i = 0; i < attempts.size(); ++i) {
+      const store::Lease& lease = *attempted[i];
+      if (!(*statuses)[i].ok()) {
+        // The lease moved on (expired and re-leased): the other holder's outcome stands.
+        logger_.Warn("delivery outcome not recorded", {{"email_id", lease.ref_id},
+                                                       {"job_id", lease.job_id},
+                                                       {"error", (*statuses)[i].error().message}});
+        continue;
+      }
+      observer_.OnAttempt(attempts[i].outcome, now - lease.created_at);
+    }
+  }
+
+  // One attempt; nullopt if the lease was lost before sending.
+  std::optional<store::DeliveryOutcome> Deliver(const store::Lease& lease) {
     // A lease that waited behind others in the batch may be close to expiring: extend it
-    // first, and drop the job if someone else already holds it.
+    // first, and skip the job if someone else already holds it.
     if (lease.expires_at - clock_.NowMs() < options_.lease_ms / 2) {
       auto extended =
           store_.Heartbeat(lease.job_id, lease.token, clock_.NowMs() + options_.lease_ms);
-      if (!extended.ok()) return;
+      if (!extended.ok()) return std::nullopt;
     }
     mail::SendResult result;
     auto raw = store_.GetRawMessage(lease.ref_id);
@@ -109,28 +143,19 @@ class WorkerPoolImpl final : public WorkerPool {
       Pace();
       result = transport_.Send({raw->envelope_from, raw->envelope_recipients}, raw->data);
     }
-    const core::TimeMs now = clock_.NowMs();
-    auto outcome = DecideOutcome(result, lease.attempt, lease.max_attempts, now,
+    auto outcome = DecideOutcome(result, lease.attempt, lease.max_attempts, clock_.NowMs(),
                                  options_.backoff, core::RandomUnit());
-    auto finished = store_.FinishDelivery(lease.job_id, lease.token, outcome, now);
-    if (!finished.ok()) {
-      // The lease moved on (expired and re-leased): the other holder's outcome stands.
-      logger_.Warn("delivery outcome not recorded",
-                   {{"email_id", lease.ref_id}, {"job_id", lease.job_id},
-                    {"error", finished.error().message}});
-      return;
-    }
-    observer_.OnAttempt(outcome, now - lease.created_at);
-    logger_.Debug("delivery attempt", {{"email_id", lease.ref_id},
-                                       {"attempt", lease.attempt},
-                                       {"outcome", static_cast<int>(outcome.kind)},
-                                       {"reply", outcome.reply}});
+    logger_.Debug(
+        "delivery attempt",
+        {{"email_id", lease.ref_id}, {"attempt", lease.attempt}, {"reply", outcome.reply}});
+    return outcome;
   }
 
   void Release(const store::Lease& lease) {
     auto released = store_.ReleaseLease(lease.job_id, lease.token, clock_.NowMs());
     if (!released.ok()) {
-      logger_.Warn("release failed", {{"job_id", lease.job_id}, {"error", released.error().message}});
+      logger_.Warn("release failed",
+                   {{"job_id", lease.job_id}, {"error", released.error().message}});
     }
   }
 

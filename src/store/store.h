@@ -132,6 +132,12 @@ struct DeliveryOutcome {
   TimeMs retry_at = 0;  // for kRetry
 };
 
+struct FinishedAttempt {
+  std::int64_t job_id = 0;
+  std::int64_t token = 0;
+  DeliveryOutcome outcome;
+};
+
 struct QueueStats {
   std::int64_t queued = 0, leased = 0, done = 0, dead = 0, cancelled = 0;
   std::int64_t scheduled = 0;  // queued with run_at in the future (included in queued)
@@ -189,8 +195,17 @@ class Store {
   // Applies a delivery outcome if the token still holds (else kFailedPrecondition): sent ->
   // done; retry -> queued at retry_at (email deferred); failed -> dead (email failed). Bumps
   // sent_total, retried_total or failed_total in the same transaction.
-  virtual Status FinishDelivery(std::int64_t job_id, std::int64_t token,
-                                const DeliveryOutcome& outcome, TimeMs now) = 0;
+  // Applies several outcomes in one commit, each as FinishDelivery would. One status per
+  // attempt, in order: ok, or kFailedPrecondition where the lease no longer holds. A storage
+  // failure fails the whole call and applies nothing.
+  virtual Result<std::vector<Status>> FinishDeliveries(const std::vector<FinishedAttempt>& attempts,
+                                                       TimeMs now) = 0;
+  Status FinishDelivery(std::int64_t job_id, std::int64_t token, const DeliveryOutcome& outcome,
+                        TimeMs now) {
+    auto statuses = FinishDeliveries({{job_id, token, outcome}}, now);
+    if (!statuses.ok()) return statuses.error();
+    return statuses->front();
+  }
   // Gives a lease back unused (shutdown): queued again, the attempt not counted.
   virtual Status ReleaseLease(std::int64_t job_id, std::int64_t token, TimeMs now) = 0;
   // Returns every leased job to the queue. Called at start: with the store's single-process

@@ -120,12 +120,12 @@ class FaultStore final : public store::Store {
     }
     return inner_.Heartbeat(job_id, token, expires_at);
   }
-  core::Status FinishDelivery(std::int64_t job_id, std::int64_t token,
-                              const store::DeliveryOutcome& outcome, core::TimeMs now) override {
+  core::Result<std::vector<core::Status>> FinishDeliveries(
+      const std::vector<store::FinishedAttempt>& attempts, core::TimeMs now) override {
     if (auto error = Fault(Method::kFinishDelivery, true)) {
       return *error;
     }
-    return inner_.FinishDelivery(job_id, token, outcome, now);
+    return inner_.FinishDeliveries(attempts, now);
   }
   core::Status ReleaseLease(std::int64_t job_id, std::int64_t token, core::TimeMs now) override {
     if (auto error = Fault(Method::kReleaseLease, true)) {

@@ -96,10 +96,22 @@ class SqliteStore final : public Store {
     });
   }
 
-  Status FinishDelivery(std::int64_t job_id, std::int64_t token, const DeliveryOutcome& outcome,
-                        TimeMs now) override {
-    return WriteStatus([&](Connection& connection) {
-      return sqlite::FinishDeliveryInTransaction(connection, job_id, token, outcome, now);
+  Result<std::vector<Status>> FinishDeliveries(const std::vector<FinishedAttempt>& attempts,
+                                               TimeMs now) override {
+    return Write<std::vector<Status>>([&](Connection& connection) -> Result<std::vector<Status>> {
+      std::vector<Status> statuses;
+      statuses.reserve(attempts.size());
+      for (const auto& attempt : attempts) {
+        // A lost lease writes nothing (the token check comes first), so it can be reported
+        // per attempt without rolling back the others.
+        Status status = sqlite::FinishDeliveryInTransaction(connection, attempt.job_id,
+                                                            attempt.token, attempt.outcome, now);
+        if (!status.ok() && status.error().code != core::ErrorCode::kFailedPrecondition) {
+          return status.error();
+        }
+        statuses.push_back(std::move(status));
+      }
+      return statuses;
     });
   }
 
