@@ -24,15 +24,36 @@ core::Result<Principal> Authenticator::Authenticate(std::string_view authorizati
   }
   while (!authorization.empty() && authorization.front() == ' ') authorization.remove_prefix(1);
   if (authorization.empty()) return Unauthenticated("missing API key");
-  auto key = store_.FindApiKeyByHash(HashKey(authorization));
+  const std::string hash = HashKey(authorization);
+  const core::TimeMs now = clock_.NowMs();
+  {
+    std::lock_guard lock(mutex_);
+    auto cached = cache_.find(hash);
+    if (cached != cache_.end() && cached->second.cached_until > now) {
+      if (cached->second.key_expires_at.has_value() && *cached->second.key_expires_at <= now) {
+        return Unauthenticated("API key expired");
+      }
+      return cached->second.principal;
+    }
+  }
+  auto key = store_.FindApiKeyByHash(hash);
   if (!key.ok()) {
     if (key.error().code == core::ErrorCode::kNotFound) return Unauthenticated("invalid API key");
     return key.error();
   }
-  if (key->expires_at.has_value() && *key->expires_at <= clock_.NowMs()) {
+  if (key->expires_at.has_value() && *key->expires_at <= now) {
     return Unauthenticated("API key expired");
   }
-  return Principal{key->id, key->role};
+  Principal principal{key->id, key->role};
+  std::lock_guard lock(mutex_);
+  if (cache_.size() >= kCacheMaxEntries) cache_.clear();
+  cache_[hash] = Cached{principal, now + kCacheTtlMs, key->expires_at};
+  return principal;
+}
+
+void Authenticator::Forget(const std::string& key_hash) const {
+  std::lock_guard lock(mutex_);
+  cache_.erase(key_hash);
 }
 
 core::Result<std::optional<std::string>> EnsureAdminKey(store::Store& store,

@@ -2,9 +2,11 @@
 // API keys: generation, hashing (only SHA-256 hashes are stored), and turning an
 // Authorization header into a principal. Later issues add scopes, expiry enforcement per
 // route, JWTs and user sessions on the same Principal.
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/clock.h"
 #include "core/result.h"
@@ -21,8 +23,13 @@ struct Principal {
 std::string GenerateApiKey();
 std::string HashKey(std::string_view secret);
 
+// Verified keys are remembered for a few seconds, so the hot path (every API request) does not
+// read the store; a key revoked elsewhere stops working within kCacheTtlMs, and Forget()
+// makes a revocation by this process immediate.
 class Authenticator {
  public:
+  static constexpr core::TimeMs kCacheTtlMs = 5'000;
+
   Authenticator(store::Store& store, const core::Clock& clock) : store_(store), clock_(clock) {}
   Authenticator(const Authenticator&) = delete;
   Authenticator& operator=(const Authenticator&) = delete;
@@ -30,10 +37,21 @@ class Authenticator {
   // Accepts "Bearer <key>" (and a bare "<key>", as GoMail clients send). kUnauthenticated
   // when missing, unknown or expired.
   core::Result<Principal> Authenticate(std::string_view authorization) const;
+  // Drops a key (by hash) from the cache.
+  void Forget(const std::string& key_hash) const;
 
  private:
+  struct Cached {
+    Principal principal;
+    core::TimeMs cached_until;
+    std::optional<core::TimeMs> key_expires_at;
+  };
+  static constexpr std::size_t kCacheMaxEntries = 10'000;
+
   store::Store& store_;
   const core::Clock& clock_;
+  mutable std::mutex mutex_;
+  mutable std::unordered_map<std::string, Cached> cache_;  // key hash -> principal
 };
 
 // Makes sure an admin key exists. With `configured` non-empty, that key is registered (if not

@@ -27,9 +27,8 @@ class JsonLogger final : public Logger {
 
   void Log(LogLevel level, std::string_view msg, const nlohmann::json& fields) override {
     if (level < options_.min_level) return;
-    nlohmann::json line = {{"time", FormatRfc3339(clock_.NowMs())},
-                           {"level", LevelName(level)},
-                           {"msg", msg}};
+    nlohmann::json line = {
+        {"time", FormatRfc3339(clock_.NowMs())}, {"level", LevelName(level)}, {"msg", msg}};
     if (fields.is_object()) {
       for (const auto& [key, value] : fields.items()) line[key] = value;
     }

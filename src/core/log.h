@@ -3,10 +3,9 @@
 // injected; tests use a recording or silent logger and assert on state, not log text.
 #include <cstddef>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "core/clock.h"
 
@@ -35,9 +34,9 @@ class Logger {
 
 struct LogOptions {
   LogLevel min_level = LogLevel::kInfo;
-  std::string file_path;              // empty: stdout only
+  std::string file_path;                  // empty: stdout only
   std::size_t max_file_bytes = 10 << 20;  // rotate app.log past this size
-  int keep_files = 3;                 // app.log.1 .. app.log.N
+  int keep_files = 3;                     // app.log.1 .. app.log.N
 };
 
 // Thread-safe logger writing to stdout and a size-rotated file.

@@ -47,6 +47,15 @@ std::string RandomToken(std::size_t length) {
   return out;
 }
 
+std::string TimeOrderedId(const std::string& prefix, std::int64_t now_ms) {
+  unsigned char time_bytes[6];
+  for (int i = 5; i >= 0; --i) {
+    time_bytes[i] = static_cast<unsigned char>(now_ms & 0xFF);
+    now_ms >>= 8;
+  }
+  return prefix + ToHex(time_bytes, sizeof time_bytes) + RandomHex(8);
+}
+
 double RandomUnit() {
   std::uint64_t value = 0;
   Fill(reinterpret_cast<unsigned char*>(&value), sizeof value);

@@ -34,8 +34,12 @@ struct Error {
 inline Error InvalidArgument(std::string field, std::string message) {
   return Error{ErrorCode::kInvalidArgument, std::move(message), std::move(field)};
 }
-inline Error NotFound(std::string message) { return Error{ErrorCode::kNotFound, std::move(message), {}}; }
-inline Error Internal(std::string message) { return Error{ErrorCode::kInternal, std::move(message), {}}; }
+inline Error NotFound(std::string message) {
+  return Error{ErrorCode::kNotFound, std::move(message), {}};
+}
+inline Error Internal(std::string message) {
+  return Error{ErrorCode::kInternal, std::move(message), {}};
+}
 inline Error FailedPrecondition(std::string message) {
   return Error{ErrorCode::kFailedPrecondition, std::move(message), {}};
 }
@@ -46,8 +50,8 @@ inline Error Unavailable(std::string message) {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
-  Result(Error error) : data_(std::move(error)) {}    // NOLINT(google-explicit-constructor)
+  Result(T value) : data_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+  Result(Error error) : data_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return data_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -68,7 +72,8 @@ template <>
 class [[nodiscard]] Result<void> {
  public:
   Result() = default;
-  Result(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT(google-explicit-constructor)
+  Result(Error error)
+      : error_(std::move(error)), ok_(false) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }

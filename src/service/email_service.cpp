@@ -118,7 +118,7 @@ Result<Accepted> EmailService::Send(const SendEmailRequest& request,
                                     const auth::Principal& principal,
                                     const std::optional<Idempotency>& idempotency) {
   const core::TimeMs now = clock_.NowMs();
-  const std::string id = "em_" + core::RandomHex(12);
+  const std::string id = core::TimeOrderedId("em_", now);
   auto message = BuildMessage(request, options_, id, now);
   if (!message.ok()) return message.error();
 
