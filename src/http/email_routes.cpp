@@ -15,7 +15,8 @@ Result<json> ParseBody(const std::string& body) {
   if (body.empty()) return core::InvalidArgument("body", "request body is empty; send JSON");
   json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return core::InvalidArgument("body", "request body is not valid JSON");
-  if (!parsed.is_object()) return core::InvalidArgument("body", "request body must be a JSON object");
+  if (!parsed.is_object())
+    return core::InvalidArgument("body", "request body must be a JSON object");
   return parsed;
 }
 
@@ -46,8 +47,7 @@ Result<service::SendEmailRequest> DecodeSendEmail(const json& body) {
   for (const auto& [key, value] : body.items()) {
     if (value.is_null()) continue;  // explicit null = absent
     core::Status status;
-    if (key == "from" || key == "reply_to" || key == "subject" || key == "text" ||
-        key == "html") {
+    if (key == "from" || key == "reply_to" || key == "subject" || key == "text" || key == "html") {
       auto text = GetString(value, key);
       if (!text.ok()) return text.error();
       std::string* target = key == "from"       ? &request.from
@@ -62,8 +62,8 @@ Result<service::SendEmailRequest> DecodeSendEmail(const json& body) {
       }
       auto list = GetStringList(value, key);
       if (!list.ok()) return list.error();
-      auto* target = key == "to" ? &request.to
-                     : key == "cc" ? &request.cc
+      auto* target = key == "to"    ? &request.to
+                     : key == "cc"  ? &request.cc
                      : key == "bcc" ? &request.bcc
                                     : &request.tags;
       *target = std::move(*list);
@@ -79,8 +79,9 @@ Result<service::SendEmailRequest> DecodeSendEmail(const json& body) {
       if (!text.ok()) return text.error();
       core::TimeMs at = 0;
       if (!core::ParseRfc3339(*text, &at)) {
-        return core::InvalidArgument(key, "send_at must be an RFC 3339 time, e.g. "
-                                          "2026-11-23T09:00:00Z");
+        return core::InvalidArgument(key,
+                                     "send_at must be an RFC 3339 time, e.g. "
+                                     "2026-11-23T09:00:00Z");
       }
       request.send_at = at;
     } else if (key == "metadata") {
@@ -128,8 +129,7 @@ Result<std::optional<service::Idempotency>> DecodeIdempotency(const httplib::Req
       service::Idempotency{std::move(key), core::Sha256Hex(request.body)});
 }
 
-Result<std::optional<core::TimeMs>> QueryTime(const httplib::Request& request,
-                                              const char* name) {
+Result<std::optional<core::TimeMs>> QueryTime(const httplib::Request& request, const char* name) {
   if (!request.has_param(name)) return std::optional<core::TimeMs>();
   core::TimeMs at = 0;
   if (!core::ParseRfc3339(request.get_param_value(name), &at)) {
@@ -160,8 +160,9 @@ Result<store::EmailFilter> DecodeFilter(const httplib::Request& request) {
   if (request.has_param("status")) {
     auto status = store::ParseEmailStatus(request.get_param_value("status"));
     if (!status.has_value()) {
-      return core::InvalidArgument("status", "status must be one of queued, sending, sent, "
-                                             "deferred, failed, cancelled");
+      return core::InvalidArgument("status",
+                                   "status must be one of queued, sending, sent, "
+                                   "deferred, failed, cancelled");
     }
     filter.status = status;
   }

@@ -16,7 +16,7 @@ void HealthReady(Context& context) {
 }
 
 void MetricsText(Context& context) {
-  auto stats = context.services.store.Stats(context.services.clock.NowMs());
+  auto stats = context.services.stats.Get();
   if (!stats.ok()) return context.Problem(stats.error());
   context.response.status = 200;
   context.response.set_content(context.services.metrics.Render(*stats),

@@ -1,8 +1,7 @@
 #pragma once
 // The one table from error codes to HTTP statuses and RFC 9457 problem+json bodies.
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "core/result.h"
 

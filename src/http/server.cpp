@@ -15,9 +15,9 @@ void Context::Json(int status, const nlohmann::json& body) {
 
 void Context::Problem(const core::Error& error) {
   response.status = HttpStatusFor(error.code);
-  response.set_content(ProblemBody(error).dump(-1, ' ', false,
-                                               nlohmann::json::error_handler_t::replace),
-                       "application/problem+json");
+  response.set_content(
+      ProblemBody(error).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+      "application/problem+json");
 }
 
 namespace {
@@ -55,7 +55,9 @@ class HttplibServer final : public Server {
   core::Status Bind() {
     server_.set_tcp_nodelay(true);  // keep-alive requests stall on delayed ACKs without it
     server_.set_keep_alive_max_count(100'000);
-    server_.set_keep_alive_timeout(30);
+    // Each open keep-alive connection holds one of the `threads` workers (cpp-httplib is
+    // thread-per-connection), so idle ones are let go quickly.
+    server_.set_keep_alive_timeout(5);
     server_.set_read_timeout(30);
     server_.set_write_timeout(30);
     server_.set_payload_max_length(options_.max_body_bytes);

@@ -18,6 +18,7 @@ namespace http {
 struct Services {
   service::EmailService& emails;
   service::Metrics& metrics;
+  service::CachedStats& stats;
   store::Store& store;
   const auth::Authenticator& authenticator;
   const core::Clock& clock;

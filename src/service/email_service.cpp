@@ -61,8 +61,8 @@ Result<mail::Message> BuildMessage(const SendEmailRequest& request, const Servic
     return core::InvalidArgument("to", "at least one recipient is required in to, cc or bcc");
   }
   if (recipients > options.max_recipients) {
-    return core::InvalidArgument("to", "at most " + std::to_string(options.max_recipients) +
-                                           " recipients (to + cc + bcc)");
+    return core::InvalidArgument(
+        "to", "at most " + std::to_string(options.max_recipients) + " recipients (to + cc + bcc)");
   }
   if (!request.reply_to.empty()) {
     auto reply_to = mail::ParseAddress(request.reply_to, "reply_to");
@@ -145,8 +145,8 @@ Result<Accepted> EmailService::Send(const SendEmailRequest& request,
   Accepted accepted{202, nlohmann::json{{"id", id}, {"status", "queued"}}.dump()};
   std::optional<store::IdempotencyClaim> claim;
   if (idempotency.has_value()) {
-    claim = store::IdempotencyClaim{principal.key_id, idempotency->key,
-                                    idempotency->request_hash, accepted.status, accepted.body};
+    claim = store::IdempotencyClaim{principal.key_id, idempotency->key, idempotency->request_hash,
+                                    accepted.status, accepted.body};
   }
   auto created = store_.CreateEmail(email, claim, now);
   if (!created.ok()) return created.error();
@@ -201,14 +201,15 @@ nlohmann::json EmailToJson(const store::Email& email) {
       {"to", email.to},
       {"cc", email.cc},
       {"bcc", email.bcc},
-      {"reply_to", email.reply_to.empty() ? nlohmann::json(nullptr) : nlohmann::json(email.reply_to)},
+      {"reply_to",
+       email.reply_to.empty() ? nlohmann::json(nullptr) : nlohmann::json(email.reply_to)},
       {"subject", email.subject},
       {"tags", email.tags},
       {"metadata", email.metadata},
       {"attempts", email.attempts},
       {"max_attempts", email.max_attempts},
-      {"last_reply", email.last_reply.empty() ? nlohmann::json(nullptr)
-                                              : nlohmann::json(email.last_reply)},
+      {"last_reply",
+       email.last_reply.empty() ? nlohmann::json(nullptr) : nlohmann::json(email.last_reply)},
       {"created_at", core::FormatRfc3339(email.created_at)},
       {"send_at", core::FormatRfc3339(email.send_at)},
       {"updated_at", core::FormatRfc3339(email.updated_at)},

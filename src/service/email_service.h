@@ -2,12 +2,11 @@
 // The email operations every API surface offers: send (validate, render, store durably),
 // look up, list, retry, cancel. HTTP handlers decode a request into these types, call one
 // function and encode the result; the GoMail and SES-compatible routes reuse the same calls.
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "auth/auth.h"
 #include "core/clock.h"

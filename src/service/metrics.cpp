@@ -41,8 +41,7 @@ std::string Metrics::Render(const store::QueueStats& stats) const {
   };
   counter("outbox_emails_enqueued_total", "Emails accepted (persistent).", stats.enqueued_total);
   counter("outbox_emails_sent_total", "Emails delivered (persistent).", stats.sent_total);
-  counter("outbox_emails_failed_total", "Emails failed for good (persistent).",
-          stats.failed_total);
+  counter("outbox_emails_failed_total", "Emails failed for good (persistent).", stats.failed_total);
   counter("outbox_emails_retried_total", "Attempts deferred for retry (persistent).",
           stats.retried_total);
   out << "# HELP outbox_delivery_attempts_total Delivery attempts by this process.\n"
@@ -63,6 +62,17 @@ std::string Metrics::Render(const store::QueueStats& stats) const {
       << static_cast<double>(latency_sum_ms_.load()) / 1000.0 << "\n"
       << "outbox_delivery_latency_seconds_count " << latency_count_.load() << "\n";
   return out.str();
+}
+
+core::Result<store::QueueStats> CachedStats::Get() {
+  std::lock_guard lock(mutex_);
+  const core::TimeMs now = clock_.NowMs();
+  if (cached_.has_value() && now - cached_at_ < ttl_ms_) return *cached_;
+  auto stats = store_.Stats(now);
+  if (!stats.ok()) return stats.error();
+  cached_ = *stats;
+  cached_at_ = now;
+  return *stats;
 }
 
 }  // namespace service

@@ -5,6 +5,8 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "queue/worker_pool.h"
@@ -28,6 +30,27 @@ class Metrics final : public queue::DeliveryObserver {
   std::array<std::atomic<std::uint64_t>, kLatencyBuckets.size()> latency_buckets_{};
   std::atomic<std::uint64_t> latency_count_{0};
   std::atomic<std::uint64_t> latency_sum_ms_{0};
+};
+
+// Store::Stats counts jobs by state, which costs O(jobs) (hundreds of ms at a million). Scrapes
+// share one result for `ttl_ms` and never count twice at once, so a burst of /metrics requests
+// cannot pile up scans.
+class CachedStats {
+ public:
+  CachedStats(store::Store& store, const core::Clock& clock, core::TimeMs ttl_ms)
+      : store_(store), clock_(clock), ttl_ms_(ttl_ms) {}
+  CachedStats(const CachedStats&) = delete;
+  CachedStats& operator=(const CachedStats&) = delete;
+
+  core::Result<store::QueueStats> Get();
+
+ private:
+  store::Store& store_;
+  const core::Clock& clock_;
+  const core::TimeMs ttl_ms_;
+  std::mutex mutex_;  // held while counting: single flight
+  std::optional<store::QueueStats> cached_;
+  core::TimeMs cached_at_ = 0;
 };
 
 }  // namespace service

@@ -15,8 +15,12 @@ std::unique_ptr<Connection> ReaderPool::Acquire() {
   }
   // Opened outside the lock: opening touches the file system. NOMUTEX because a connection is
   // only ever used by the one thread that checked it out.
-  return std::make_unique<Connection>(path_, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX,
-                                      busy_timeout_ms_);
+  auto connection = std::make_unique<Connection>(
+      path_, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX, busy_timeout_ms_);
+  // Readers look up single rows and short pages; a small cache each keeps the pool's memory
+  // bounded (the writer holds the large cache).
+  connection->db.exec("PRAGMA cache_size = -1024");
+  return connection;
 }
 
 void ReaderPool::Release(std::unique_ptr<Connection> connection) {

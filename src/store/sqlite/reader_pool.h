@@ -26,7 +26,7 @@ class ReaderPool {
 
  private:
   // Idle connections kept beyond this are closed: bursts of readers do not pin file handles.
-  static constexpr std::size_t kMaxIdle = 16;
+  static constexpr std::size_t kMaxIdle = 8;
 
   const std::string path_;
   const int busy_timeout_ms_;
