@@ -90,15 +90,24 @@ class WorkerPoolImpl final : public WorkerPool {
   // Sends each leased job, then records all outcomes in one store call: one commit per batch
   // rather than per message. A crash in between re-sends at most this batch (at-least-once).
   void DeliverBatch(const std::vector<store::Lease>& leases) {
+    std::vector<std::string> ids;
+    for (const auto& lease : leases) ids.push_back(lease.ref_id);
+    auto messages = store_.GetRawMessages(ids);
+    if (!messages.ok()) {
+      logger_.Error("messages could not be loaded", {{"error", messages.error().message}});
+      for (const auto& lease : leases) Release(lease);
+      return;
+    }
     std::vector<store::FinishedAttempt> attempts;
     std::vector<const store::Lease*> attempted;
     attempts.reserve(leases.size());
-    for (const auto& lease : leases) {
+    for (std::size_t i = 0; i < leases.size(); ++i) {
+      const store::Lease& lease = leases[i];
       if (IsStopping()) {
         Release(lease);
         continue;
       }
-      auto outcome = Deliver(lease);
+      auto outcome = Deliver(lease, (*messages)[i]);
       if (!outcome.has_value()) continue;
       attempts.push_back({lease.job_id, lease.token, std::move(*outcome)});
       attempted.push_back(&lease);
@@ -126,7 +135,8 @@ class WorkerPoolImpl final : public WorkerPool {
   }
 
   // One attempt; nullopt if the lease was lost before sending.
-  std::optional<store::DeliveryOutcome> Deliver(const store::Lease& lease) {
+  std::optional<store::DeliveryOutcome> Deliver(
+      const store::Lease& lease, const std::optional<store::Store::RawMessage>& message) {
     // A lease that waited behind others in the batch may be close to expiring: extend it
     // first, and skip the job if someone else already holds it.
     if (lease.expires_at - clock_.NowMs() < options_.lease_ms / 2) {
@@ -135,13 +145,12 @@ class WorkerPoolImpl final : public WorkerPool {
       if (!extended.ok()) return std::nullopt;
     }
     mail::SendResult result;
-    auto raw = store_.GetRawMessage(lease.ref_id);
-    if (!raw.ok()) {
-      result = {mail::SendResult::Kind::kPermanent, 0,
-                "message could not be loaded: " + raw.error().message};
+    if (!message.has_value()) {
+      result = {mail::SendResult::Kind::kPermanent, 0, "the message is missing from the store"};
     } else {
       Pace();
-      result = transport_.Send({raw->envelope_from, raw->envelope_recipients}, raw->data);
+      result =
+          transport_.Send({message->envelope_from, message->envelope_recipients}, message->data);
     }
     auto outcome = DecideOutcome(result, lease.attempt, lease.max_attempts, clock_.NowMs(),
                                  options_.backoff, core::RandomUnit());

@@ -178,6 +178,23 @@ class Store {
     std::string data;
   };
   virtual Result<RawMessage> GetRawMessage(const std::string& id) = 0;
+  // Several messages in one read (delivery workers load a leased batch at once); nullopt
+  // where an id is unknown. The default asks GetRawMessage for each.
+  virtual Result<std::vector<std::optional<RawMessage>>> GetRawMessages(
+      const std::vector<std::string>& ids) {
+    std::vector<std::optional<RawMessage>> messages;
+    for (const auto& id : ids) {
+      auto message = GetRawMessage(id);
+      if (message.ok()) {
+        messages.emplace_back(std::move(*message));
+      } else if (message.error().code == core::ErrorCode::kNotFound) {
+        messages.emplace_back();
+      } else {
+        return message.error();
+      }
+    }
+    return messages;
+  }
   // failed -> queued with a fresh attempt budget. kFailedPrecondition in any other status.
   virtual Status RetryEmail(const std::string& id, TimeMs now) = 0;
   // queued/deferred -> cancelled. kFailedPrecondition if sending, sent, failed or cancelled.

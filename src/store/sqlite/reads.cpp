@@ -233,6 +233,24 @@ core::Result<Store::RawMessage> ReadRawMessage(Connection& connection, const std
   return message;
 }
 
+core::Result<std::vector<std::optional<Store::RawMessage>>> ReadRawMessages(
+    Connection& connection, const std::vector<std::string>& ids) {
+  ReadTransaction snapshot(connection);  // one snapshot, one cache check for the whole batch
+  std::vector<std::optional<Store::RawMessage>> messages;
+  messages.reserve(ids.size());
+  for (const auto& id : ids) {
+    auto message = ReadRawMessage(connection, id);
+    if (message.ok()) {
+      messages.emplace_back(std::move(message).value());
+    } else if (message.error().code == core::ErrorCode::kNotFound) {
+      messages.emplace_back();
+    } else {
+      return message.error();
+    }
+  }
+  return messages;
+}
+
 core::Result<std::optional<TimeMs>> ReadNextRunAt(Connection& connection) {
   ReadTransaction snapshot(connection);
   std::optional<TimeMs> earliest;

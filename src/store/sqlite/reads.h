@@ -16,6 +16,8 @@ core::Result<EmailPage> ReadEmailPage(Connection& connection, const EmailFilter&
 core::Result<std::vector<EmailEvent>> ReadEmailEvents(Connection& connection,
                                                       const std::string& id);
 core::Result<Store::RawMessage> ReadRawMessage(Connection& connection, const std::string& id);
+core::Result<std::vector<std::optional<Store::RawMessage>>> ReadRawMessages(
+    Connection& connection, const std::vector<std::string>& ids);
 core::Result<std::optional<TimeMs>> ReadNextRunAt(Connection& connection);
 core::Result<QueueStats> ReadStats(Connection& connection, TimeMs now);
 core::Result<ApiKey> ReadApiKeyByHash(Connection& connection, const std::string& key_hash);

@@ -72,6 +72,13 @@ class SqliteStore final : public Store {
     });
   }
 
+  Result<std::vector<std::optional<RawMessage>>> GetRawMessages(
+      const std::vector<std::string>& ids) override {
+    return Read<std::vector<std::optional<RawMessage>>>(
+        "reading messages",
+        [&](Connection& connection) { return sqlite::ReadRawMessages(connection, ids); });
+  }
+
   Status RetryEmail(const std::string& id, TimeMs now) override {
     return WriteStatus([&](Connection& connection) {
       return sqlite::RetryEmailInTransaction(connection, id, now);
