@@ -38,9 +38,20 @@ Result<bool> ParseBool(const std::string& flag, const std::string& text) {
 // Applies one value to the config; validates it.
 using Apply = std::function<Status(Config&, const std::string& flag, const std::string& value)>;
 
-// Each setting writes one field, named by an accessor (so nested fields like smtp.port work).
+// Each setting writes one field of the config, reached through In(&Config::x) or, for nested
+// fields, In(&Config::smtp, &mail::SmtpOptions::port).
 template <typename T>
-using Field = T& (*)(Config&);
+using Field = std::function<T&(Config&)>;
+
+template <typename T>
+Field<T> In(T Config::*member) {
+  return [member](Config& config) -> T& { return config.*member; };
+}
+
+template <typename Outer, typename T>
+Field<T> In(Outer Config::*outer, T Outer::*inner) {
+  return [outer, inner](Config& config) -> T& { return config.*outer.*inner; };
+}
 
 template <typename T>
 Apply Integer(Field<T> field, long long min, long long max) {
@@ -112,24 +123,22 @@ const std::vector<Setting>& Table() {
        "./outbox-data",
        "directory for outbox.db and app.log (created if missing)",
        false,
-       Text([](Config & c) -> auto& { return c.data_dir; })},
+       Text(In(&Config::data_dir))},
       {"durability",
        {"OUTBOX_DURABILITY"},
        "full",
        "full: fsync every commit (survives power loss); normal: survives a crash of outbox",
        false,
-       Choice<store::Durability>(
-           [](Config & c) -> auto& { return c.durability; },
-           {{"full", store::Durability::kFull}, {"normal", store::Durability::kNormal}})},
+       Choice(In(&Config::durability),
+              {{"full", store::Durability::kFull}, {"normal", store::Durability::kNormal}})},
       {"transport",
        {"OUTBOX_TRANSPORT"},
        "auto",
        "auto (smtp when --smtp-host is set, else capture), capture or smtp",
        false,
-       Choice<TransportKind>([](Config & c) -> auto& { return c.transport; },
-                             {{"auto", TransportKind::kAuto},
-                              {"capture", TransportKind::kCapture},
-                              {"smtp", TransportKind::kSmtp}})},
+       Choice(In(&Config::transport), {{"auto", TransportKind::kAuto},
+                                       {"capture", TransportKind::kCapture},
+                                       {"smtp", TransportKind::kSmtp}})},
       {"smtp-host",
        {"OUTBOX_SMTP_HOST", "smtp_server"},
        "",
@@ -147,22 +156,28 @@ const std::vector<Setting>& Table() {
        "587",
        "SMTP port (465 means implicit TLS)",
        false,
-       Integer<int>(
-           [](Config & c) -> auto& { return c.smtp.port; }, 1, 65535)},
-      {"smtp-user", {"OUTBOX_SMTP_USER", "smtp_user"}, "", "SMTP AUTH user name", false, Text([
-       ](Config & c) -> auto& { return c.smtp.username; })},
-      {"smtp-pass", {"OUTBOX_SMTP_PASS", "smtp_pass"}, "", "SMTP AUTH password", true, Text([
-       ](Config & c) -> auto& { return c.smtp.password; })},
+       Integer(In(&Config::smtp, &mail::SmtpOptions::port), 1, 65535)},
+      {"smtp-user",
+       {"OUTBOX_SMTP_USER", "smtp_user"},
+       "",
+       "SMTP AUTH user name",
+       false,
+       Text(In(&Config::smtp, &mail::SmtpOptions::username))},
+      {"smtp-pass",
+       {"OUTBOX_SMTP_PASS", "smtp_pass"},
+       "",
+       "SMTP AUTH password",
+       true,
+       Text(In(&Config::smtp, &mail::SmtpOptions::password))},
       {"smtp-tls",
        {"OUTBOX_SMTP_TLS"},
        "auto",
        "auto (implicit on 465, else STARTTLS when offered), starttls (required), implicit, none",
        false,
-       Choice<mail::TlsMode>([](Config & c) -> auto& { return c.smtp.tls; },
-                             {{"auto", mail::TlsMode::kAuto},
-                              {"starttls", mail::TlsMode::kStartTls},
-                              {"implicit", mail::TlsMode::kImplicit},
-                              {"none", mail::TlsMode::kNone}})},
+       Choice(In(&Config::smtp, &mail::SmtpOptions::tls), {{"auto", mail::TlsMode::kAuto},
+                                                           {"starttls", mail::TlsMode::kStartTls},
+                                                           {"implicit", mail::TlsMode::kImplicit},
+                                                           {"none", mail::TlsMode::kNone}})},
       {"smtp-verify-tls",
        {"OUTBOX_SMTP_VERIFY_TLS"},
        "true",
@@ -179,15 +194,13 @@ const std::vector<Setting>& Table() {
        "4",
        "concurrent SMTP sessions (delivery workers); connections are reused",
        false,
-       Integer<int>(
-           [](Config & c) -> auto& { return c.smtp.sessions; }, 1, 256)},
+       Integer(In(&Config::smtp, &mail::SmtpOptions::sessions), 1, 256)},
       {"smtp-timeout-ms",
        {"OUTBOX_SMTP_TIMEOUT_MS"},
        "30000",
        "SMTP connect and command timeout",
        false,
-       Integer<int>(
-           [](Config & c) -> auto& { return c.smtp.timeout_ms; }, 100, 600'000)},
+       Integer(In(&Config::smtp, &mail::SmtpOptions::timeout_ms), 100, 600'000)},
       {"send-rate",
        {"OUTBOX_SEND_RATE"},
        "0",
@@ -207,49 +220,43 @@ const std::vector<Setting>& Table() {
        "",
        "sender used when a request names none (defaults to --smtp-user if that is an address)",
        false,
-       Text([](Config & c) -> auto& { return c.default_from; })},
+       Text(In(&Config::default_from))},
       {"max-attempts",
        {"OUTBOX_MAX_ATTEMPTS"},
        "5",
        "delivery attempts before a mail fails",
        false,
-       Integer<decltype(Config::max_attempts)>(
-           [](Config & c) -> auto& { return c.max_attempts; }, 1, 50)},
+       Integer(In(&Config::max_attempts), 1, 50)},
       {"retry-base-ms",
        {"OUTBOX_RETRY_BASE_MS"},
        "30000",
        "first retry delay; doubles per attempt, with jitter",
        false,
-       Integer<core::TimeMs>(
-           [](Config & c) -> auto& { return c.backoff.base_ms; }, 10, 86'400'000)},
+       Integer(In(&Config::backoff, &queue::BackoffPolicy::base_ms), 10, 86'400'000)},
       {"retry-max-ms",
        {"OUTBOX_RETRY_MAX_MS"},
        "3600000",
        "longest retry delay",
        false,
-       Integer<core::TimeMs>(
-           [](Config & c) -> auto& { return c.backoff.max_ms; }, 10, 7 * 86'400'000LL)},
+       Integer(In(&Config::backoff, &queue::BackoffPolicy::max_ms), 10, 7 * 86'400'000LL)},
       {"lease-ms",
        {"OUTBOX_LEASE_MS"},
        "60000",
        "how long a worker holds a job before it is given to another",
        false,
-       Integer<decltype(Config::lease_ms)>(
-           [](Config & c) -> auto& { return c.lease_ms; }, 1000, 3'600'000)},
+       Integer(In(&Config::lease_ms), 1000, 3'600'000)},
       {"http-threads",
        {"OUTBOX_HTTP_THREADS"},
-       "64",
+       "128",
        "HTTP worker threads (each keep-alive connection holds one while active)",
        false,
-       Integer<decltype(Config::http_threads)>(
-           [](Config & c) -> auto& { return c.http_threads; }, 1, 1024)},
+       Integer(In(&Config::http_threads), 1, 1024)},
       {"max-body-bytes",
        {"OUTBOX_MAX_BODY_BYTES"},
        "10485760",
        "largest request body; larger ones get 413",
        false,
-       Integer<decltype(Config::max_body_bytes)>(
-           [](Config & c) -> auto& { return c.max_body_bytes; }, 1024, 1LL << 30)},
+       Integer(In(&Config::max_body_bytes), 1024, 1LL << 30)},
       {"admin-key",
        {"OUTBOX_ADMIN_KEY"},
        "",
@@ -267,18 +274,16 @@ const std::vector<Setting>& Table() {
        "info",
        "debug, info, warn or error",
        false,
-       Choice<core::LogLevel>([](Config & c) -> auto& { return c.log_level; },
-                              {{"debug", core::LogLevel::kDebug},
-                               {"info", core::LogLevel::kInfo},
-                               {"warn", core::LogLevel::kWarn},
-                               {"error", core::LogLevel::kError}})},
+       Choice(In(&Config::log_level), {{"debug", core::LogLevel::kDebug},
+                                       {"info", core::LogLevel::kInfo},
+                                       {"warn", core::LogLevel::kWarn},
+                                       {"error", core::LogLevel::kError}})},
       {"shutdown-timeout-ms",
        {"OUTBOX_SHUTDOWN_TIMEOUT_MS"},
        "8000",
        "how long SIGTERM waits for in-flight deliveries",
        false,
-       Integer<decltype(Config::shutdown_timeout_ms)>(
-           [](Config & c) -> auto& { return c.shutdown_timeout_ms; }, 0, 600'000)},
+       Integer(In(&Config::shutdown_timeout_ms), 0, 600'000)},
   };
   return *table;
 }

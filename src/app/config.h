@@ -30,7 +30,7 @@ struct Config {
   int max_attempts = 5;
   queue::BackoffPolicy backoff;
   core::TimeMs lease_ms = 60'000;
-  int http_threads = 64;
+  int http_threads = 128;
   std::size_t max_body_bytes = 10 << 20;
   std::string admin_key;
   core::LogLevel log_level = core::LogLevel::kInfo;
