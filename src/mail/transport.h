@@ -44,9 +44,9 @@ struct SmtpOptions {
   std::string password;
   TlsMode tls = TlsMode::kAuto;
   bool verify_tls = true;
-  int sessions = 4;          // connections kept open and reused
-  int timeout_ms = 30000;    // connect and per-command timeout
-  std::string helo_name;     // EHLO name; empty: curl's default
+  int sessions = 4;        // connections kept open and reused
+  int timeout_ms = 30000;  // connect and per-command timeout
+  std::string helo_name;   // EHLO name; empty: curl's default
 };
 
 // SMTP over libcurl. Keeps up to options.sessions connections and reuses them across sends.

@@ -5,7 +5,7 @@
 TEST_CASE("error codes map to HTTP statuses") {
   using core::ErrorCode;
   const std::pair<ErrorCode, int> rows[] = {
-      {ErrorCode::kInvalidArgument, 400}, {ErrorCode::kUnauthenticated, 401},
+      {ErrorCode::kInvalidArgument, 400},  {ErrorCode::kUnauthenticated, 401},
       {ErrorCode::kPermissionDenied, 403}, {ErrorCode::kNotFound, 404},
       {ErrorCode::kAlreadyExists, 409},    {ErrorCode::kFailedPrecondition, 409},
       {ErrorCode::kPayloadTooLarge, 413},  {ErrorCode::kResourceExhausted, 429},

@@ -11,7 +11,7 @@ TEST_CASE("backoff doubles per attempt, with equal jitter, up to the ceiling") {
   CHECK(queue::BackoffDelay(policy, 1, 0.999999) == 999);
   CHECK(queue::BackoffDelay(policy, 2, 0.0) == 1000);
   CHECK(queue::BackoffDelay(policy, 3, 0.5) == 3000);
-  CHECK(queue::BackoffDelay(policy, 6, 0.0) == 15'000);  // 32 s capped at 30 s, halved
+  CHECK(queue::BackoffDelay(policy, 6, 0.0) == 15'000);   // 32 s capped at 30 s, halved
   CHECK(queue::BackoffDelay(policy, 60, 0.0) == 15'000);  // no overflow on huge attempts
 }
 
@@ -23,10 +23,8 @@ TEST_CASE("the outcome table") {
     Kind expected;
   };
   const Row rows[] = {
-      {SendKind::kSent, 1, 5, Kind::kSent},
-      {SendKind::kSent, 5, 5, Kind::kSent},
-      {SendKind::kTransient, 1, 5, Kind::kRetry},
-      {SendKind::kTransient, 4, 5, Kind::kRetry},
+      {SendKind::kSent, 1, 5, Kind::kSent},        {SendKind::kSent, 5, 5, Kind::kSent},
+      {SendKind::kTransient, 1, 5, Kind::kRetry},  {SendKind::kTransient, 4, 5, Kind::kRetry},
       {SendKind::kTransient, 5, 5, Kind::kFailed},  // budget spent: dead-letter
       {SendKind::kPermanent, 1, 5, Kind::kFailed},  // 5xx: fail at once
       {SendKind::kTransient, 1, 1, Kind::kFailed},

@@ -109,9 +109,13 @@ TEST_CASE("invalid requests name the field and store nothing") {
   };
   const Case cases[] = {
       {"no recipients", [](auto& r) { r.to.clear(); }, "to"},
-      {"bad address", [](auto& r) { r.to = {"ana@example.com", "not-an-address"}; }, "to[1]"},
-      {"injected address",
-       [](auto& r) { r.to = {"a@example.com\r\nBcc: victim@example.com"}; }, "to[0]"},
+      {"bad address",
+       [](auto& r) {
+         r.to = {"ana@example.com", "not-an-address"};
+       },
+       "to[1]"},
+      {"injected address", [](auto& r) { r.to = {"a@example.com\r\nBcc: victim@example.com"}; },
+       "to[0]"},
       {"bad cc", [](auto& r) { r.cc = {"x y@example.com"}; }, "cc[0]"},
       {"bad bcc", [](auto& r) { r.bcc = {"@example.com"}; }, "bcc[0]"},
       {"bad from", [](auto& r) { r.from = "nobody"; }, "from"},
@@ -119,9 +123,15 @@ TEST_CASE("invalid requests name the field and store nothing") {
       {"missing subject", [](auto& r) { r.subject.clear(); }, "subject"},
       {"injected subject", [](auto& r) { r.subject = "Hi\r\nBcc: x@example.com"; }, "subject"},
       {"no body", [](auto& r) { r.text.clear(); }, "text"},
-      {"injected header", [](auto& r) { r.headers = {{"X-Tag", "a\r\nBcc: x@y.z"}}; },
+      {"injected header",
+       [](auto& r) {
+         r.headers = {{"X-Tag", "a\r\nBcc: x@y.z"}};
+       },
        "headers.X-Tag"},
-      {"reserved header", [](auto& r) { r.headers = {{"Content-Type", "text/evil"}}; },
+      {"reserved header",
+       [](auto& r) {
+         r.headers = {{"Content-Type", "text/evil"}};
+       },
        "headers.Content-Type"},
       {"too many recipients", [](auto& r) { r.to.assign(101, "a@example.com"); }, "to"},
       {"bad tag", [](auto& r) { r.tags = {""}; }, "tags[0]"},
