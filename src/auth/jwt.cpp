@@ -96,22 +96,34 @@ std::optional<core::TimeMs> NumericDateMs(const Json& value) {
   constexpr core::TimeMs kMinSeconds = kMinTimeMs / 1000;
   if (value.is_number_unsigned()) {
     const auto seconds = value.get<std::uint64_t>();
-    if (seconds > static_cast<std::uint64_t>(kMaxSeconds)) return kMaxTimeMs;
+    if (seconds > static_cast<std::uint64_t>(kMaxSeconds)) {
+      return kMaxTimeMs;
+    }
     return static_cast<core::TimeMs>(seconds) * 1000;
   }
   if (value.is_number_integer()) {
     const auto seconds = value.get<std::int64_t>();
-    if (seconds > kMaxSeconds) return kMaxTimeMs;
-    if (seconds < kMinSeconds) return kMinTimeMs;
+    if (seconds > kMaxSeconds) {
+      return kMaxTimeMs;
+    }
+    if (seconds < kMinSeconds) {
+      return kMinTimeMs;
+    }
     return seconds * 1000;
   }
   if (value.is_number_float()) {
     const double seconds = value.get<double>();
-    if (!std::isfinite(seconds)) return std::nullopt;
+    if (!std::isfinite(seconds)) {
+      return std::nullopt;
+    }
     const double ms = std::floor(seconds * 1000.0);
     // 9.2e18 is just inside the int64 range, so the cast below is always defined.
-    if (ms >= 9.2e18) return kMaxTimeMs;
-    if (ms <= -9.2e18) return kMinTimeMs;
+    if (ms >= 9.2e18) {
+      return kMaxTimeMs;
+    }
+    if (ms <= -9.2e18) {
+      return kMinTimeMs;
+    }
     return static_cast<core::TimeMs>(ms);
   }
   return std::nullopt;
@@ -165,14 +177,18 @@ std::string Base64UrlEncode(std::string_view data) {
 
 core::Result<std::string> Base64UrlDecode(std::string_view text) {
   // A single leftover character carries only 6 bits: never a whole byte.
-  if (text.size() % 4 == 1) return core::InvalidArgument("", "invalid base64url length");
+  if (text.size() % 4 == 1) {
+    return core::InvalidArgument("", "invalid base64url length");
+  }
   std::string out;
   out.reserve(text.size() / 4 * 3 + 2);
   std::uint32_t pending = 0;  // the low `pending_bits` bits not yet emitted
   int pending_bits = 0;
   for (const char c : text) {
     const std::int8_t value = kBase64UrlValues[static_cast<unsigned char>(c)];
-    if (value < 0) return core::InvalidArgument("", "invalid base64url character");
+    if (value < 0) {
+      return core::InvalidArgument("", "invalid base64url character");
+    }
     pending = (pending << 6) | static_cast<std::uint32_t>(value);
     pending_bits += 6;
     if (pending_bits >= 8) {
@@ -182,7 +198,9 @@ core::Result<std::string> Base64UrlDecode(std::string_view text) {
     }
   }
   // Non-zero unused bits would give a second spelling of the same bytes.
-  if (pending != 0) return core::InvalidArgument("", "non-canonical base64url");
+  if (pending != 0) {
+    return core::InvalidArgument("", "non-canonical base64url");
+  }
   return out;
 }
 
@@ -191,8 +209,12 @@ std::string HmacSha256Hex(std::string_view key, std::string_view data) {
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  if (a.empty()) return true;
+  if (a.size() != b.size()) {
+    return false;
+  }
+  if (a.empty()) {
+    return true;
+  }
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
@@ -208,9 +230,15 @@ std::string SignHs256(const nlohmann::json& claims, std::string_view secret) {
 
 core::Result<nlohmann::json> VerifyHs256(std::string_view token, std::string_view secret,
                                          core::TimeMs now, const VerifyOptions& options) {
-  if (secret.empty()) return core::Internal("JWT secret not configured");
-  if (token.empty()) return Reject("missing token");
-  if (token.size() > kMaxJwtBytes) return Reject("token too large");
+  if (secret.empty()) {
+    return core::Internal("JWT secret not configured");
+  }
+  if (token.empty()) {
+    return Reject("missing token");
+  }
+  if (token.size() > kMaxJwtBytes) {
+    return Reject("token too large");
+  }
 
   const std::size_t first_dot = token.find('.');
   const std::size_t second_dot =
@@ -236,10 +264,16 @@ core::Result<nlohmann::json> VerifyHs256(std::string_view token, std::string_vie
   // The header is read before the signature is checked, but only to refuse anything that is
   // not HS256; the algorithm used is always HS256.
   const Json header = Json::parse(*header_bytes, nullptr, /*allow_exceptions=*/false);
-  if (!header.is_object()) return Reject("malformed token: header is not a JSON object");
+  if (!header.is_object()) {
+    return Reject("malformed token: header is not a JSON object");
+  }
   const auto alg = header.find("alg");
-  if (alg == header.end()) return Reject("missing alg");
-  if (!alg->is_string()) return Reject("unsupported alg");
+  if (alg == header.end()) {
+    return Reject("missing alg");
+  }
+  if (!alg->is_string()) {
+    return Reject("unsupported alg");
+  }
   if (alg->get_ref<const std::string&>() != "HS256") {
     return Reject(UnsupportedAlg(alg->get_ref<const std::string&>()));
   }
@@ -249,33 +283,47 @@ core::Result<nlohmann::json> VerifyHs256(std::string_view token, std::string_vie
     }
   }
   // RFC 7515 section 4.1.11: extensions listed in "crit" must be understood; we know none.
-  if (header.contains("crit")) return Reject("unsupported critical header parameter");
+  if (header.contains("crit")) {
+    return Reject("unsupported critical header parameter");
+  }
 
   Digest expected{};
   if (!HmacSha256(secret, token.substr(0, second_dot), expected)) {
     return core::Internal("HMAC-SHA256 unavailable");
   }
-  if (!ConstantTimeEquals(*signature, AsChars(expected))) return Reject("bad signature");
+  if (!ConstantTimeEquals(*signature, AsChars(expected))) {
+    return Reject("bad signature");
+  }
 
   Json claims = Json::parse(*payload_bytes, nullptr, /*allow_exceptions=*/false);
-  if (!claims.is_object()) return Reject("malformed token: payload is not a JSON object");
+  if (!claims.is_object()) {
+    return Reject("malformed token: payload is not a JSON object");
+  }
   if (const auto iat = claims.find("iat"); iat != claims.end() && !iat->is_number()) {
     return Reject("invalid iat claim");
   }
   const core::TimeMs leeway = std::max<core::TimeMs>(0, options.leeway_ms);
   if (const auto exp = claims.find("exp"); exp != claims.end()) {
     const auto expires_at = NumericDateMs(*exp);
-    if (!expires_at) return Reject("invalid exp claim");
+    if (!expires_at) {
+      return Reject("invalid exp claim");
+    }
     // RFC 7519 section 4.1.4: valid only while now is before exp.
-    if (now >= SaturatingAdd(*expires_at, leeway)) return Reject("token expired");
+    if (now >= SaturatingAdd(*expires_at, leeway)) {
+      return Reject("token expired");
+    }
   } else if (options.require_exp) {
     return Reject("token has no exp claim");
   }
   if (const auto nbf = claims.find("nbf"); nbf != claims.end()) {
     const auto not_before = NumericDateMs(*nbf);
-    if (!not_before) return Reject("invalid nbf claim");
+    if (!not_before) {
+      return Reject("invalid nbf claim");
+    }
     // RFC 7519 section 4.1.5: valid from nbf on.
-    if (SaturatingAdd(now, leeway) < *not_before) return Reject("token not yet valid");
+    if (SaturatingAdd(now, leeway) < *not_before) {
+      return Reject("token not yet valid");
+    }
   }
   return claims;
 }

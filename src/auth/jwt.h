@@ -15,7 +15,7 @@
 namespace auth {
 
 // Tokens longer than this are refused before any decoding or parsing.
-inline constexpr std::size_t kMaxJwtBytes = 8 * 1024;
+inline constexpr std::size_t kMaxJwtBytes = 8192;
 
 struct VerifyOptions {
   // Refuse tokens without an "exp" claim. Tokens meant to live until revoked (API keys) must

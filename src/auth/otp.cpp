@@ -24,7 +24,9 @@ std::string GenerateOtp(int digits) {
     // Each hex digit is a uniform 4-bit value; keeping only 0-9 (10 of 16) is rejection
     // sampling, so every kept digit is uniform.
     for (const char nibble : core::RandomHex(length)) {
-      if (IsAsciiDigit(nibble) && code.size() < length) code.push_back(nibble);
+      if (IsAsciiDigit(nibble) && code.size() < length) {
+        code.push_back(nibble);
+      }
     }
   }
   return code;
@@ -46,16 +48,26 @@ bool OtpMatches(std::string_view code, std::string_view recipient, std::string_v
   const bool well_formed = code.size() >= static_cast<std::size_t>(kMinOtpDigits) &&
                            code.size() <= static_cast<std::size_t>(kMaxOtpDigits) &&
                            std::all_of(code.begin(), code.end(), IsAsciiDigit);
-  if (!well_formed || secret.empty()) return false;
+  if (!well_formed || secret.empty()) {
+    return false;
+  }
   return ConstantTimeEquals(HashOtp(code, recipient, secret), stored_hash);
 }
 
 OtpCheck CheckOtp(const OtpState* state, std::string_view code, std::string_view recipient,
                   std::string_view secret, core::TimeMs now, int max_failed) {
-  if (state == nullptr) return OtpCheck::kNone;
-  if (state->used) return OtpCheck::kUsed;
-  if (now >= state->expires_at) return OtpCheck::kExpired;
-  if (state->failed_attempts >= max_failed) return OtpCheck::kLocked;
+  if (state == nullptr) {
+    return OtpCheck::kNone;
+  }
+  if (state->used) {
+    return OtpCheck::kUsed;
+  }
+  if (now >= state->expires_at) {
+    return OtpCheck::kExpired;
+  }
+  if (state->failed_attempts >= max_failed) {
+    return OtpCheck::kLocked;
+  }
   return OtpMatches(code, recipient, state->hash, secret) ? OtpCheck::kVerified : OtpCheck::kWrong;
 }
 

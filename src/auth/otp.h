@@ -51,14 +51,13 @@ enum class OtpCheck {
 // (kNone), used (kUsed), expired (kExpired), locked (kLocked), then the code itself. A
 // `max_failed` <= 0 locks every code.
 //
-// What the caller must write back, for each result:
-//   kVerified: used = true. Do it as one conditional update (e.g. UPDATE ... SET used = 1
-//              WHERE id = ? AND used = 0 AND failed_attempts = <read value>) and treat the
-//              attempt as failed unless exactly one row changed; otherwise two concurrent
-//              requests can both spend the same code.
-//   kWrong:    failed_attempts + 1, as an atomic increment in the store (not a write of the
-//              value read), so parallel guesses cannot all see the same count and bypass the
-//              lock.
+// The caller reads the state, calls CheckOtp and writes back as one serialized step per code
+// (a write transaction such as SQLite's BEGIN IMMEDIATE, SELECT ... FOR UPDATE, or a per-code
+// lock). Otherwise parallel requests all see the same failed_attempts, so together they test
+// more than max_failed guesses, and two requests can both spend the right code. What to write
+// back, for each result:
+//   kVerified: used = true, before reporting success.
+//   kWrong:    failed_attempts + 1, before reporting failure.
 //   kExpired, kLocked, kUsed, kNone: nothing (deleting the record is fine). Never reset
 //              failed_attempts; a fresh code, issued under its own rate limit, replaces a
 //              locked one.

@@ -38,13 +38,19 @@ std::string SignWithHeader(std::string_view header) {
 
 // The message of a well-formed rejection, or a description of what is wrong with the result.
 std::string Rejection(const core::Result<Json>& result) {
-  if (result.ok()) return "<accepted>";
+  if (result.ok()) {
+    return "<accepted>";
+  }
   const core::Error& error = result.error();
   if (error.code != core::ErrorCode::kUnauthenticated) {
     return "<code " + std::string(core::ErrorCodeName(error.code)) + ">";
   }
-  if (error.field != "Authorization") return "<field '" + error.field + "'>";
-  if (error.message.find(kSecret) != std::string::npos) return "<secret in message>";
+  if (error.field != "Authorization") {
+    return "<field '" + error.field + "'>";
+  }
+  if (error.message.find(kSecret) != std::string::npos) {
+    return "<secret in message>";
+  }
   return error.message;
 }
 
@@ -64,7 +70,9 @@ TEST_CASE("base64url: RFC 4648 section 10 vectors and the URL-safe alphabet") {
       {"", ""},           {"f", "Zg"},          {"fo", "Zm8"},          {"foo", "Zm9v"},
       {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"},
   };
-  for (const auto& [plain, encoded] : vectors) {
+  for (const auto& vector : vectors) {
+    const std::string_view plain = vector.first;
+    const std::string_view encoded = vector.second;
     CAPTURE(plain);
     CHECK(auth::Base64UrlEncode(plain) == encoded);
     const auto decoded = auth::Base64UrlDecode(encoded);
@@ -78,7 +86,9 @@ TEST_CASE("base64url: RFC 4648 section 10 vectors and the URL-safe alphabet") {
 
 TEST_CASE("base64url: every byte value round-trips at every tail length") {
   std::string all;
-  for (int i = 0; i < 256; ++i) all.push_back(static_cast<char>(i));
+  for (int i = 0; i < 256; ++i) {
+    all.push_back(static_cast<char>(i));
+  }
   for (std::size_t length = 0; length <= all.size(); ++length) {
     const std::string data = all.substr(all.size() - length);
     const std::string encoded = auth::Base64UrlEncode(data);
@@ -160,7 +170,7 @@ TEST_CASE("RFC 7515 appendix A.1: the HS256 example verifies with its key") {
 TEST_CASE("sign then verify round-trips the claims") {
   const Json claims = {{"sub", "user@example.com"},
                        {"iat", kNowSeconds},
-                       {"exp", kNowSeconds + 3 * 3600},
+                       {"exp", kNowSeconds + 10'800},
                        {"scopes", {"send", "read"}},
                        {"name", "Zoë ✉"}};
   const std::string token = auth::SignHs256(claims, kSecret);

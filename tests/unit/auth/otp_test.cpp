@@ -61,7 +61,9 @@ TEST_CASE("digits are spread over 0-9 at every position") {
     CAPTURE(digit);
     CHECK(overall[static_cast<std::size_t>(digit)] > 900);
     CHECK(overall[static_cast<std::size_t>(digit)] < 1500);
-    for (const auto& counts : by_position) CHECK(counts[static_cast<std::size_t>(digit)] > 0);
+    for (const auto& counts : by_position) {
+      CHECK(counts[static_cast<std::size_t>(digit)] > 0);
+    }
   }
   CHECK(by_position[0][0] > 0);          // leading zeros occur
   CHECK(distinct.size() > kDraws - 50);  // 10^6 codes: a handful of collisions at most
@@ -114,7 +116,7 @@ TEST_CASE("a ':' in the code cannot move the recipient/code boundary") {
 
 TEST_CASE("CheckOtp decision table") {
   const std::string hash = auth::HashOtp("123456", kRecipient, kSecret);
-  const core::TimeMs expires_at = kNow + 10 * 60'000;
+  const core::TimeMs expires_at = kNow + 600'000;
   using auth::OtpCheck;
   struct Row {
     const char* name;
