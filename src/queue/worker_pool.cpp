@@ -154,9 +154,16 @@ class WorkerPoolImpl final : public WorkerPool {
     }
     auto outcome = DecideOutcome(result, lease.attempt, lease.max_attempts, clock_.NowMs(),
                                  options_.backoff, core::RandomUnit());
-    logger_.Debug(
-        "delivery attempt",
-        {{"email_id", lease.ref_id}, {"attempt", lease.attempt}, {"reply", outcome.reply}});
+    // Successes are in each email's event timeline; retries and failures are worth a line.
+    const nlohmann::json fields = {{"email_id", lease.ref_id},
+                                   {"job_id", lease.job_id},
+                                   {"attempt", lease.attempt},
+                                   {"reply", outcome.reply}};
+    switch (outcome.kind) {
+      case store::DeliveryOutcome::Kind::kSent: logger_.Debug("delivered", fields); break;
+      case store::DeliveryOutcome::Kind::kRetry: logger_.Info("deferred", fields); break;
+      case store::DeliveryOutcome::Kind::kFailed: logger_.Warn("failed", fields); break;
+    }
     return outcome;
   }
 
