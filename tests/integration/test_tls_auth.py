@@ -1,0 +1,126 @@
+"""STARTTLS, implicit TLS (SMTPS) and SMTP AUTH against a real aiosmtpd with a self-signed
+certificate made by the openssl command."""
+
+import ssl
+import subprocess
+import threading
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from harness import free_port, simple_email, wait_for
+
+USER, PASSWORD = "mailer@example.test", "s3cret-pass"
+
+
+@pytest.fixture(scope="module")
+def tls_context(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tls")
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "1", "-subj", "/CN=localhost"],
+                   check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+class Recorder:
+    """Records each message with whether its session was encrypted and who logged in."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            tls = server.transport.get_extra_info("ssl_object") is not None
+            self.messages.append({"tls": tls,
+                                  "login": getattr(session, "auth_data", None),
+                                  "rcpt": list(envelope.rcpt_tos),
+                                  "data": envelope.content})
+        return "250 OK"
+
+    def received(self):
+        with self.lock:
+            return list(self.messages)
+
+
+def authenticator(server, session, envelope, mechanism, auth_data):
+    ok = auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode()
+    return AuthResult(success=ok, handled=False, auth_data=auth_data)
+
+
+@pytest.fixture
+def tls_server(tls_context):
+    controllers = []
+
+    def make(implicit):
+        recorder = Recorder()
+        port = free_port()
+        if implicit:
+            # aiosmtpd's auth_require_tls only recognises STARTTLS; the whole session is
+            # encrypted here anyway.
+            controller = Controller(recorder, hostname="127.0.0.1", port=port,
+                                    ssl_context=tls_context, authenticator=authenticator,
+                                    auth_require_tls=False, ready_timeout=10.0)
+        else:
+            controller = Controller(recorder, hostname="127.0.0.1", port=port,
+                                    tls_context=tls_context, require_starttls=True,
+                                    authenticator=authenticator, auth_require_tls=True,
+                                    ready_timeout=10.0)
+        controller.start()
+        controllers.append(controller)
+        return recorder, port
+
+    yield make
+    for controller in controllers:
+        controller.stop()
+
+
+def smtp_args(port, tls, password=PASSWORD, verify="false"):
+    return ["--smtp-host", "127.0.0.1", "--smtp-port", str(port), "--smtp-tls", tls,
+            "--smtp-verify-tls", verify, "--smtp-user", USER, "--smtp-pass", password,
+            "--retry-base-ms", "100", "--retry-max-ms", "200", "--smtp-timeout-ms", "5000"]
+
+
+@pytest.mark.parametrize("mode", ["starttls", "implicit"])
+def test_delivers_encrypted_and_authenticated(outbox, tls_server, mode):
+    recorder, port = tls_server(implicit=(mode == "implicit"))
+    ob = outbox(*smtp_args(port, mode))
+    eid = ob.send(simple_email(subject=f"over {mode}"))["id"]
+    final = ob.wait_status(eid, {"sent", "failed"}, timeout=20)
+    assert final["status"] == "sent", final
+    got = recorder.received()
+    assert len(got) == 1
+    assert got[0]["tls"], "the session was not encrypted"
+    assert got[0]["login"].login == USER.encode()
+    assert b"Subject: over " + mode.encode() in got[0]["data"]
+
+
+def test_auto_mode_upgrades_with_starttls_when_offered(outbox, tls_server):
+    recorder, port = tls_server(implicit=False)
+    ob = outbox(*smtp_args(port, "auto"))
+    eid = ob.send(simple_email())["id"]
+    assert ob.wait_status(eid, {"sent", "failed"}, timeout=20)["status"] == "sent"
+    assert recorder.received()[0]["tls"]
+
+
+def test_wrong_password_is_deferred_not_failed(outbox, tls_server):
+    # A refused login is the operator's configuration, not the message: it must stay queued.
+    recorder, port = tls_server(implicit=False)
+    ob = outbox(*smtp_args(port, "starttls", password="wrong-password"))
+    eid = ob.send(simple_email())["id"]
+    e = ob.wait_status(eid, "deferred", timeout=20)
+    assert "535" in (e["last_reply"] or ""), e
+    assert recorder.received() == []
+
+
+def test_untrusted_certificate_is_refused_when_verifying(outbox, tls_server):
+    recorder, port = tls_server(implicit=True)
+    ob = outbox(*smtp_args(port, "implicit", verify="true"))
+    eid = ob.send(simple_email())["id"]
+    e = ob.wait_status(eid, "deferred", timeout=20)
+    assert "certificate" in (e["last_reply"] or "").lower(), e
+    assert recorder.received() == []
