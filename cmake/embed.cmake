@@ -1,6 +1,7 @@
-# Script mode: cmake -DOUTPUT=file.cpp -DNAMESPACE=ns -DBASE=dir -DFILES="a;b" -P embed.cmake
+# Script mode: cmake -DOUTPUT=file.cpp -DNAMESPACE=ns -DBASE=dir -DFILES="a|b" -P embed.cmake
 # Writes a .cpp defining `std::span<const core::EmbeddedFile> NAMESPACE::Files()` holding the
 # bytes of each file (path relative to BASE), so the binary needs nothing beside it.
+string(REPLACE "|" ";" FILES "${FILES}")
 set(body "")
 set(entries "")
 set(index 0)

@@ -21,6 +21,7 @@
 #include "mail/transport.h"
 #include "queue/worker_pool.h"
 #include "service/email_service.h"
+#include "service/gomail_service.h"
 #include "service/metrics.h"
 #include "store/store.h"
 
@@ -126,10 +127,16 @@ class App {
                                                       [this] { workers_->Notify(); });
     authenticator_ = std::make_unique<auth::Authenticator>(*store_, *clock_);
     stats_ = std::make_unique<service::CachedStats>(*store_, *clock_, kStatsTtlMs);
+    auto gomail =
+        service::GoMailService::Create({config_.open_signup, config_.otp_ttl_ms,
+                                        config_.otp_resend_interval_ms, config_.default_from},
+                                       *store_, *emails_, *authenticator_, *clock_);
+    if (!gomail.ok()) return Fail(gomail.error());
+    gomail_ = std::move(*gomail);
 
     auto server = http::BindServer(
         {config_.listen_host, config_.listen_port, config_.http_threads, config_.max_body_bytes},
-        {*emails_, metrics_, *stats_, *store_, *authenticator_, *clock_, *logger_});
+        {*emails_, *gomail_, metrics_, *stats_, *store_, *authenticator_, *clock_, *logger_});
     if (!server.ok()) return Fail(server.error());
     server_ = std::move(*server);
 
@@ -184,6 +191,7 @@ class App {
   std::unique_ptr<service::EmailService> emails_;
   std::unique_ptr<auth::Authenticator> authenticator_;
   std::unique_ptr<service::CachedStats> stats_;
+  std::unique_ptr<service::GoMailService> gomail_;
   std::unique_ptr<http::Server> server_;
 };
 

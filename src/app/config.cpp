@@ -284,6 +284,29 @@ const std::vector<Setting>& Table() {
        "how long SIGTERM waits for in-flight deliveries",
        false,
        Integer(In(&Config::shutdown_timeout_ms), 0, 600'000)},
+      {"open-signup",
+       {"OUTBOX_OPEN_SIGNUP"},
+       "false",
+       "let anyone get a GoMail key at POST /auth/signup (else it needs the admin key)",
+       false,
+       [](Config& config, const std::string& flag, const std::string& value) -> Status {
+         auto parsed = ParseBool(flag, value);
+         if (!parsed.ok()) return parsed.error();
+         config.open_signup = *parsed;
+         return {};
+       }},
+      {"otp-ttl-ms",
+       {"OUTBOX_OTP_TTL_MS"},
+       "600000",
+       "how long a GoMail one-time code stays valid",
+       false,
+       Integer(In(&Config::otp_ttl_ms), 10'000, 86'400'000)},
+      {"otp-resend-interval-ms",
+       {"OUTBOX_OTP_RESEND_INTERVAL_MS"},
+       "30000",
+       "shortest time between two one-time codes to the same address (sooner is 429)",
+       false,
+       Integer(In(&Config::otp_resend_interval_ms), 0, 3'600'000)},
   };
   return *table;
 }

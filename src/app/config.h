@@ -35,6 +35,9 @@ struct Config {
   std::string admin_key;
   core::LogLevel log_level = core::LogLevel::kInfo;
   core::TimeMs shutdown_timeout_ms = 8'000;
+  bool open_signup = false;  // GoMail /auth/signup without the admin key
+  core::TimeMs otp_ttl_ms = 600'000;
+  core::TimeMs otp_resend_interval_ms = 30'000;
 
   // The transport actually used: kAuto resolves to SMTP when a host is set.
   bool UsesSmtp() const {

@@ -20,6 +20,7 @@ constexpr Row kTable[] = {
     {core::ErrorCode::kPayloadTooLarge, 413, "Payload too large"},
     {core::ErrorCode::kUnavailable, 503, "Service unavailable"},
     {core::ErrorCode::kDeadlineExceeded, 504, "Deadline exceeded"},
+    {core::ErrorCode::kUnimplemented, 501, "Not implemented"},
     {core::ErrorCode::kInternal, 500, "Internal error"},
 };
 
@@ -44,6 +45,10 @@ nlohmann::json ProblemBody(const core::Error& error) {
                          {"code", code}};
   if (!error.field.empty()) body["field"] = error.field;
   return body;
+}
+
+nlohmann::json GoMailErrorBody(const core::Error& error) {
+  return {{"status", false}, {"msg", error.message}};
 }
 
 }  // namespace http

@@ -10,5 +10,7 @@ namespace http {
 int HttpStatusFor(core::ErrorCode code);
 // {"type","title","status","detail","code","field"}; "field" only when the error names one.
 nlohmann::json ProblemBody(const core::Error& error);
+// GoMail's error shape: {"status": false, "msg": message}.
+nlohmann::json GoMailErrorBody(const core::Error& error);
 
 }  // namespace http

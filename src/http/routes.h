@@ -17,6 +17,8 @@ struct Context {
 
   void Json(int status, const nlohmann::json& body);
   void Problem(const core::Error& error);
+  // GoMail's error shape, {"status": false, "msg": ...}, with the status of the error table.
+  void GoMailError(const core::Error& error);
 };
 
 void PostEmail(Context& context);
@@ -25,6 +27,12 @@ void ListEmails(Context& context);
 void GetEmailRaw(Context& context);
 void RetryEmail(Context& context);
 void CancelEmail(Context& context);
+
+void GoMailSignup(Context& context);
+void GoMailDeregister(Context& context);
+void GoMailTask(Context& context);
+void GoMailVerify(Context& context);
+void GoMailMetrics(Context& context);
 
 void HealthPing(Context& context);
 void HealthReady(Context& context);

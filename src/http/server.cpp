@@ -20,10 +20,17 @@ void Context::Problem(const core::Error& error) {
       "application/problem+json");
 }
 
+void Context::GoMailError(const core::Error& error) {
+  Json(HttpStatusFor(error.code), GoMailErrorBody(error));
+}
+
 namespace {
 
 enum class Method { kGet, kPost, kPut, kDelete };
-enum class Access { kPublic, kApiKey };
+// kApiKey: an admin key (the native API).
+// kGoMailKey: a GoMail user key (HS256 JWT) or the admin key, errors in GoMail's shape.
+// kGoMailSignup: public with --open-signup, else the admin key.
+enum class Access { kPublic, kApiKey, kGoMailKey, kGoMailSignup };
 
 struct Route {
   Method method;
@@ -43,6 +50,11 @@ constexpr Route kRoutes[] = {
     {Method::kGet, "/v1/emails/([A-Za-z0-9_-]{1,64})/raw", Access::kApiKey, GetEmailRaw},
     {Method::kPost, "/v1/emails/([A-Za-z0-9_-]{1,64})/retry", Access::kApiKey, RetryEmail},
     {Method::kDelete, "/v1/emails/([A-Za-z0-9_-]{1,64})", Access::kApiKey, CancelEmail},
+    {Method::kPost, "/auth/signup", Access::kGoMailSignup, GoMailSignup},
+    {Method::kPost, "/auth/deregister", Access::kGoMailKey, GoMailDeregister},
+    {Method::kPost, "/task/?", Access::kGoMailKey, GoMailTask},
+    {Method::kPost, "/task/verify", Access::kGoMailKey, GoMailVerify},
+    {Method::kGet, "/health/metrics", Access::kPublic, GoMailMetrics},
     {Method::kGet, "/(|[A-Za-z0-9_./-]+\\.(?:html|js|css|svg|png|ico|json|txt))", Access::kPublic,
      WebAsset},
 };
@@ -121,6 +133,28 @@ class HttplibServer final : public Server {
             services_.authenticator.Authenticate(request.get_header_value("Authorization"));
         if (!authenticated.ok()) {
           context.Problem(authenticated.error());
+          return;
+        }
+        // GoMail user keys ("client") see only their own routes: the native API lists and
+        // shows every email, one-time codes included.
+        if (authenticated->role != "admin") {
+          context.Problem({core::ErrorCode::kPermissionDenied, "this route needs an admin key",
+                           "Authorization"});
+          return;
+        }
+        principal = std::move(*authenticated);
+        context.principal = &principal;
+      } else if (route.access == Access::kGoMailKey ||
+                 (route.access == Access::kGoMailSignup && !services_.gomail.open_signup())) {
+        auto authenticated =
+            services_.gomail.Authenticate(request.get_header_value("Authorization"));
+        if (!authenticated.ok()) {
+          context.GoMailError(authenticated.error());
+          return;
+        }
+        if (route.access == Access::kGoMailSignup && authenticated->role != "admin") {
+          context.GoMailError({core::ErrorCode::kPermissionDenied,
+                               "signup is closed: it needs the admin key", "Authorization"});
           return;
         }
         principal = std::move(*authenticated);

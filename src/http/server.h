@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/result.h"
 #include "service/email_service.h"
+#include "service/gomail_service.h"
 #include "service/metrics.h"
 #include "store/store.h"
 
@@ -17,6 +18,7 @@ namespace http {
 // What handlers may call. Owned by the app; outlives the server.
 struct Services {
   service::EmailService& emails;
+  service::GoMailService& gomail;
   service::Metrics& metrics;
   service::CachedStats& stats;
   store::Store& store;

@@ -8,6 +8,7 @@
 // durability=full). Lease-holding calls take the fencing token handed out by LeaseJobs and
 // fail with kFailedPrecondition when the lease has moved on (expired and re-leased, cancelled).
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -149,10 +150,27 @@ struct ApiKey {
   std::string id;
   std::string name;
   std::string key_hash;  // SHA-256 hex of the secret
-  std::string role;      // "admin" for now
+  std::string role;      // "admin", or "client" for GoMail users (name = the user id)
   TimeMs created_at = 0;
   std::optional<TimeMs> expires_at;
 };
+
+// The current one-time code of a recipient (see auth/otp.h for the policy around it).
+struct OtpRecord {
+  std::string recipient;  // bare address, lower-cased
+  std::string code_hash;
+  TimeMs expires_at = 0;
+  int failed_attempts = 0;
+  bool used = false;
+  TimeMs created_at = 0;
+  TimeMs last_sent_at = 0;
+};
+
+// What a verification attempt writes back to the code it read.
+enum class OtpWrite { kNothing, kMarkUsed, kCountFailure };
+// Decides a verification attempt from the stored code (nullptr: none was issued). Runs inside
+// the store's write serialization, so it must be quick and must not call the store.
+using OtpDecision = std::function<OtpWrite(const OtpRecord* record)>;
 
 class Store {
  public:
@@ -238,6 +256,27 @@ class Store {
   // kNotFound if no key has this hash.
   virtual Result<ApiKey> FindApiKeyByHash(const std::string& key_hash) = 0;
   virtual Result<int> CountApiKeys(const std::string& role) = 0;
+  // kNotFound if no key has this id.
+  virtual Result<ApiKey> FindApiKeyById(const std::string& id) = 0;
+  // Deletes every key with this name and role; returns the deleted keys (so callers can drop
+  // them from caches). An empty list when there were none.
+  virtual Result<std::vector<ApiKey>> DeleteApiKeysByName(const std::string& name,
+                                                          const std::string& role) = 0;
+  // A key with the unique index on (name) for role "client" is kAlreadyExists in CreateApiKey.
+
+  // Settings -----------------------------------------------------------------------------
+  // The value stored under `key`; if there is none, stores `value_if_absent` and returns it.
+  // Atomic: concurrent callers all get the same value.
+  virtual Result<std::string> GetOrCreateSetting(const std::string& key,
+                                                 const std::string& value_if_absent) = 0;
+
+  // One-time codes -----------------------------------------------------------------------
+  // Replaces the recipient's code with `record` (record.last_sent_at is the send time), unless
+  // the previous code was sent less than `resend_interval_ms` before it: kResourceExhausted.
+  virtual Status PutOtp(const OtpRecord& record, TimeMs resend_interval_ms) = 0;
+  // Reads the recipient's code, lets `decide` judge the attempt and applies its answer, as one
+  // serialized write: parallel attempts on one code see each other's failures.
+  virtual Status VerifyOtp(const std::string& recipient, const OtpDecision& decide) = 0;
 
   // Health: a cheap read that proves the store answers.
   virtual Status Ping() = 0;

@@ -42,6 +42,11 @@ class FaultStore final : public store::Store {
     kFindApiKeyByHash,
     kCountApiKeys,
     kPing,
+    kFindApiKeyById,
+    kDeleteApiKeysByName,
+    kGetOrCreateSetting,
+    kPutOtp,
+    kVerifyOtp,
     kCount,  // number of methods, not a method
   };
 
@@ -175,6 +180,38 @@ class FaultStore final : public store::Store {
     }
     return inner_.Ping();
   }
+  core::Result<store::ApiKey> FindApiKeyById(const std::string& id) override {
+    if (auto error = Fault(Method::kFindApiKeyById, false)) {
+      return *error;
+    }
+    return inner_.FindApiKeyById(id);
+  }
+  core::Result<std::vector<store::ApiKey>> DeleteApiKeysByName(const std::string& name,
+                                                               const std::string& role) override {
+    if (auto error = Fault(Method::kDeleteApiKeysByName, true)) {
+      return *error;
+    }
+    return inner_.DeleteApiKeysByName(name, role);
+  }
+  core::Result<std::string> GetOrCreateSetting(const std::string& key,
+                                               const std::string& value_if_absent) override {
+    if (auto error = Fault(Method::kGetOrCreateSetting, true)) {
+      return *error;
+    }
+    return inner_.GetOrCreateSetting(key, value_if_absent);
+  }
+  core::Status PutOtp(const store::OtpRecord& record, core::TimeMs resend_interval_ms) override {
+    if (auto error = Fault(Method::kPutOtp, true)) {
+      return *error;
+    }
+    return inner_.PutOtp(record, resend_interval_ms);
+  }
+  core::Status VerifyOtp(const std::string& recipient, const store::OtpDecision& decide) override {
+    if (auto error = Fault(Method::kVerifyOtp, true)) {
+      return *error;
+    }
+    return inner_.VerifyOtp(recipient, decide);
+  }
 
  private:
   struct Slot {
@@ -201,12 +238,12 @@ class FaultStore final : public store::Store {
 
   static const char* MethodName(Method method) {
     static constexpr std::array<const char*, static_cast<std::size_t>(Method::kCount)> kNames = {
-        "CreateEmail",      "GetEmail",      "ListEmailEvents",
-        "ListEmails",       "GetRawMessage", "RetryEmail",
-        "CancelEmail",      "LeaseJobs",     "Heartbeat",
-        "FinishDelivery",   "ReleaseLease",  "RecoverLeases",
-        "NextRunAt",        "Stats",         "CreateApiKey",
-        "FindApiKeyByHash", "CountApiKeys",  "Ping"};
+        "CreateEmail",        "GetEmail",       "ListEmailEvents", "ListEmails",
+        "GetRawMessage",      "RetryEmail",     "CancelEmail",     "LeaseJobs",
+        "Heartbeat",          "FinishDelivery", "ReleaseLease",    "RecoverLeases",
+        "NextRunAt",          "Stats",          "CreateApiKey",    "FindApiKeyByHash",
+        "CountApiKeys",       "Ping",           "FindApiKeyById",  "DeleteApiKeysByName",
+        "GetOrCreateSetting", "PutOtp",         "VerifyOtp"};
     return kNames[Index(method)];
   }
 

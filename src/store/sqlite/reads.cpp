@@ -327,6 +327,23 @@ core::Result<QueueStats> ReadStats(Connection& connection, TimeMs now) {
   return stats;
 }
 
+namespace {
+
+ApiKey ApiKeyFromRow(SQLite::Statement& select) {
+  ApiKey key;
+  key.id = select.getColumn(0).getString();
+  key.name = select.getColumn(1).getString();
+  key.key_hash = select.getColumn(2).getString();
+  key.role = select.getColumn(3).getString();
+  key.created_at = select.getColumn(4).getInt64();
+  if (!select.isColumnNull(5)) {
+    key.expires_at = select.getColumn(5).getInt64();
+  }
+  return key;
+}
+
+}  // namespace
+
 core::Result<ApiKey> ReadApiKeyByHash(Connection& connection, const std::string& key_hash) {
   ScopedStatement select(connection,
                          "SELECT id, name, key_hash, role, created_at, expires_at FROM api_keys "
@@ -335,16 +352,18 @@ core::Result<ApiKey> ReadApiKeyByHash(Connection& connection, const std::string&
   if (!select->executeStep()) {
     return core::NotFound("no API key has this hash");
   }
-  ApiKey key;
-  key.id = select->getColumn(0).getString();
-  key.name = select->getColumn(1).getString();
-  key.key_hash = select->getColumn(2).getString();
-  key.role = select->getColumn(3).getString();
-  key.created_at = select->getColumn(4).getInt64();
-  if (!select->isColumnNull(5)) {
-    key.expires_at = select->getColumn(5).getInt64();
+  return ApiKeyFromRow(*select);
+}
+
+core::Result<ApiKey> ReadApiKeyById(Connection& connection, const std::string& id) {
+  ScopedStatement select(connection,
+                         "SELECT id, name, key_hash, role, created_at, expires_at FROM api_keys "
+                         "WHERE id = ?");
+  select->bind(1, id);
+  if (!select->executeStep()) {
+    return core::NotFound("no API key has this id");
   }
-  return key;
+  return ApiKeyFromRow(*select);
 }
 
 core::Result<int> ReadApiKeyCount(Connection& connection, const std::string& role) {

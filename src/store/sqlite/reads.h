@@ -21,6 +21,7 @@ core::Result<std::vector<std::optional<Store::RawMessage>>> ReadRawMessages(
 core::Result<std::optional<TimeMs>> ReadNextRunAt(Connection& connection);
 core::Result<QueueStats> ReadStats(Connection& connection, TimeMs now);
 core::Result<ApiKey> ReadApiKeyByHash(Connection& connection, const std::string& key_hash);
+core::Result<ApiKey> ReadApiKeyById(Connection& connection, const std::string& id);
 core::Result<int> ReadApiKeyCount(Connection& connection, const std::string& role);
 // A cheap read that proves the database answers.
 core::Status ReadPing(Connection& connection);

@@ -163,6 +163,38 @@ class SqliteStore final : public Store {
     });
   }
 
+  Result<ApiKey> FindApiKeyById(const std::string& id) override {
+    return Read<ApiKey>("reading an API key", [&](Connection& connection) {
+      return sqlite::ReadApiKeyById(connection, id);
+    });
+  }
+
+  Result<std::vector<ApiKey>> DeleteApiKeysByName(const std::string& name,
+                                                  const std::string& role) override {
+    return Write<std::vector<ApiKey>>([&](Connection& connection) {
+      return sqlite::DeleteApiKeysByNameInTransaction(connection, name, role);
+    });
+  }
+
+  Result<std::string> GetOrCreateSetting(const std::string& key,
+                                         const std::string& value_if_absent) override {
+    return Write<std::string>([&](Connection& connection) {
+      return sqlite::GetOrCreateSettingInTransaction(connection, key, value_if_absent);
+    });
+  }
+
+  Status PutOtp(const OtpRecord& record, TimeMs resend_interval_ms) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::PutOtpInTransaction(connection, record, resend_interval_ms);
+    });
+  }
+
+  Status VerifyOtp(const std::string& recipient, const OtpDecision& decide) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::VerifyOtpInTransaction(connection, recipient, decide);
+    });
+  }
+
   Status Ping() override {
     return Read<void>("ping", [](Connection& connection) { return sqlite::ReadPing(connection); });
   }

@@ -613,4 +613,109 @@ core::Status CreateApiKeyInTransaction(Connection& connection, const ApiKey& key
   return {};
 }
 
+core::Result<std::vector<ApiKey>> DeleteApiKeysByNameInTransaction(Connection& connection,
+                                                                   const std::string& name,
+                                                                   const std::string& role) {
+  ScopedStatement remove(connection,
+                         "DELETE FROM api_keys WHERE name = ? AND role = ? "
+                         "RETURNING id, name, key_hash, role, created_at, expires_at");
+  remove->bind(1, name);
+  remove->bind(2, role);
+  std::vector<ApiKey> deleted;
+  while (remove->executeStep()) {
+    ApiKey key;
+    key.id = remove->getColumn(0).getString();
+    key.name = remove->getColumn(1).getString();
+    key.key_hash = remove->getColumn(2).getString();
+    key.role = remove->getColumn(3).getString();
+    key.created_at = remove->getColumn(4).getInt64();
+    if (!remove->isColumnNull(5)) {
+      key.expires_at = remove->getColumn(5).getInt64();
+    }
+    deleted.push_back(std::move(key));
+  }
+  return deleted;
+}
+
+core::Result<std::string> GetOrCreateSettingInTransaction(Connection& connection,
+                                                          const std::string& key,
+                                                          const std::string& value_if_absent) {
+  {
+    ScopedStatement insert(connection,
+                           "INSERT INTO settings (key, value) VALUES (?, ?) "
+                           "ON CONFLICT (key) DO NOTHING");
+    insert->bind(1, key);
+    insert->bind(2, value_if_absent);
+    insert->exec();
+  }
+  ScopedStatement select(connection, "SELECT value FROM settings WHERE key = ?");
+  select->bind(1, key);
+  if (!select->executeStep()) {
+    return core::Internal("setting '" + key + "' vanished while it was written");
+  }
+  return select->getColumn(0).getString();
+}
+
+core::Status PutOtpInTransaction(Connection& connection, const OtpRecord& record,
+                                 TimeMs resend_interval_ms) {
+  {
+    ScopedStatement select(connection, "SELECT last_sent_at FROM otps WHERE recipient = ?");
+    select->bind(1, record.recipient);
+    if (select->executeStep()) {
+      const TimeMs last_sent_at = select->getColumn(0).getInt64();
+      if (record.last_sent_at - last_sent_at < resend_interval_ms) {
+        return core::Error{ErrorCode::kResourceExhausted,
+                           "a code was sent to this address less than " +
+                               std::to_string(resend_interval_ms / 1000) + " s ago; try later",
+                           {}};
+      }
+    }
+  }
+  ScopedStatement replace(connection,
+                          "INSERT OR REPLACE INTO otps (recipient, code_hash, expires_at, "
+                          "failed_attempts, used, created_at, last_sent_at) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  replace->bind(1, record.recipient);
+  replace->bind(2, record.code_hash);
+  replace->bind(3, record.expires_at);
+  replace->bind(4, record.failed_attempts);
+  replace->bind(5, record.used ? 1 : 0);
+  replace->bind(6, record.created_at);
+  replace->bind(7, record.last_sent_at);
+  replace->exec();
+  return {};
+}
+
+core::Status VerifyOtpInTransaction(Connection& connection, const std::string& recipient,
+                                    const OtpDecision& decide) {
+  std::optional<OtpRecord> record;
+  {
+    ScopedStatement select(connection,
+                           "SELECT code_hash, expires_at, failed_attempts, used, created_at, "
+                           "last_sent_at FROM otps WHERE recipient = ?");
+    select->bind(1, recipient);
+    if (select->executeStep()) {
+      record.emplace();
+      record->recipient = recipient;
+      record->code_hash = select->getColumn(0).getString();
+      record->expires_at = select->getColumn(1).getInt64();
+      record->failed_attempts = select->getColumn(2).getInt();
+      record->used = select->getColumn(3).getInt() != 0;
+      record->created_at = select->getColumn(4).getInt64();
+      record->last_sent_at = select->getColumn(5).getInt64();
+    }
+  }
+  const OtpWrite write = decide(record ? &*record : nullptr);
+  if (!record || write == OtpWrite::kNothing) {
+    return {};
+  }
+  ScopedStatement update(connection, write == OtpWrite::kMarkUsed
+                                         ? "UPDATE otps SET used = 1 WHERE recipient = ?"
+                                         : "UPDATE otps SET failed_attempts = failed_attempts + 1 "
+                                           "WHERE recipient = ?");
+  update->bind(1, recipient);
+  update->exec();
+  return {};
+}
+
 }  // namespace store::sqlite

@@ -42,5 +42,15 @@ core::Result<int> RecoverLeasesInTransaction(Connection& connection, TimeMs now)
 core::Status RetryEmailInTransaction(Connection& connection, const std::string& id, TimeMs now);
 core::Status CancelEmailInTransaction(Connection& connection, const std::string& id, TimeMs now);
 core::Status CreateApiKeyInTransaction(Connection& connection, const ApiKey& key);
+core::Result<std::vector<ApiKey>> DeleteApiKeysByNameInTransaction(Connection& connection,
+                                                                   const std::string& name,
+                                                                   const std::string& role);
+core::Result<std::string> GetOrCreateSettingInTransaction(Connection& connection,
+                                                          const std::string& key,
+                                                          const std::string& value_if_absent);
+core::Status PutOtpInTransaction(Connection& connection, const OtpRecord& record,
+                                 TimeMs resend_interval_ms);
+core::Status VerifyOtpInTransaction(Connection& connection, const std::string& recipient,
+                                    const OtpDecision& decide);
 
 }  // namespace store::sqlite

@@ -29,6 +29,20 @@ TEST_CASE("defaults: loopback, capture transport, full durability") {
   CHECK(loaded->sources.at("listen") == "default");
 }
 
+TEST_CASE("GoMail settings: closed signup, 10 min codes, 30 s between resends by default") {
+  auto loaded = app::LoadConfig({}, kNoEnv, "");
+  REQUIRE(loaded.ok());
+  CHECK_FALSE(loaded->config.open_signup);
+  CHECK(loaded->config.otp_ttl_ms == 600'000);
+  CHECK(loaded->config.otp_resend_interval_ms == 30'000);
+  loaded = app::LoadConfig({"--otp-ttl-ms", "60000", "--otp-resend-interval-ms", "0"},
+                           EnvFrom({{"OUTBOX_OPEN_SIGNUP", "true"}}), "");
+  REQUIRE(loaded.ok());
+  CHECK(loaded->config.open_signup);
+  CHECK(loaded->config.otp_ttl_ms == 60'000);
+  CHECK(loaded->config.otp_resend_interval_ms == 0);
+}
+
 TEST_CASE("precedence: flag > env > .env > default") {
   const std::string dotenv = "OUTBOX_SMTP_PORT=2500\nOUTBOX_SMTP_HOST=file.example\n";
   auto env = EnvFrom({{"OUTBOX_SMTP_PORT", "2501"}});
@@ -89,6 +103,9 @@ TEST_CASE("invalid values name the setting") {
       {{"--retry-base-ms", "5000", "--retry-max-ms", "1000"}, "--retry-max-ms"},
       {{"--no-such-flag", "1"}, "--no-such-flag"},
       {{"--smtp-port"}, "--smtp-port"},
+      {{"--open-signup", "maybe"}, "--open-signup"},
+      {{"--otp-ttl-ms", "999"}, "--otp-ttl-ms"},
+      {{"--otp-resend-interval-ms", "-1"}, "--otp-resend-interval-ms"},
   };
   for (const auto& c : cases) {
     auto loaded = app::LoadConfig(c.flags, kNoEnv, "");

@@ -753,6 +753,144 @@ void RunAdminContract(const BackendFactory& factory) {
   SUBCASE("ping answers") { CheckOk(store.Ping()); }
 }
 
+void RunGoMailContract(const BackendFactory& factory) {
+  std::unique_ptr<Backend> backend = factory();
+  std::unique_ptr<store::Store> opened = OpenStore(*backend);
+  store::Store& store = *opened;
+
+  SUBCASE("API keys: find by id; delete by name and role returns the deleted keys") {
+    CheckOk(store.CreateApiKey({"k1", "ada@example.org", "hash-1", "client", kT0, std::nullopt}));
+    CheckOk(store.CreateApiKey({"k2", "admin", "hash-2", "admin", kT0, std::nullopt}));
+    core::Result<store::ApiKey> found = store.FindApiKeyById("k1");
+    REQUIRE(found.ok());
+    CHECK(found->name == "ada@example.org");
+    CHECK(found->key_hash == "hash-1");
+    CHECK(store.FindApiKeyById("k9").error().code == ErrorCode::kNotFound);
+
+    core::Result<std::vector<store::ApiKey>> none = store.DeleteApiKeysByName("admin", "client");
+    REQUIRE(none.ok());
+    CHECK(none->empty());
+    core::Result<std::vector<store::ApiKey>> deleted =
+        store.DeleteApiKeysByName("ada@example.org", "client");
+    REQUIRE(deleted.ok());
+    REQUIRE(deleted->size() == 1);
+    CHECK((*deleted)[0].key_hash == "hash-1");
+    CHECK(store.FindApiKeyById("k1").error().code == ErrorCode::kNotFound);
+    CHECK(store.FindApiKeyByHash("hash-2").ok());
+  }
+
+  SUBCASE("API keys: one client key per name, until it is deleted") {
+    CheckOk(store.CreateApiKey({"k1", "ada@example.org", "hash-1", "client", kT0, std::nullopt}));
+    CheckCode(store.CreateApiKey({"k2", "ada@example.org", "hash-2", "client", kT0, std::nullopt}),
+              ErrorCode::kAlreadyExists);
+    // Other roles may share a name.
+    CheckOk(store.CreateApiKey({"k3", "ada@example.org", "hash-3", "admin", kT0, std::nullopt}));
+    REQUIRE(store.DeleteApiKeysByName("ada@example.org", "client").ok());
+    CheckOk(store.CreateApiKey({"k2", "ada@example.org", "hash-2", "client", kT0, std::nullopt}));
+  }
+
+  SUBCASE("settings: the first value sticks") {
+    core::Result<std::string> first = store.GetOrCreateSetting("jwt_secret", "one");
+    REQUIRE(first.ok());
+    CHECK(*first == "one");
+    core::Result<std::string> second = store.GetOrCreateSetting("jwt_secret", "two");
+    REQUIRE(second.ok());
+    CHECK(*second == "one");
+  }
+
+  SUBCASE("settings: concurrent creators agree") {
+    std::vector<std::string> values(8);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      threads.emplace_back([&, i] {
+        core::Result<std::string> value = store.GetOrCreateSetting("k", std::to_string(i));
+        if (value.ok()) values[i] = *value;
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    for (const auto& value : values) CHECK(value == values[0]);
+    CHECK_FALSE(values[0].empty());
+  }
+
+  const auto record = [](TimeMs at, const std::string& hash) {
+    store::OtpRecord otp;
+    otp.recipient = "ada@example.org";
+    otp.code_hash = hash;
+    otp.expires_at = at + 600'000;
+    otp.created_at = at;
+    otp.last_sent_at = at;
+    return otp;
+  };
+
+  SUBCASE("codes: a resend within the interval is kResourceExhausted; later it replaces") {
+    CheckOk(store.PutOtp(record(kT0, "h1"), 30'000));
+    CheckCode(store.PutOtp(record(kT0 + 29'999, "h2"), 30'000), ErrorCode::kResourceExhausted);
+    CheckOk(store.PutOtp(record(kT0 + 30'000, "h3"), 30'000));
+    std::string seen;
+    CheckOk(store.VerifyOtp("ada@example.org", [&](const store::OtpRecord* otp) {
+      seen = otp == nullptr ? "none" : otp->code_hash;
+      return store::OtpWrite::kNothing;
+    }));
+    CHECK(seen == "h3");
+  }
+
+  SUBCASE("codes: an unknown recipient is decided with no record") {
+    bool called_with_null = false;
+    CheckOk(store.VerifyOtp("bob@example.org", [&](const store::OtpRecord* otp) {
+      called_with_null = otp == nullptr;
+      return store::OtpWrite::kCountFailure;
+    }));
+    CHECK(called_with_null);
+  }
+
+  SUBCASE("codes: failures count and used sticks; a new code starts afresh") {
+    CheckOk(store.PutOtp(record(kT0, "h1"), 30'000));
+    for (int i = 0; i < 3; ++i) {
+      CheckOk(store.VerifyOtp("ada@example.org", [](const store::OtpRecord*) {
+        return store::OtpWrite::kCountFailure;
+      }));
+    }
+    CheckOk(store.VerifyOtp("ada@example.org",
+                            [](const store::OtpRecord*) { return store::OtpWrite::kMarkUsed; }));
+    store::OtpRecord seen;
+    CheckOk(store.VerifyOtp("ada@example.org", [&](const store::OtpRecord* otp) {
+      if (otp != nullptr) seen = *otp;
+      return store::OtpWrite::kNothing;
+    }));
+    CHECK(seen.failed_attempts == 3);
+    CHECK(seen.used);
+    CHECK(seen.expires_at == kT0 + 600'000);
+    CheckOk(store.PutOtp(record(kT0 + 60'000, "h2"), 30'000));
+    CheckOk(store.VerifyOtp("ada@example.org", [&](const store::OtpRecord* otp) {
+      if (otp != nullptr) seen = *otp;
+      return store::OtpWrite::kNothing;
+    }));
+    CHECK(seen.failed_attempts == 0);
+    CHECK_FALSE(seen.used);
+    CHECK(seen.code_hash == "h2");
+  }
+
+  SUBCASE("codes: parallel attempts are serialized, none lost") {
+    CheckOk(store.PutOtp(record(kT0, "h1"), 30'000));
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 16; ++i) {
+      threads.emplace_back([&] {
+        static_cast<void>(store.VerifyOtp("ada@example.org", [](const store::OtpRecord* otp) {
+          return otp != nullptr && otp->failed_attempts < 5 ? store::OtpWrite::kCountFailure
+                                                            : store::OtpWrite::kNothing;
+        }));
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    int failed = -1;
+    CheckOk(store.VerifyOtp("ada@example.org", [&](const store::OtpRecord* otp) {
+      if (otp != nullptr) failed = otp->failed_attempts;
+      return store::OtpWrite::kNothing;
+    }));
+    CHECK(failed == 5);
+  }
+}
+
 void RunPersistenceContract(const BackendFactory& factory) {
   std::unique_ptr<Backend> backend = factory();
 

@@ -29,6 +29,8 @@ void RunEmailContract(const BackendFactory& factory);
 void RunJobContract(const BackendFactory& factory);
 // API keys, stats, ping.
 void RunAdminContract(const BackendFactory& factory);
+// GoMail support: keys by id and by user name, settings, one-time codes.
+void RunGoMailContract(const BackendFactory& factory);
 // What survives closing and reopening the store.
 void RunPersistenceContract(const BackendFactory& factory);
 // Many threads writing at once.

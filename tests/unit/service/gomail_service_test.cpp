@@ -1,0 +1,236 @@
+#include "service/gomail_service.h"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "auth/auth.h"
+#include "core/random.h"
+#include "testing/fake_clock.h"
+
+namespace {
+
+using core::ErrorCode;
+using nlohmann::json;
+
+json Task(const std::string& type, json payload, json retries = 0) {
+  if (!payload.contains("userId")) payload["userId"] = "ada@example.org";
+  return {{"task", "t"}, {"type", type}, {"retries", retries}, {"payload", payload}};
+}
+
+// The error field of ParseGoMailTask(body), or "" if it parsed.
+std::string FieldAtFault(const json& body) {
+  auto parsed = service::ParseGoMailTask(body);
+  if (parsed.ok()) return "";
+  CHECK(parsed.error().code == ErrorCode::kInvalidArgument);
+  CHECK_FALSE(parsed.error().message.empty());
+  return parsed.error().field;
+}
+
+}  // namespace
+
+TEST_CASE("gomail tasks: the seed's general example parses as generateOtp") {
+  auto body = service::ParseGoMailJson(R"({
+    "task": "User Login Verification",
+    "type": "generateOtp",
+    "retries": 3,
+    "payload": {
+       "userId":"example@gmail.com",
+       "content_type": "weekly_newsletter",
+        "length": 6,
+        "frequency": "@weekly",
+        "subject": "Your Weekly Engineering Update",
+        "content": "<h1>Hello!</h1><p>Here is your weekly digest of backend updates.</p>",
+    }
+})");
+  REQUIRE(body.ok());
+  auto task = service::ParseGoMailTask(*body);
+  REQUIRE(task.ok());
+  CHECK(task->type == service::TaskType::kGenerateOtp);
+  CHECK(task->retries == 3);
+  CHECK(task->length == 6);
+  CHECK(task->user_id == "example@gmail.com");
+}
+
+TEST_CASE("gomail tasks: each rule names its field") {
+  CHECK(FieldAtFault(Task("message", {{"subject", "s"}, {"content", "c"}})).empty());
+  CHECK(FieldAtFault(Task("generateOtp", {{"length", 4}})).empty());
+  CHECK(FieldAtFault(Task("generateOtp", {{"length", 8}}, 49)).empty());
+  CHECK(FieldAtFault(Task("subscribe", {{"frequency", "@daily"}, {"content_type", "x"}})).empty());
+  CHECK(FieldAtFault(Task("unsubscribe", {{"content_type", "x"}})).empty());
+
+  CHECK(FieldAtFault(json::array()) == "body");
+  json no_task = Task("message", {{"subject", "s"}, {"content", "c"}});
+  no_task.erase("task");
+  CHECK(FieldAtFault(no_task) == "task");
+  CHECK(FieldAtFault(Task("sms", json::object())) == "type");
+  CHECK(FieldAtFault(Task("generateOtp", {{"length", 6}}, -1)) == "retries");
+  CHECK(FieldAtFault(Task("generateOtp", {{"length", 6}}, 50)) == "retries");
+  CHECK(FieldAtFault(Task("generateOtp", {{"length", 6}}, 1.5)) == "retries");
+  CHECK(FieldAtFault(Task("generateOtp", {{"length", 6}}, "1")) == "retries");
+  json no_payload = {{"task", "t"}, {"type", "message"}, {"retries", 0}};
+  CHECK(FieldAtFault(no_payload) == "payload");
+  CHECK(FieldAtFault(Task("generateOtp", {{"length", 6}, {"userId", "nope"}})) == "userId");
+  CHECK(FieldAtFault(Task("generateOtp", {{"length", 6}, {"userId", "A <a@b.c>"}})) == "userId");
+  CHECK(FieldAtFault(Task("generateOtp", {{"length", 6}, {"userId", 7}})) == "userId");
+  CHECK(FieldAtFault(Task("generateOtp", json::object())) == "length");
+  CHECK(FieldAtFault(Task("generateOtp", {{"length", 3}})) == "length");
+  CHECK(FieldAtFault(Task("generateOtp", {{"length", 9}})) == "length");
+  CHECK(FieldAtFault(Task("generateOtp", {{"length", "6"}})) == "length");
+  CHECK(FieldAtFault(Task("message", {{"content", "c"}})) == "subject");
+  CHECK(FieldAtFault(Task("message", {{"subject", "s"}})) == "content");
+  CHECK(FieldAtFault(Task("message", {{"subject", "s"}, {"content", ""}})) == "content");
+  CHECK(FieldAtFault(Task("subscribe", {{"content_type", "x"}})) == "frequency");
+  CHECK(FieldAtFault(Task("subscribe", {{"frequency", "@yearly"}, {"content_type", "x"}})) ==
+        "frequency");
+  CHECK(FieldAtFault(Task("subscribe", {{"frequency", "@daily"}})) == "content_type");
+  CHECK(FieldAtFault(Task("unsubscribe", json::object())) == "content_type");
+}
+
+TEST_CASE("gomail user ids are bare addresses, lower-cased") {
+  auto id = service::NormalizeUserId("Ada@Example.ORG", "id");
+  REQUIRE(id.ok());
+  CHECK(*id == "ada@example.org");
+  CHECK_FALSE(service::NormalizeUserId(" ada@example.org", "id").ok());
+  CHECK_FALSE(service::NormalizeUserId("ada", "id").ok());
+  CHECK_FALSE(service::NormalizeUserId(nullptr, "id").ok());
+}
+
+TEST_CASE("html to text") {
+  CHECK(service::HtmlToText("<h1>Hello!</h1><p>Here is your weekly digest.</p>") ==
+        "Hello!\n\nHere is your weekly digest.");
+  CHECK(service::HtmlToText("a &amp; b &lt;c&gt; <b>bold</b>  and\t spaced") ==
+        "a & b <c> bold and spaced");
+  CHECK(service::HtmlToText("one<br>two<br/><br/><br/>three") == "one\ntwo\n\nthree");
+  CHECK(service::HtmlToText("plain text") == "plain text");
+  CHECK(service::HtmlToText("<p></p>") == "");
+}
+
+TEST_CASE("trailing commas are dropped outside strings only") {
+  CHECK(service::DropTrailingCommas(R"({"a": [1, 2,], "b": "x,}",})") ==
+        R"({"a": [1, 2], "b": "x,}"})");
+  CHECK(service::DropTrailingCommas(R"({"a": "q\",]"  ,  })") == R"({"a": "q\",]"    })");
+  CHECK(service::DropTrailingCommas("[1,2]") == "[1,2]");
+  CHECK_FALSE(service::ParseGoMailJson("").ok());
+  CHECK_FALSE(service::ParseGoMailJson("[1]").ok());
+  CHECK_FALSE(service::ParseGoMailJson("{").ok());
+}
+
+namespace {
+
+struct Fixture {
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("outbox-gomail-" + core::RandomHex(6));
+  std::unique_ptr<store::Store> store;
+  testing::FakeClock clock;
+  std::unique_ptr<service::EmailService> emails;
+  std::unique_ptr<auth::Authenticator> authenticator;
+  std::unique_ptr<service::GoMailService> gomail;
+  auth::Principal client;
+
+  Fixture() {
+    std::filesystem::create_directories(dir);
+    auto opened = store::OpenSqliteStore({(dir / "outbox.db").string()});
+    REQUIRE(opened.ok());
+    store = std::move(*opened);
+    emails = std::make_unique<service::EmailService>(
+        service::ServiceOptions{"noreply@example.com", 5}, *store, clock, [] {});
+    authenticator = std::make_unique<auth::Authenticator>(*store, clock);
+    auto created = service::GoMailService::Create({false, 600'000, 30'000, "noreply@example.com"},
+                                                  *store, *emails, *authenticator, clock);
+    REQUIRE(created.ok());
+    gomail = std::move(*created);
+    auto key = gomail->Signup({{"id", "app@example.com"}});
+    REQUIRE(key.ok());
+    auto principal = gomail->Authenticate(*key);
+    REQUIRE(principal.ok());
+    client = *principal;
+  }
+  ~Fixture() {
+    gomail.reset();
+    authenticator.reset();
+    emails.reset();
+    store.reset();
+    std::filesystem::remove_all(dir);
+  }
+
+  // Issues a code to `to` and returns it, read from the stored message.
+  std::string IssueCode(const std::string& to) {
+    auto task = service::ParseGoMailTask(Task("generateOtp", {{"userId", to}, {"length", 6}}));
+    REQUIRE(task.ok());
+    REQUIRE(gomail->Enqueue(*task, client).ok());
+    auto page = store->ListEmails({});
+    REQUIRE(page.ok());
+    REQUIRE_FALSE(page->emails.empty());
+    auto raw = store->GetRawMessage(page->emails.front().id);
+    REQUIRE(raw.ok());
+    const std::string marker = "code is ";
+    const auto at = raw->data.find(marker);
+    REQUIRE(at != std::string::npos);
+    return raw->data.substr(at + marker.size(), 6);
+  }
+
+  bool Verify(const std::string& to, const std::string& code) {
+    auto verified = gomail->Verify({{"userEmail", to}, {"otp", code}});
+    REQUIRE(verified.ok());
+    return *verified;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("gomail otp: verifies once, within its lifetime") {
+  Fixture f;
+  const std::string code = f.IssueCode("bob@example.com");
+  CHECK(f.Verify("BOB@example.com", code));
+  CHECK_FALSE(f.Verify("bob@example.com", code));
+}
+
+TEST_CASE("gomail otp: an expired code is refused") {
+  Fixture f;
+  const std::string code = f.IssueCode("bob@example.com");
+  f.clock.Advance(std::chrono::milliseconds(600'000));
+  CHECK_FALSE(f.Verify("bob@example.com", code));
+}
+
+TEST_CASE("gomail otp: the resend interval is per recipient and measured by the clock") {
+  Fixture f;
+  static_cast<void>(f.IssueCode("bob@example.com"));
+  auto task =
+      service::ParseGoMailTask(Task("generateOtp", {{"userId", "bob@example.com"}, {"length", 6}}));
+  REQUIRE(task.ok());
+  auto again = f.gomail->Enqueue(*task, f.client);
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.error().code == ErrorCode::kResourceExhausted);
+  f.clock.Advance(std::chrono::milliseconds(30'000));
+  const std::string fresh = f.IssueCode("bob@example.com");
+  CHECK(f.Verify("bob@example.com", fresh));
+}
+
+TEST_CASE("gomail keys: the admin role may not enqueue; subscriptions are unimplemented") {
+  Fixture f;
+  auto task = service::ParseGoMailTask(Task("message", {{"subject", "s"}, {"content", "c"}}));
+  REQUIRE(task.ok());
+  auth::Principal admin{"key_admin", "admin"};
+  CHECK(f.gomail->Enqueue(*task, admin).error().code == ErrorCode::kPermissionDenied);
+  auto subscribe =
+      service::ParseGoMailTask(Task("subscribe", {{"frequency", "@daily"}, {"content_type", "x"}}));
+  REQUIRE(subscribe.ok());
+  CHECK(f.gomail->Enqueue(*subscribe, f.client).error().code == ErrorCode::kUnimplemented);
+}
+
+TEST_CASE("gomail keys: a second signup is kAlreadyExists; deregistering revokes at once") {
+  Fixture f;
+  auto again = f.gomail->Signup({{"id", "App@Example.com"}});
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.error().code == ErrorCode::kAlreadyExists);
+  auto key = f.gomail->Signup({{"id", "carol@example.com"}});
+  REQUIRE(key.ok());
+  auto carol = f.gomail->Authenticate("Bearer " + *key);
+  REQUIRE(carol.ok());
+  CHECK(carol->role == "client");
+  CHECK(f.gomail->Deregister({{"id", "app@example.com"}}, *carol).error().code ==
+        ErrorCode::kPermissionDenied);
+  REQUIRE(f.gomail->Deregister({{"id", "carol@example.com"}}, *carol).ok());
+  CHECK(f.gomail->Authenticate(*key).error().code == ErrorCode::kUnauthenticated);
+}
