@@ -30,6 +30,22 @@ void GoMailTask(Context& context) {
   context.Json(200, {{"status", true}, {"msg", "Task enqueued successfully"}});
 }
 
+void GoMailCreateContentType(Context& context) {
+  auto body = service::ParseGoMailJson(context.request.body);
+  if (!body.ok()) return context.GoMailError(body.error());
+  auto created = context.services.gomail.CreateContentType(*body, *context.principal);
+  if (!created.ok()) return context.GoMailError(created.error());
+  context.Json(200, {{"status", true}, {"msg", "Content Type created successfully"}});
+}
+
+void GoMailUpdateContentType(Context& context) {
+  auto body = service::ParseGoMailJson(context.request.body);
+  if (!body.ok()) return context.GoMailError(body.error());
+  auto updated = context.services.gomail.UpdateContentType(*body, *context.principal);
+  if (!updated.ok()) return context.GoMailError(updated.error());
+  context.Json(200, {{"status", true}, {"msg", "Content Type updated successfully"}});
+}
+
 void GoMailVerify(Context& context) {
   auto body = service::ParseGoMailJson(context.request.body);
   if (!body.ok()) return context.GoMailError(body.error());

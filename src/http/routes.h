@@ -31,6 +31,8 @@ void CancelEmail(Context& context);
 void GoMailSignup(Context& context);
 void GoMailDeregister(Context& context);
 void GoMailTask(Context& context);
+void GoMailCreateContentType(Context& context);
+void GoMailUpdateContentType(Context& context);
 void GoMailVerify(Context& context);
 void GoMailMetrics(Context& context);
 

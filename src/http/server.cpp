@@ -54,6 +54,8 @@ constexpr Route kRoutes[] = {
     {Method::kPost, "/auth/deregister", Access::kGoMailKey, GoMailDeregister},
     {Method::kPost, "/task/?", Access::kGoMailKey, GoMailTask},
     {Method::kPost, "/task/verify", Access::kGoMailKey, GoMailVerify},
+    {Method::kPost, "/task/subscriptionContent", Access::kGoMailKey, GoMailCreateContentType},
+    {Method::kPut, "/task/subscriptionContent", Access::kGoMailKey, GoMailUpdateContentType},
     {Method::kGet, "/health/metrics", Access::kPublic, GoMailMetrics},
     {Method::kGet, "/(|[A-Za-z0-9_./-]+\\.(?:html|js|css|svg|png|ico|json|txt))", Access::kPublic,
      WebAsset},

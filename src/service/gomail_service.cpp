@@ -40,6 +40,22 @@ Result<std::string> RequiredString(const json& object, const char* name, const s
   return text;
 }
 
+// The member `name` as a string, or "" if absent or null. kInvalidArgument if not a string.
+Result<std::string> OptionalString(const json& object, const char* name) {
+  const json* value = Member(object, name);
+  if (value == nullptr) return std::string();
+  if (!value->is_string()) return Invalid(name, std::string(name) + " must be a string");
+  return value->get<std::string>();
+}
+
+Result<std::string> ContentTypeName(const json& object) {
+  auto name = RequiredString(object, "content_type", "content_type");
+  if (!name.ok()) return name.error();
+  auto valid = ValidateContentTypeName(*name);
+  if (!valid.ok()) return valid.error();
+  return name;
+}
+
 Result<int> RequiredInteger(const json& object, const char* name, int min, int max) {
   const std::string range = std::string(name) + " must be an integer from " + std::to_string(min) +
                             " to " + std::to_string(max);
@@ -92,6 +108,32 @@ std::string Duration(core::TimeMs ms) {
 }
 
 }  // namespace
+
+core::Status ValidateContentTypeName(const std::string& name) {
+  const bool allowed = std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+  });
+  if (name.empty() || name.size() > kMaxContentTypeName || !allowed) {
+    return Invalid("content_type",
+                   "content_type must be 1 to 128 characters of letters, digits, '_', '.' or '-'");
+  }
+  return {};
+}
+
+Result<store::ContentType> ParseContentTypeBody(const json& body) {
+  if (!body.is_object()) return Invalid("body", "request body must be a JSON object");
+  auto name = ContentTypeName(body);
+  if (!name.ok()) return name.error();
+  auto subject = RequiredString(body, "subject", "subject");
+  if (!subject.ok()) return subject.error();
+  auto content = RequiredString(body, "content", "content");
+  if (!content.ok()) return content.error();
+  store::ContentType type;
+  type.name = std::move(*name);
+  type.subject = std::move(*subject);
+  type.content = std::move(*content);
+  return type;
+}
 
 Result<std::string> NormalizeUserId(const json& value, const std::string& field) {
   if (value.is_null()) return Invalid(field, field + " is required (an email address)");
@@ -158,6 +200,13 @@ Result<GoMailTask> ParseGoMailTask(const json& body) {
       break;
     }
     case TaskType::kSubscribe: {
+      // Optional: they create the content type when it does not exist yet.
+      auto subject = OptionalString(*payload, "subject");
+      if (!subject.ok()) return subject.error();
+      auto content = OptionalString(*payload, "content");
+      if (!content.ok()) return content.error();
+      task.subject = std::move(*subject);
+      task.content = std::move(*content);
       auto frequency = RequiredString(*payload, "frequency", "frequency");
       if (!frequency.ok()) return frequency.error();
       if (*frequency != "@hourly" && *frequency != "@daily" && *frequency != "@weekly" &&
@@ -168,7 +217,7 @@ Result<GoMailTask> ParseGoMailTask(const json& body) {
       [[fallthrough]];
     }
     case TaskType::kUnsubscribe: {
-      auto content_type = RequiredString(*payload, "content_type", "content_type");
+      auto content_type = ContentTypeName(*payload);
       if (!content_type.ok()) return content_type.error();
       task.content_type = std::move(*content_type);
       break;
@@ -367,11 +416,72 @@ core::Status GoMailService::Enqueue(const GoMailTask& task, const auth::Principa
   switch (task.type) {
     case TaskType::kMessage: return SendMessage(task, principal);
     case TaskType::kGenerateOtp: return SendOtp(task, principal);
-    case TaskType::kSubscribe:
-    case TaskType::kUnsubscribe: break;
+    case TaskType::kSubscribe: return Subscribe(task);
+    case TaskType::kUnsubscribe: return Unsubscribe(task);
   }
-  return core::Error{core::ErrorCode::kUnimplemented, "subscriptions are not available yet",
-                     "type"};
+  return core::Internal("unknown task type");
+}
+
+core::Status GoMailService::Subscribe(const GoMailTask& task) {
+  store::NewSubscription subscription;
+  subscription.content_type = task.content_type;
+  subscription.user_id = task.user_id;
+  subscription.frequency = task.frequency;
+  subscription.subject = task.subject;
+  subscription.content = task.content;
+  auto subscribed = store_.Subscribe(subscription, clock_.NowMs());
+  if (subscribed.ok()) return {};
+  if (subscribed.error().code != core::ErrorCode::kNotFound) return subscribed.error();
+  // The content type does not exist and cannot be created from this payload.
+  std::string missing;
+  if (task.subject.empty()) missing = "subject";
+  if (task.content.empty()) missing += missing.empty() ? "content" : " and content";
+  const std::string field = task.subject.empty() ? "subject" : "content";
+  return Invalid(field, "content type '" + task.content_type +
+                            "' does not exist; the payload needs subject and content to create it "
+                            "(missing: " +
+                            missing + ")");
+}
+
+core::Status GoMailService::Unsubscribe(const GoMailTask& task) {
+  auto removed = store_.Unsubscribe(task.content_type, task.user_id);
+  // Not subscribed: still a success, as in GoMail, which answers before its worker looks.
+  if (!removed.ok() && removed.error().code != core::ErrorCode::kNotFound) return removed.error();
+  return {};
+}
+
+core::Status GoMailService::CreateContentType(const json& body, const auth::Principal& principal) {
+  if (principal.role != kClientRole) {
+    return core::Error{core::ErrorCode::kPermissionDenied,
+                       "content types need a user key from /auth/signup, as tasks do",
+                       "Authorization"};
+  }
+  auto type = ParseContentTypeBody(body);
+  if (!type.ok()) return type.error();
+  auto created = store_.CreateContentType(*type, clock_.NowMs());
+  if (!created.ok() && created.error().code == core::ErrorCode::kAlreadyExists) {
+    return core::Error{core::ErrorCode::kAlreadyExists,
+                       "content type '" + type->name + "' already exists; use PUT to update it",
+                       "content_type"};
+  }
+  return created;
+}
+
+core::Status GoMailService::UpdateContentType(const json& body, const auth::Principal& principal) {
+  if (principal.role != kClientRole) {
+    return core::Error{core::ErrorCode::kPermissionDenied,
+                       "content types need a user key from /auth/signup, as tasks do",
+                       "Authorization"};
+  }
+  auto type = ParseContentTypeBody(body);
+  if (!type.ok()) return type.error();
+  auto updated = store_.UpdateContentType(*type, clock_.NowMs());
+  if (!updated.ok() && updated.error().code == core::ErrorCode::kNotFound) {
+    return core::Error{core::ErrorCode::kNotFound,
+                       "content type '" + type->name + "' does not exist; create it with POST",
+                       "content_type"};
+  }
+  return updated;
 }
 
 core::Status GoMailService::SendMessage(const GoMailTask& task, const auth::Principal& principal) {

@@ -1,7 +1,8 @@
 #pragma once
 // The GoMail-compatible API (see README "GoMail-compatible routes"): user keys (HS256 JWTs
 // stored hashed as "client" API keys), tasks (message, generateOtp) turned into emails through
-// EmailService, one-time code verification and the job counters. Routes decode JSON, call one
+// EmailService, subscriptions and their content types (stored; not sent yet), one-time code
+// verification and the job counters. Routes decode JSON, call one
 // function here and encode the answer in GoMail's {"status", "msg"} shape.
 #include <cstdint>
 #include <memory>
@@ -28,12 +29,20 @@ struct GoMailTask {
   int retries = 0;
   std::string user_id;                  // recipient address
   int length = 0;                       // generateOtp
-  std::string subject, content;         // message (and subscribe)
+  std::string subject, content;         // message; subscribe (optional: creates the type)
   std::string frequency, content_type;  // subscribe, unsubscribe
 };
 
 // Pure: validates a /task/ body per GoMail's table. kInvalidArgument naming what is wrong.
 core::Result<GoMailTask> ParseGoMailTask(const nlohmann::json& body);
+
+// Pure: a content type name is 1-128 characters of [A-Za-z0-9_.-].
+inline constexpr std::size_t kMaxContentTypeName = 128;
+core::Status ValidateContentTypeName(const std::string& name);
+
+// Pure: validates a /task/subscriptionContent body ({"content_type", "subject", "content"}, all
+// non-empty strings). kInvalidArgument naming what is wrong.
+core::Result<store::ContentType> ParseContentTypeBody(const nlohmann::json& body);
 
 // Pure: a GoMail user id must be a bare e-mail address; returns it lower-cased.
 core::Result<std::string> NormalizeUserId(const nlohmann::json& value, const std::string& field);
@@ -83,9 +92,15 @@ class GoMailService {
   // Deletes the user's keys; by the user's own key or an admin key (else kPermissionDenied).
   // kNotFound if the user is not registered.
   core::Status Deregister(const nlohmann::json& body, const auth::Principal& principal);
-  // Enqueues a task; client keys only (kPermissionDenied for others). subscribe/unsubscribe
-  // are kUnimplemented for now.
+  // Enqueues a task; client keys only (kPermissionDenied for others). subscribe stores the
+  // subscription (creating its content type from subject/content if it does not exist, else
+  // kInvalidArgument naming the missing fields); unsubscribe removes it and succeeds also when
+  // there was none (GoMail answers before its worker looks). Newsletters are not sent yet.
   core::Status Enqueue(const GoMailTask& task, const auth::Principal& principal);
+  // /task/subscriptionContent, client keys only like tasks: POST creates a content type
+  // (kAlreadyExists if it exists), PUT replaces its subject and content (kNotFound if missing).
+  core::Status CreateContentType(const nlohmann::json& body, const auth::Principal& principal);
+  core::Status UpdateContentType(const nlohmann::json& body, const auth::Principal& principal);
   // Whether the code is right (single use, locked after 5 failures, expired -> false).
   core::Result<bool> Verify(const nlohmann::json& body);
   core::Result<GoMailMetrics> Metrics();
@@ -104,6 +119,8 @@ class GoMailService {
 
   core::Status SendMessage(const GoMailTask& task, const auth::Principal& principal);
   core::Status SendOtp(const GoMailTask& task, const auth::Principal& principal);
+  core::Status Subscribe(const GoMailTask& task);
+  core::Status Unsubscribe(const GoMailTask& task);
 
   const GoMailOptions options_;
   store::Store& store_;

@@ -166,6 +166,33 @@ struct OtpRecord {
   TimeMs last_sent_at = 0;
 };
 
+// A newsletter template of the GoMail API, by name (case-sensitive).
+struct ContentType {
+  std::string name;
+  std::string subject;
+  std::string content;  // HTML
+  TimeMs created_at = 0;
+  TimeMs updated_at = 0;
+};
+
+// A request to receive a content type's newsletter. subject/content are only used to create
+// the content type when it does not exist yet (empty: do not create it).
+struct NewSubscription {
+  std::string content_type;
+  std::string user_id;    // bare address; stored lower-cased
+  std::string frequency;  // one of kSubscriptionFrequencies
+  std::string subject, content;
+};
+
+inline constexpr const char* kSubscriptionFrequencies[] = {"@hourly", "@daily", "@weekly",
+                                                           "@monthly", "@yearly"};
+
+struct SubscribeResult {
+  bool content_type_created = false;  // the subscription created its content type
+  bool already_subscribed = false;    // the user was subscribed; only the frequency was set
+  ContentType content_type;           // as stored (an existing type keeps its content)
+};
+
 // What a verification attempt writes back to the code it read.
 enum class OtpWrite { kNothing, kMarkUsed, kCountFailure };
 // Decides a verification attempt from the stored code (nullptr: none was issued). Runs inside
@@ -277,6 +304,23 @@ class Store {
   // Reads the recipient's code, lets `decide` judge the attempt and applies its answer, as one
   // serialized write: parallel attempts on one code see each other's failures.
   virtual Status VerifyOtp(const std::string& recipient, const OtpDecision& decide) = 0;
+
+  // Subscriptions ------------------------------------------------------------------------
+  // Content types: `type`'s timestamps are ignored (created_at/updated_at are set to `now`).
+  // kAlreadyExists if the name is taken; kInvalidArgument for an empty name.
+  virtual Status CreateContentType(const ContentType& type, TimeMs now) = 0;
+  // Replaces subject and content (created_at kept). kNotFound if there is no such type.
+  virtual Status UpdateContentType(const ContentType& type, TimeMs now) = 0;
+  // kNotFound if there is no such type.
+  virtual Result<ContentType> GetContentType(const std::string& name) = 0;
+  // Subscribes the user, in one transaction: creates the content type from subject/content if
+  // it does not exist (kNotFound if it does not and either is empty); an existing type keeps
+  // its stored subject and content. Subscribing again only sets the frequency.
+  // kInvalidArgument for an empty user id or an unknown frequency.
+  virtual Result<SubscribeResult> Subscribe(const NewSubscription& subscription, TimeMs now) = 0;
+  // kNotFound if the user (compared lower-cased) is not subscribed to the content type.
+  virtual Status Unsubscribe(const std::string& content_type, const std::string& user_id) = 0;
+  virtual Result<std::int64_t> CountSubscribers(const std::string& content_type) = 0;
 
   // Health: a cheap read that proves the store answers.
   virtual Status Ping() = 0;

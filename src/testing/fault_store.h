@@ -47,6 +47,12 @@ class FaultStore final : public store::Store {
     kGetOrCreateSetting,
     kPutOtp,
     kVerifyOtp,
+    kCreateContentType,
+    kUpdateContentType,
+    kGetContentType,
+    kSubscribe,
+    kUnsubscribe,
+    kCountSubscribers,
     kCount,  // number of methods, not a method
   };
 
@@ -212,6 +218,43 @@ class FaultStore final : public store::Store {
     }
     return inner_.VerifyOtp(recipient, decide);
   }
+  core::Status CreateContentType(const store::ContentType& type, core::TimeMs now) override {
+    if (auto error = Fault(Method::kCreateContentType, true)) {
+      return *error;
+    }
+    return inner_.CreateContentType(type, now);
+  }
+  core::Status UpdateContentType(const store::ContentType& type, core::TimeMs now) override {
+    if (auto error = Fault(Method::kUpdateContentType, true)) {
+      return *error;
+    }
+    return inner_.UpdateContentType(type, now);
+  }
+  core::Result<store::ContentType> GetContentType(const std::string& name) override {
+    if (auto error = Fault(Method::kGetContentType, false)) {
+      return *error;
+    }
+    return inner_.GetContentType(name);
+  }
+  core::Result<store::SubscribeResult> Subscribe(const store::NewSubscription& subscription,
+                                                 core::TimeMs now) override {
+    if (auto error = Fault(Method::kSubscribe, true)) {
+      return *error;
+    }
+    return inner_.Subscribe(subscription, now);
+  }
+  core::Status Unsubscribe(const std::string& content_type, const std::string& user_id) override {
+    if (auto error = Fault(Method::kUnsubscribe, true)) {
+      return *error;
+    }
+    return inner_.Unsubscribe(content_type, user_id);
+  }
+  core::Result<std::int64_t> CountSubscribers(const std::string& content_type) override {
+    if (auto error = Fault(Method::kCountSubscribers, false)) {
+      return *error;
+    }
+    return inner_.CountSubscribers(content_type);
+  }
 
  private:
   struct Slot {
@@ -243,7 +286,9 @@ class FaultStore final : public store::Store {
         "Heartbeat",          "FinishDelivery", "ReleaseLease",    "RecoverLeases",
         "NextRunAt",          "Stats",          "CreateApiKey",    "FindApiKeyByHash",
         "CountApiKeys",       "Ping",           "FindApiKeyById",  "DeleteApiKeysByName",
-        "GetOrCreateSetting", "PutOtp",         "VerifyOtp"};
+        "GetOrCreateSetting", "PutOtp",         "VerifyOtp",       "CreateContentType",
+        "UpdateContentType",  "GetContentType", "Subscribe",       "Unsubscribe",
+        "CountSubscribers"};
     return kNames[Index(method)];
   }
 

@@ -332,17 +332,6 @@ def test_invalid_tasks_are_400(gomail, name, body):
     assert srv.count() == 0
 
 
-def test_subscriptions_are_not_available_yet(gomail):
-    ob, _ = gomail
-    key = signup(ob, "ada@example.test")
-    for body in (task("subscribe", "a@example.test", frequency="@weekly",
-                      content_type="weekly_newsletter", subject="s", content="c"),
-                 task("unsubscribe", "a@example.test", content_type="weekly_newsletter")):
-        r = post(ob, "/task/", body, key=key)
-        assert_gomail_error(r, 501)
-        assert r.body["msg"] == "subscriptions are not available yet"
-
-
 def test_verify_validation(gomail):
     ob, _ = gomail
     key = signup(ob, "ada@example.test")

@@ -383,4 +383,29 @@ core::Status ReadPing(Connection& connection) {
   return {};
 }
 
+core::Result<ContentType> ReadContentType(Connection& connection, const std::string& name) {
+  ScopedStatement select(connection,
+                         "SELECT name, subject, content, created_at, updated_at FROM content_types "
+                         "WHERE name = ?");
+  select->bind(1, name);
+  if (!select->executeStep()) {
+    return core::NotFound("content type '" + name + "' does not exist");
+  }
+  ContentType type;
+  type.name = select->getColumn(0).getString();
+  type.subject = select->getColumn(1).getString();
+  type.content = select->getColumn(2).getString();
+  type.created_at = select->getColumn(3).getInt64();
+  type.updated_at = select->getColumn(4).getInt64();
+  return type;
+}
+
+core::Result<std::int64_t> ReadSubscriberCount(Connection& connection,
+                                               const std::string& content_type) {
+  ScopedStatement select(connection, "SELECT COUNT(*) FROM subscriptions WHERE content_type = ?");
+  select->bind(1, content_type);
+  select->executeStep();
+  return select->getColumn(0).getInt64();
+}
+
 }  // namespace store::sqlite

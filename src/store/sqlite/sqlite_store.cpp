@@ -195,6 +195,42 @@ class SqliteStore final : public Store {
     });
   }
 
+  Status CreateContentType(const ContentType& type, TimeMs now) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::CreateContentTypeInTransaction(connection, type, now);
+    });
+  }
+
+  Status UpdateContentType(const ContentType& type, TimeMs now) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::UpdateContentTypeInTransaction(connection, type, now);
+    });
+  }
+
+  Result<ContentType> GetContentType(const std::string& name) override {
+    return Read<ContentType>("reading a content type", [&](Connection& connection) {
+      return sqlite::ReadContentType(connection, name);
+    });
+  }
+
+  Result<SubscribeResult> Subscribe(const NewSubscription& subscription, TimeMs now) override {
+    return Write<SubscribeResult>([&](Connection& connection) {
+      return sqlite::SubscribeInTransaction(connection, subscription, now);
+    });
+  }
+
+  Status Unsubscribe(const std::string& content_type, const std::string& user_id) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::UnsubscribeInTransaction(connection, content_type, user_id);
+    });
+  }
+
+  Result<std::int64_t> CountSubscribers(const std::string& content_type) override {
+    return Read<std::int64_t>("counting subscribers", [&](Connection& connection) {
+      return sqlite::ReadSubscriberCount(connection, content_type);
+    });
+  }
+
   Status Ping() override {
     return Read<void>("ping", [](Connection& connection) { return sqlite::ReadPing(connection); });
   }

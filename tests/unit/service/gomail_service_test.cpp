@@ -85,6 +85,43 @@ TEST_CASE("gomail tasks: each rule names its field") {
         "frequency");
   CHECK(FieldAtFault(Task("subscribe", {{"frequency", "@daily"}})) == "content_type");
   CHECK(FieldAtFault(Task("unsubscribe", json::object())) == "content_type");
+  CHECK(FieldAtFault(Task("unsubscribe", {{"content_type", "a b"}})) == "content_type");
+  CHECK(FieldAtFault(Task("unsubscribe", {{"content_type", std::string(129, 'x')}})) ==
+        "content_type");
+  CHECK(FieldAtFault(
+            Task("subscribe", {{"frequency", "@daily"}, {"content_type", "x"}, {"subject", 5}})) ==
+        "subject");
+  CHECK(FieldAtFault(Task("subscribe",
+                          {{"frequency", "@daily"}, {"content_type", "x"}, {"content", false}})) ==
+        "content");
+}
+
+TEST_CASE("gomail content types: names and bodies") {
+  CHECK(service::ValidateContentTypeName("Weekly_Newsletter").ok());
+  CHECK(service::ValidateContentTypeName("a.b-c_9").ok());
+  CHECK(service::ValidateContentTypeName(std::string(128, 'x')).ok());
+  CHECK_FALSE(service::ValidateContentTypeName("").ok());
+  CHECK_FALSE(service::ValidateContentTypeName(std::string(129, 'x')).ok());
+  CHECK_FALSE(service::ValidateContentTypeName("a/b").ok());
+  CHECK_FALSE(service::ValidateContentTypeName("caf\xc3\xa9").ok());
+
+  auto parsed = service::ParseContentTypeBody(
+      {{"content_type", "Weekly_Newsletter"}, {"subject", "s"}, {"content", "c"}});
+  REQUIRE(parsed.ok());
+  CHECK(parsed->name == "Weekly_Newsletter");
+  CHECK(parsed->subject == "s");
+  CHECK(parsed->content == "c");
+  const auto field = [](const json& body) {
+    auto result = service::ParseContentTypeBody(body);
+    REQUIRE_FALSE(result.ok());
+    CHECK(result.error().code == ErrorCode::kInvalidArgument);
+    return result.error().field;
+  };
+  CHECK(field({{"subject", "s"}, {"content", "c"}}) == "content_type");
+  CHECK(field({{"content_type", "x"}, {"content", "c"}}) == "subject");
+  CHECK(field({{"content_type", "x"}, {"subject", "s"}, {"content", ""}}) == "content");
+  CHECK(field({{"content_type", 1}, {"subject", "s"}, {"content", "c"}}) == "content_type");
+  CHECK(field(json::array()) == "body");
 }
 
 TEST_CASE("gomail user ids are bare addresses, lower-cased") {
@@ -207,16 +244,61 @@ TEST_CASE("gomail otp: the resend interval is per recipient and measured by the 
   CHECK(f.Verify("bob@example.com", fresh));
 }
 
-TEST_CASE("gomail keys: the admin role may not enqueue; subscriptions are unimplemented") {
+TEST_CASE("gomail keys: the admin role may not enqueue or manage content types") {
   Fixture f;
   auto task = service::ParseGoMailTask(Task("message", {{"subject", "s"}, {"content", "c"}}));
   REQUIRE(task.ok());
   auth::Principal admin{"key_admin", "admin"};
   CHECK(f.gomail->Enqueue(*task, admin).error().code == ErrorCode::kPermissionDenied);
-  auto subscribe =
+  const json body = {{"content_type", "x"}, {"subject", "s"}, {"content", "c"}};
+  CHECK(f.gomail->CreateContentType(body, admin).error().code == ErrorCode::kPermissionDenied);
+  CHECK(f.gomail->UpdateContentType(body, admin).error().code == ErrorCode::kPermissionDenied);
+}
+
+TEST_CASE("gomail subscriptions: subscribe needs subject and content only for a new type") {
+  Fixture f;
+  auto bare =
       service::ParseGoMailTask(Task("subscribe", {{"frequency", "@daily"}, {"content_type", "x"}}));
-  REQUIRE(subscribe.ok());
-  CHECK(f.gomail->Enqueue(*subscribe, f.client).error().code == ErrorCode::kUnimplemented);
+  REQUIRE(bare.ok());
+  auto refused = f.gomail->Enqueue(*bare, f.client);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().code == ErrorCode::kInvalidArgument);
+  CHECK(refused.error().message.find("subject and content") != std::string::npos);
+  auto no_content = service::ParseGoMailTask(
+      Task("subscribe", {{"frequency", "@daily"}, {"content_type", "x"}, {"subject", "s"}}));
+  REQUIRE(no_content.ok());
+  CHECK(f.gomail->Enqueue(*no_content, f.client).error().field == "content");
+
+  auto full = service::ParseGoMailTask(
+      Task("subscribe",
+           {{"frequency", "@daily"}, {"content_type", "x"}, {"subject", "s"}, {"content", "c"}}));
+  REQUIRE(full.ok());
+  REQUIRE(f.gomail->Enqueue(*full, f.client).ok());
+  REQUIRE(f.gomail->Enqueue(*bare, f.client).ok());  // the type exists now
+  CHECK(*f.store->CountSubscribers("x") == 1);
+
+  auto unsubscribe = service::ParseGoMailTask(Task("unsubscribe", {{"content_type", "x"}}));
+  REQUIRE(unsubscribe.ok());
+  REQUIRE(f.gomail->Enqueue(*unsubscribe, f.client).ok());
+  CHECK(*f.store->CountSubscribers("x") == 0);
+  CHECK(f.gomail->Enqueue(*unsubscribe, f.client).ok());  // not subscribed: still a success
+}
+
+TEST_CASE("gomail content types: create once, update only what exists") {
+  Fixture f;
+  const json body = {{"content_type", "Weekly"}, {"subject", "s"}, {"content", "c"}};
+  REQUIRE(f.gomail->CreateContentType(body, f.client).ok());
+  CHECK(f.gomail->CreateContentType(body, f.client).error().code == ErrorCode::kAlreadyExists);
+  REQUIRE(f.gomail
+              ->UpdateContentType(
+                  {{"content_type", "Weekly"}, {"subject", "s2"}, {"content", "c2"}}, f.client)
+              .ok());
+  CHECK(f.store->GetContentType("Weekly")->subject == "s2");
+  CHECK(f.gomail
+            ->UpdateContentType({{"content_type", "Monthly"}, {"subject", "s"}, {"content", "c"}},
+                                f.client)
+            .error()
+            .code == ErrorCode::kNotFound);
 }
 
 TEST_CASE("gomail keys: a second signup is kAlreadyExists; deregistering revokes at once") {

@@ -891,6 +891,121 @@ void RunGoMailContract(const BackendFactory& factory) {
   }
 }
 
+void RunSubscriptionContract(const BackendFactory& factory) {
+  std::unique_ptr<Backend> backend = factory();
+  std::unique_ptr<store::Store> opened = OpenStore(*backend);
+  store::Store& store = *opened;
+
+  const auto get_type = [&](const std::string& name) {
+    core::Result<store::ContentType> type = store.GetContentType(name);
+    REQUIRE_MESSAGE(type.ok(), type.error().message);
+    return std::move(type).value();
+  };
+  const auto subscribers = [&](const std::string& name) {
+    core::Result<std::int64_t> count = store.CountSubscribers(name);
+    REQUIRE_MESSAGE(count.ok(), count.error().message);
+    return *count;
+  };
+
+  SUBCASE("content types: create once, update, get; missing ones are kNotFound") {
+    CheckOk(store.CreateContentType({"Weekly_Newsletter", "s1", "c1", 0, 0}, kT0));
+    CheckCode(store.CreateContentType({"Weekly_Newsletter", "s2", "c2", 0, 0}, kT0 + 1),
+              ErrorCode::kAlreadyExists);
+    store::ContentType type = get_type("Weekly_Newsletter");
+    CHECK(type.subject == "s1");
+    CHECK(type.content == "c1");
+    CHECK(type.created_at == kT0);
+    CHECK(type.updated_at == kT0);
+    // Names are case-sensitive.
+    CHECK(store.GetContentType("weekly_newsletter").error().code == ErrorCode::kNotFound);
+
+    CheckOk(store.UpdateContentType({"Weekly_Newsletter", "s3", "c3", 0, 0}, kT0 + 5));
+    type = get_type("Weekly_Newsletter");
+    CHECK(type.subject == "s3");
+    CHECK(type.content == "c3");
+    CHECK(type.created_at == kT0);
+    CHECK(type.updated_at == kT0 + 5);
+    CheckCode(store.UpdateContentType({"missing", "s", "c", 0, 0}, kT0), ErrorCode::kNotFound);
+    CheckCode(store.CreateContentType({"", "s", "c", 0, 0}, kT0), ErrorCode::kInvalidArgument);
+  }
+
+  SUBCASE("subscribe creates a missing content type; an existing one keeps its content") {
+    core::Result<store::SubscribeResult> first =
+        store.Subscribe({"daily", "Ada@Example.org", "@daily", "Subject", "<p>Body</p>"}, kT0);
+    REQUIRE_MESSAGE(first.ok(), first.error().message);
+    CHECK(first->content_type_created);
+    CHECK_FALSE(first->already_subscribed);
+    CHECK(first->content_type.subject == "Subject");
+    CHECK(get_type("daily").content == "<p>Body</p>");
+
+    core::Result<store::SubscribeResult> second =
+        store.Subscribe({"daily", "bob@example.org", "@weekly", "Other", "other"}, kT0 + 1);
+    REQUIRE_MESSAGE(second.ok(), second.error().message);
+    CHECK_FALSE(second->content_type_created);
+    CHECK(second->content_type.subject == "Subject");
+    CHECK(second->content_type.content == "<p>Body</p>");
+    CHECK(get_type("daily").subject == "Subject");
+
+    // Without subject and content, an existing type is enough.
+    core::Result<store::SubscribeResult> third =
+        store.Subscribe({"daily", "carol@example.org", "@hourly", "", ""}, kT0 + 2);
+    REQUIRE_MESSAGE(third.ok(), third.error().message);
+    CHECK(subscribers("daily") == 3);
+    CHECK(subscribers("weekly") == 0);
+  }
+
+  SUBCASE("subscribe to a missing type without subject or content is kNotFound, writes nothing") {
+    CHECK(store.Subscribe({"t", "ada@example.org", "@daily", "", "c"}, kT0).error().code ==
+          ErrorCode::kNotFound);
+    CHECK(store.Subscribe({"t", "ada@example.org", "@daily", "s", ""}, kT0).error().code ==
+          ErrorCode::kNotFound);
+    CHECK(store.GetContentType("t").error().code == ErrorCode::kNotFound);
+    CHECK(subscribers("t") == 0);
+  }
+
+  SUBCASE("subscribe validates frequency and user id") {
+    CHECK(store.Subscribe({"t", "ada@example.org", "weekly", "s", "c"}, kT0).error().code ==
+          ErrorCode::kInvalidArgument);
+    CHECK(store.Subscribe({"t", "", "@daily", "s", "c"}, kT0).error().code ==
+          ErrorCode::kInvalidArgument);
+    CHECK(store.GetContentType("t").error().code == ErrorCode::kNotFound);
+    REQUIRE(store.Subscribe({"t", "ada@example.org", "@yearly", "s", "c"}, kT0).ok());
+  }
+
+  SUBCASE("re-subscribing sets the frequency; one row per user, compared lower-cased") {
+    REQUIRE(store.Subscribe({"t", "ada@example.org", "@daily", "s", "c"}, kT0).ok());
+    core::Result<store::SubscribeResult> again =
+        store.Subscribe({"t", "ADA@example.org", "@monthly", "", ""}, kT0 + 1);
+    REQUIRE_MESSAGE(again.ok(), again.error().message);
+    CHECK(again->already_subscribed);
+    CHECK_FALSE(again->content_type_created);
+    CHECK(subscribers("t") == 1);
+  }
+
+  SUBCASE("unsubscribe removes the user once; then kNotFound") {
+    REQUIRE(store.Subscribe({"t", "ada@example.org", "@daily", "s", "c"}, kT0).ok());
+    REQUIRE(store.Subscribe({"t", "bob@example.org", "@daily", "", ""}, kT0).ok());
+    CheckOk(store.Unsubscribe("t", "Ada@Example.org"));
+    CHECK(subscribers("t") == 1);
+    CheckCode(store.Unsubscribe("t", "ada@example.org"), ErrorCode::kNotFound);
+    CheckCode(store.Unsubscribe("missing", "bob@example.org"), ErrorCode::kNotFound);
+    // The content type stays.
+    CHECK(get_type("t").subject == "s");
+  }
+
+  SUBCASE("content types and subscriptions survive reopening") {
+    REQUIRE(store.Subscribe({"t", "ada@example.org", "@daily", "s", "c"}, kT0).ok());
+    opened.reset();
+    std::unique_ptr<store::Store> reopened = OpenStore(*backend);
+    core::Result<std::int64_t> count = reopened->CountSubscribers("t");
+    REQUIRE(count.ok());
+    CHECK(*count == 1);
+    core::Result<store::ContentType> type = reopened->GetContentType("t");
+    REQUIRE(type.ok());
+    CHECK(type->content == "c");
+  }
+}
+
 void RunPersistenceContract(const BackendFactory& factory) {
   std::unique_ptr<Backend> backend = factory();
 

@@ -31,6 +31,8 @@ void RunJobContract(const BackendFactory& factory);
 void RunAdminContract(const BackendFactory& factory);
 // GoMail support: keys by id and by user name, settings, one-time codes.
 void RunGoMailContract(const BackendFactory& factory);
+// Subscriptions: content types, subscribe / unsubscribe, subscriber counts.
+void RunSubscriptionContract(const BackendFactory& factory);
 // What survives closing and reopening the store.
 void RunPersistenceContract(const BackendFactory& factory);
 // Many threads writing at once.
