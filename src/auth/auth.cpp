@@ -1,5 +1,7 @@
 #include "auth/auth.h"
 
+#include <cctype>
+
 #include "core/random.h"
 
 namespace auth {
@@ -15,14 +17,21 @@ std::string GenerateApiKey() { return "obx_" + core::RandomToken(40); }
 
 std::string HashKey(std::string_view secret) { return core::Sha256Hex(std::string(secret)); }
 
-core::Result<Principal> Authenticator::Authenticate(std::string_view authorization) const {
-  constexpr std::string_view kBearer = "Bearer ";
-  if (authorization.size() > kBearer.size() &&
-      (authorization.substr(0, kBearer.size()) == kBearer ||
-       authorization.substr(0, kBearer.size()) == "bearer ")) {
-    authorization.remove_prefix(kBearer.size());
+std::string_view StripBearer(std::string_view authorization) {
+  constexpr std::string_view kBearer = "bearer ";
+  if (authorization.size() > kBearer.size()) {
+    bool bearer = true;
+    for (std::size_t i = 0; i < kBearer.size(); ++i) {
+      bearer = bearer && std::tolower(static_cast<unsigned char>(authorization[i])) == kBearer[i];
+    }
+    if (bearer) authorization.remove_prefix(kBearer.size());
   }
   while (!authorization.empty() && authorization.front() == ' ') authorization.remove_prefix(1);
+  return authorization;
+}
+
+core::Result<Principal> Authenticator::Authenticate(std::string_view authorization) const {
+  authorization = StripBearer(authorization);
   if (authorization.empty()) return Unauthenticated("missing API key");
   const std::string hash = HashKey(authorization);
   const core::TimeMs now = clock_.NowMs();

@@ -22,6 +22,9 @@ struct Principal {
 // "obx_" followed by 40 random alphanumerics (~238 bits).
 std::string GenerateApiKey();
 std::string HashKey(std::string_view secret);
+// The credential in an Authorization header: "Bearer <key>" (any case of "bearer") or a bare
+// "<key>", as GoMail clients send it; leading spaces dropped.
+std::string_view StripBearer(std::string_view authorization);
 
 // Verified keys are remembered for a few seconds, so the hot path (every API request) does not
 // read the store; a key revoked elsewhere stops working within kCacheTtlMs, and Forget()

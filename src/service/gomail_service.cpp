@@ -16,6 +16,14 @@ using core::Result;
 using nlohmann::json;
 
 constexpr const char* kClientRole = "client";
+
+// GoMail's routes act for a signed-up user; the admin key manages, it does not send.
+core::Status RequireUserKey(const auth::Principal& principal, const std::string& what) {
+  if (principal.role == kClientRole) return {};
+  return core::Error{core::ErrorCode::kPermissionDenied,
+                     what + " need a user key from /auth/signup; the admin key cannot use them",
+                     "Authorization"};
+}
 constexpr std::size_t kMaxTaskNameBytes = 256;
 // 32 random bytes, hex-encoded: the HS256 key (RFC 7518 wants at least 256 bits).
 constexpr std::size_t kSecretBytes = 32;
@@ -80,17 +88,6 @@ const char* TaskTypeName(TaskType type) {
 std::string Lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
-}
-
-std::string_view StripBearer(std::string_view authorization) {
-  constexpr std::string_view kBearer = "Bearer ";
-  if (authorization.size() > kBearer.size() &&
-      (authorization.substr(0, kBearer.size()) == kBearer ||
-       authorization.substr(0, kBearer.size()) == "bearer ")) {
-    authorization.remove_prefix(kBearer.size());
-  }
-  while (!authorization.empty() && authorization.front() == ' ') authorization.remove_prefix(1);
-  return authorization;
 }
 
 bool LooksLikeJwt(std::string_view token) {
@@ -350,7 +347,7 @@ Result<std::unique_ptr<GoMailService>> GoMailService::Create(
 }
 
 Result<auth::Principal> GoMailService::Authenticate(std::string_view authorization) const {
-  const std::string_view token = StripBearer(authorization);
+  const std::string_view token = auth::StripBearer(authorization);
   std::optional<json> claims;
   if (LooksLikeJwt(token)) {
     auth::VerifyOptions verify;
@@ -408,11 +405,7 @@ core::Status GoMailService::Deregister(const json& body, const auth::Principal& 
 }
 
 core::Status GoMailService::Enqueue(const GoMailTask& task, const auth::Principal& principal) {
-  if (principal.role != kClientRole) {
-    return core::Error{core::ErrorCode::kPermissionDenied,
-                       "tasks need a user key from /auth/signup; the admin key cannot send them",
-                       "Authorization"};
-  }
+  if (auto refused = RequireUserKey(principal, "tasks"); !refused.ok()) return refused;
   switch (task.type) {
     case TaskType::kMessage: return SendMessage(task, principal);
     case TaskType::kGenerateOtp: return SendOtp(task, principal);
@@ -451,11 +444,7 @@ core::Status GoMailService::Unsubscribe(const GoMailTask& task) {
 }
 
 core::Status GoMailService::CreateContentType(const json& body, const auth::Principal& principal) {
-  if (principal.role != kClientRole) {
-    return core::Error{core::ErrorCode::kPermissionDenied,
-                       "content types need a user key from /auth/signup, as tasks do",
-                       "Authorization"};
-  }
+  if (auto refused = RequireUserKey(principal, "content types"); !refused.ok()) return refused;
   auto type = ParseContentTypeBody(body);
   if (!type.ok()) return type.error();
   auto created = store_.CreateContentType(*type, clock_.NowMs());
@@ -468,11 +457,7 @@ core::Status GoMailService::CreateContentType(const json& body, const auth::Prin
 }
 
 core::Status GoMailService::UpdateContentType(const json& body, const auth::Principal& principal) {
-  if (principal.role != kClientRole) {
-    return core::Error{core::ErrorCode::kPermissionDenied,
-                       "content types need a user key from /auth/signup, as tasks do",
-                       "Authorization"};
-  }
+  if (auto refused = RequireUserKey(principal, "content types"); !refused.ok()) return refused;
   auto type = ParseContentTypeBody(body);
   if (!type.ok()) return type.error();
   auto updated = store_.UpdateContentType(*type, clock_.NowMs());
