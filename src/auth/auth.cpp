@@ -19,7 +19,7 @@ std::string HashKey(std::string_view secret) { return core::Sha256Hex(std::strin
 
 std::string_view StripBearer(std::string_view authorization) {
   constexpr std::string_view kBearer = "bearer ";
-  if (authorization.size() > kBearer.size()) {
+  if (authorization.size() >= kBearer.size()) {
     bool bearer = true;
     for (std::size_t i = 0; i < kBearer.size(); ++i) {
       bearer = bearer && std::tolower(static_cast<unsigned char>(authorization[i])) == kBearer[i];
