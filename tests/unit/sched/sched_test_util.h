@@ -5,12 +5,10 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "core/clock.h"
-#include "core/random.h"
 #include "core/result.h"
 #include "sched/civil.h"
 #include "sched/cron.h"
@@ -131,31 +129,5 @@ inline std::string BuildTzif(char version, const std::vector<std::int64_t>& time
   }
   return out;
 }
-
-// A fresh directory under the system temp dir, removed with everything in it at scope end.
-class TempDir {
- public:
-  TempDir()
-      : path_(std::filesystem::temp_directory_path() /
-              ("outbox-sched-test-" + core::RandomHex(8))) {
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string root() const { return path_.string(); }
-  void Write(const std::string& name, const std::string& data) const {
-    const std::filesystem::path file = path_ / name;
-    std::filesystem::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::binary) << data;
-  }
-
- private:
-  std::filesystem::path path_;
-};
 
 }  // namespace sched_test

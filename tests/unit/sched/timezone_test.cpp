@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sched_test_util.h"
+#include "testing/temp_dir.h"
 
 using core::ErrorCode;
 using sched::CivilTime;
@@ -311,14 +312,14 @@ TEST_CASE("TimeZone: malformed TZif data is an invalid argument, never a crash")
 }
 
 TEST_CASE("TimeZone: Load reads zones from a configurable root") {
-  sched_test::TempDir root;
+  testing::TempDir root;
   root.Write("Test/Slim_New-York+1", SlimNewYork());
   root.Write("Test/Empty", "");
-  auto zone = TimeZone::Load("Test/Slim_New-York+1", root.root());
+  auto zone = TimeZone::Load("Test/Slim_New-York+1", root.path().string());
   REQUIRE_MESSAGE(zone.ok(), sched_test::ErrorText(zone));
   CHECK(zone->name() == "Test/Slim_New-York+1");
   CHECK(zone->OffsetSecondsAt(Utc(2026, 7, 1)) == -14400);
-  auto empty = TimeZone::Load("Test/Empty", root.root());
+  auto empty = TimeZone::Load("Test/Empty", root.path().string());
   REQUIRE_FALSE(empty.ok());
   CHECK(empty.error().code == ErrorCode::kInvalidArgument);
   // Copies share the parsed rules and answer alike.

@@ -6,13 +6,13 @@
 
 #include "core/random.h"
 #include "testing/fake_clock.h"
+#include "testing/temp_dir.h"
 
 namespace {
 
 // A fresh SQLite store in a temp directory, removed afterwards.
 struct Fixture {
-  std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / ("outbox-service-" + core::RandomHex(6));
+  testing::TempDir dir;
   std::unique_ptr<store::Store> store;
   testing::FakeClock clock;
   int wakeups = 0;
@@ -20,20 +20,13 @@ struct Fixture {
   auth::Principal principal{"key_test", "admin"};
 
   Fixture() {
-    std::filesystem::create_directories(dir);
-    auto opened = store::OpenSqliteStore({(dir / "outbox.db").string()});
+    auto opened = store::OpenSqliteStore({dir.File("outbox.db")});
     REQUIRE(opened.ok());
     store = std::move(*opened);
     service = std::make_unique<service::EmailService>(
         service::ServiceOptions{"Default <default@example.com>", 5}, *store, clock,
         [this] { ++wakeups; });
   }
-  ~Fixture() {
-    service.reset();
-    store.reset();
-    std::filesystem::remove_all(dir);
-  }
-
   service::SendEmailRequest Valid() const {
     service::SendEmailRequest request;
     request.from = "App <app@example.com>";

@@ -7,6 +7,7 @@
 #include "auth/auth.h"
 #include "core/random.h"
 #include "testing/fake_clock.h"
+#include "testing/temp_dir.h"
 
 namespace {
 
@@ -156,8 +157,7 @@ TEST_CASE("trailing commas are dropped outside strings only") {
 namespace {
 
 struct Fixture {
-  std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / ("outbox-gomail-" + core::RandomHex(6));
+  testing::TempDir dir;
   std::unique_ptr<store::Store> store;
   testing::FakeClock clock;
   std::unique_ptr<service::EmailService> emails;
@@ -166,8 +166,7 @@ struct Fixture {
   auth::Principal client;
 
   Fixture() {
-    std::filesystem::create_directories(dir);
-    auto opened = store::OpenSqliteStore({(dir / "outbox.db").string()});
+    auto opened = store::OpenSqliteStore({dir.File("outbox.db")});
     REQUIRE(opened.ok());
     store = std::move(*opened);
     emails = std::make_unique<service::EmailService>(
@@ -183,14 +182,6 @@ struct Fixture {
     REQUIRE(principal.ok());
     client = *principal;
   }
-  ~Fixture() {
-    gomail.reset();
-    authenticator.reset();
-    emails.reset();
-    store.reset();
-    std::filesystem::remove_all(dir);
-  }
-
   // Issues a code to `to` and returns it, read from the stored message.
   std::string IssueCode(const std::string& to) {
     auto task = service::ParseGoMailTask(Task("generateOtp", {{"userId", to}, {"length", 6}}));

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "store/store.h"
-#include "temp_dir.h"
+#include "testing/temp_dir.h"
 
 namespace {
 
@@ -23,7 +23,7 @@ store::NewEmail MakeEmail(const std::string& id) {
 }  // namespace
 
 TEST_CASE("fault store: fails the chosen call once and forwards the rest") {
-  store_test::TempDir directory;
+  testing::TempDir directory;
   store::SqliteOptions options;
   options.path = directory.File("outbox.db");
   core::Result<std::unique_ptr<store::Store>> inner = store::OpenSqliteStore(options);

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "store/sqlite/connection.h"
-#include "temp_dir.h"
+#include "testing/temp_dir.h"
 
 namespace {
 
@@ -89,7 +89,7 @@ std::vector<Status> RunAsOneBatch(GroupCommitter& committer,
 }  // namespace
 
 TEST_CASE("group commit: one batch, one commit, each operation in its own savepoint") {
-  store_test::TempDir directory;
+  testing::TempDir directory;
   const std::string path = directory.File("batch.db");
   std::atomic<int> commits{0};
   {
@@ -126,7 +126,7 @@ TEST_CASE("group commit: one batch, one commit, each operation in its own savepo
 }
 
 TEST_CASE("group commit: a failed COMMIT fails every operation of the batch") {
-  store_test::TempDir directory;
+  testing::TempDir directory;
   const std::string path = directory.File("commit.db");
   std::atomic<int> commits{0};
   {
@@ -148,7 +148,7 @@ TEST_CASE("group commit: a failed COMMIT fails every operation of the batch") {
 }
 
 TEST_CASE("group commit: an operation that ends the transaction takes its batch down") {
-  store_test::TempDir directory;
+  testing::TempDir directory;
   const std::string path = directory.File("lost.db");
   std::atomic<int> commits{0};
   {
@@ -168,7 +168,7 @@ TEST_CASE("group commit: an operation that ends the transaction takes its batch 
 }
 
 TEST_CASE("group commit: max_batch splits a long queue into several commits") {
-  store_test::TempDir directory;
+  testing::TempDir directory;
   const std::string path = directory.File("split.db");
   std::atomic<int> commits{0};
   {

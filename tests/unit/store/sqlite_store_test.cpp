@@ -10,12 +10,12 @@
 #include "store/sqlite/migrations.h"
 #include "store/store.h"
 #include "store_contract.h"
-#include "temp_dir.h"
+#include "testing/temp_dir.h"
 
 namespace {
 
 using core::ErrorCode;
-using store_test::TempDir;
+using testing::TempDir;
 
 class SqliteBackend final : public store_contract::Backend {
  public:
