@@ -20,7 +20,6 @@ enum class ErrorCode {
   kPayloadTooLarge,
   kUnavailable,
   kDeadlineExceeded,
-  kUnimplemented,  // the route or operation exists but is not available yet
   kInternal,
 };
 

@@ -20,7 +20,6 @@ constexpr Row kTable[] = {
     {core::ErrorCode::kPayloadTooLarge, 413, "Payload too large"},
     {core::ErrorCode::kUnavailable, 503, "Service unavailable"},
     {core::ErrorCode::kDeadlineExceeded, 504, "Deadline exceeded"},
-    {core::ErrorCode::kUnimplemented, 501, "Not implemented"},
     {core::ErrorCode::kInternal, 500, "Internal error"},
 };
 

@@ -10,7 +10,7 @@ TEST_CASE("error codes map to HTTP statuses") {
       {ErrorCode::kAlreadyExists, 409},    {ErrorCode::kFailedPrecondition, 409},
       {ErrorCode::kPayloadTooLarge, 413},  {ErrorCode::kResourceExhausted, 429},
       {ErrorCode::kInternal, 500},         {ErrorCode::kUnavailable, 503},
-      {ErrorCode::kDeadlineExceeded, 504}, {ErrorCode::kUnimplemented, 501},
+      {ErrorCode::kDeadlineExceeded, 504},
   };
   for (const auto& [code, status] : rows) CHECK(http::HttpStatusFor(code) == status);
 }
