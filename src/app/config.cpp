@@ -201,6 +201,22 @@ const std::vector<Setting>& Table() {
        "SMTP connect and command timeout",
        false,
        Integer(In(&Config::smtp, &mail::SmtpOptions::timeout_ms), 100, 600'000)},
+      {"smtp-helo-name",
+       {"OUTBOX_SMTP_HELO_NAME"},
+       "",
+       "name sent in EHLO (a fully qualified host name helps deliverability); empty: curl's "
+       "default",
+       false,
+       [](Config& config, const std::string& flag, const std::string& value) -> Status {
+         if (value.size() > 253 ||
+             value.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                     "0123456789.-") != std::string::npos) {
+           return Invalid(flag,
+                          "expected a host name (letters, digits, '.', '-'), got '" + value + "'");
+         }
+         config.smtp.helo_name = value;
+         return {};
+       }},
       {"send-rate",
        {"OUTBOX_SEND_RATE"},
        "0",

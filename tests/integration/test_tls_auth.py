@@ -37,6 +37,7 @@ class Recorder:
         with self.lock:
             tls = server.transport.get_extra_info("ssl_object") is not None
             self.messages.append({"tls": tls,
+                                  "helo": session.host_name,
                                   "login": getattr(session, "auth_data", None),
                                   "rcpt": list(envelope.rcpt_tos),
                                   "data": envelope.content})
@@ -124,3 +125,11 @@ def test_untrusted_certificate_is_refused_when_verifying(outbox, tls_server):
     e = ob.wait_status(eid, "deferred", timeout=20)
     assert "certificate" in (e["last_reply"] or "").lower(), e
     assert recorder.received() == []
+
+
+def test_ehlo_uses_the_configured_name(outbox, tls_server):
+    recorder, port = tls_server(implicit=False)
+    ob = outbox(*smtp_args(port, "starttls"), "--smtp-helo-name", "mta1.example.test")
+    eid = ob.send(simple_email())["id"]
+    assert ob.wait_status(eid, {"sent", "failed"}, timeout=20)["status"] == "sent"
+    assert recorder.received()[0]["helo"] == "mta1.example.test"

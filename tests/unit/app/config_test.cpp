@@ -77,6 +77,12 @@ TEST_CASE("GoMail's environment names are aliases") {
   CHECK(both->config.smtp.port == 25);
 }
 
+TEST_CASE("the EHLO name reaches the SMTP options") {
+  auto loaded = app::LoadConfig({"--smtp-helo-name", "mta1.example.com"}, kNoEnv, "");
+  REQUIRE(loaded.ok());
+  CHECK(loaded->config.smtp.helo_name == "mta1.example.com");
+}
+
 TEST_CASE("--flag=value form and listen parsing") {
   auto loaded = app::LoadConfig({"--listen=0.0.0.0:0", "--durability=normal"}, kNoEnv, "");
   REQUIRE(loaded.ok());
@@ -96,6 +102,8 @@ TEST_CASE("invalid values name the setting") {
       {{"--listen", "nohost"}, "--listen"},
       {{"--durability", "sometimes"}, "--durability"},
       {{"--smtp-tls", "maybe"}, "--smtp-tls"},
+      {{"--smtp-helo-name", "mail example.com"}, "--smtp-helo-name"},
+      {{"--smtp-helo-name", "a\r\nMAIL FROM:<x@y>"}, "--smtp-helo-name"},
       {{"--smtp-sessions", "0"}, "--smtp-sessions"},
       {{"--send-rate", "-1"}, "--send-rate"},
       {{"--admin-key", "short"}, "--admin-key"},
