@@ -649,3 +649,21 @@ def simple_email(**overrides):
     }
     payload.update(overrides)
     return payload
+
+
+# GoMail's README example for POST /task/, verbatim (trailing comma included: the seed's own
+# JSON is not strict, and its clients send it that way).
+GOMAIL_SEED_TASK = '''{
+    "task": "User Login Verification",
+    "type": "generateOtp",
+    "retries": 3,
+    "payload": {
+       "userId":"example@gmail.com",
+       "content_type": "weekly_newsletter",
+        "length": 6,
+        "frequency": "@weekly",
+        "subject": "Your Weekly Engineering Update",
+        "content": "<h1>Hello!</h1><p>Here is your weekly digest of backend updates.</p>",
+    }
+}
+'''

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from harness import http_request, wait_for
+from harness import GOMAIL_SEED_TASK as SEED_TASK, http_request, wait_for
 
 SENDER = "noreply@example.test"
 
@@ -16,20 +16,6 @@ SEED_SIGNUP = '''{
     "id": "user@example.com"
 }'''
 SEED_DEREGISTER = SEED_SIGNUP
-SEED_TASK = '''{
-    "task": "User Login Verification",
-    "type": "generateOtp",
-    "retries": 3,
-    "payload": {
-       "userId":"example@gmail.com",
-       "content_type": "weekly_newsletter",
-        "length": 6,
-        "frequency": "@weekly",
-        "subject": "Your Weekly Engineering Update",
-        "content": "<h1>Hello!</h1><p>Here is your weekly digest of backend updates.</p>",
-    }
-}
-'''
 SEED_VERIFY = '''{
     "userEmail": "user@example.com",
     "otp": "123456"

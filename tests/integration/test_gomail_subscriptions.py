@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from harness import http_request
+from harness import GOMAIL_SEED_TASK, http_request
 from test_gomail import ENQUEUED, SENDER, assert_gomail_error, post, signup, task
 
 # The seed's examples, byte for byte (including their trailing commas).
@@ -23,20 +23,7 @@ SEED_CONTENT_PUT = '''{
     "content": "New Content of a weekly newsletter",
 }'''
 # The seed's general /task/ example, as a subscribe task.
-SEED_SUBSCRIBE = '''{
-    "task": "User Login Verification",
-    "type": "subscribe",
-    "retries": 3,
-    "payload": {
-       "userId":"example@gmail.com",
-       "content_type": "weekly_newsletter",
-        "length": 6,
-        "frequency": "@weekly",
-        "subject": "Your Weekly Engineering Update",
-        "content": "<h1>Hello!</h1><p>Here is your weekly digest of backend updates.</p>",
-    }
-}
-'''
+SEED_SUBSCRIBE = GOMAIL_SEED_TASK.replace('"generateOtp"', '"subscribe"')
 CREATED = {"status": True, "msg": "Content Type created successfully"}
 UPDATED = {"status": True, "msg": "Content Type updated successfully"}
 PATH = "/task/subscriptionContent"
