@@ -72,13 +72,18 @@ std::string DatabasePath(const Config& config) {
   return (std::filesystem::path(config.data_dir) / "outbox.db").string();
 }
 
-core::Result<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
+core::Status CreateDataDir(const Config& config) {
   std::error_code error;
   std::filesystem::create_directories(config.data_dir, error);
   if (error) {
     return core::Unavailable("cannot create data directory " + config.data_dir + ": " +
                              error.message());
   }
+  return {};
+}
+
+// REQUIRES: CreateDataDir succeeded.
+core::Result<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
   return store::OpenSqliteStore({DatabasePath(config), config.durability});
 }
 
@@ -88,8 +93,8 @@ class App {
   explicit App(Config config) : config_(std::move(config)), clock_(core::NewSystemClock()) {}
 
   int Serve() {
-    std::error_code error;
-    std::filesystem::create_directories(config_.data_dir, error);  // OpenStore reports failure
+    // Before the logger: app.log lives in the data directory.
+    if (auto created = CreateDataDir(config_); !created.ok()) return Fail(created.error());
     logger_ = core::NewJsonLogger(
         *clock_,
         {config_.log_level, (std::filesystem::path(config_.data_dir) / "app.log").string()});
@@ -246,7 +251,9 @@ int Main(int argc, char** argv) {
     return kExitOk;
   }
   if (command == "migrate") {
-    auto store = OpenStore(loaded->config);
+    auto created = CreateDataDir(loaded->config);
+    auto store = created.ok() ? OpenStore(loaded->config)
+                              : core::Result<std::unique_ptr<store::Store>>(created.error());
     if (!store.ok()) {
       std::cerr << "outbox: " << store.error().message << "\n";
       return kExitFailure;

@@ -282,3 +282,14 @@ def test_capture_transport_by_default(outbox):
     assert e["status"] == "sent", e
     r = ob.api("GET", f"/v1/emails/{eid}/raw")
     assert r.status == 200 and b"captured" in r.raw, r
+
+
+@pytest.mark.parametrize("command", ["serve", "migrate"])
+def test_unusable_data_dir_fails_with_its_name(outbox_binary, tmp_path, command):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    data_dir = str(blocker / "data")
+    p = run(outbox_binary, command, "--data-dir", data_dir, "--listen", "127.0.0.1:0",
+            cwd=tmp_path)
+    assert p.returncode == 1, p
+    assert "cannot create data directory" in p.stderr and data_dir in p.stderr, p.stderr
