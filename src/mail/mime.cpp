@@ -10,7 +10,9 @@
 // upstream must not become header injection. Text that could carry a line break (subject,
 // display names, extra header values) goes out as encoded-words whenever it has any byte
 // outside printable ASCII; addresses and the Message-ID lose such bytes; extra headers that
-// fail ValidateExtraHeader are left out.
+// fail ValidateExtraHeader are left out; attachment names lose directories and control
+// characters, and a malformed attachment content type becomes application/octet-stream.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -293,6 +295,96 @@ std::string EncodeBody(std::string_view body) {
   return internal::EncodeQuotedPrintable(internal::NormalizeLineEnds(body));
 }
 
+// QP and base64 output never contain "=_" ('=' is followed by hex digits or CRLF in QP and is
+// only trailing padding in base64), and part header lines start with a field name or with
+// whitespace, so a delimiter line "--=_outbox_..." cannot occur inside any part. The two kinds
+// differ in the character after "=_outbox_" ('m' is no hex digit), so neither boundary is a
+// prefix of the other.
+std::string NewBoundary(std::string_view kind) {
+  std::string boundary = "=_outbox_";
+  boundary += kind;
+  boundary += core::RandomHex(16);
+  return boundary;
+}
+
+// The message body as a MIME entity: its Content-* headers, the empty line and the content,
+// which ends without a line end unless the last encoded line is a multipart close delimiter.
+std::string BodyEntity(const Message& message) {
+  const bool has_text = !message.text.empty();
+  const bool has_html = !message.html.empty();
+  if (has_text && has_html) {
+    const std::string boundary = NewBoundary("");
+    std::string out =
+        "Content-Type: multipart/alternative;\r\n boundary=\"" + boundary + "\"\r\n\r\n";
+    out += "--" + boundary + "\r\n" + BodyPartHeaders("plain") + "\r\n";
+    out += EncodeBody(message.text);
+    out += "\r\n--" + boundary + "\r\n" + BodyPartHeaders("html") + "\r\n";
+    out += EncodeBody(message.html);
+    out += "\r\n--" + boundary + "--\r\n";
+    return out;
+  }
+  return BodyPartHeaders(has_html ? "html" : "plain") + "\r\n" +
+         EncodeBody(has_html ? message.html : message.text);
+}
+
+// A name that can go out as a quoted-string as it is: printable ASCII without the characters
+// quoted-strings escape (clients differ in unescaping) and without "=?", which some clients
+// decode as an RFC 2047 encoded-word even inside a parameter.
+bool IsPlainFileName(std::string_view name) {
+  return IsPlainHeaderText(name) && name.find_first_of("\"\\\t") == std::string_view::npos;
+}
+
+// The plain ASCII stand-in for readers that ignore RFC 2231: every character that is not plain
+// becomes one '_' (a UTF-8 sequence counts as one character).
+std::string AsciiFallbackName(std::string_view name) {
+  std::string out;
+  for (std::size_t pos = 0; pos < name.size();) {
+    const std::size_t length = std::max<std::size_t>(1, internal::Utf8SequenceLength(name, pos));
+    const char c = name[pos];
+    const bool plain = length == 1 && c >= 0x20 && c < 0x7F && c != '"' && c != '\\' &&
+                       !(c == '=' && name.substr(pos + 1, 1) == "?");
+    out.push_back(plain ? c : '_');
+    pos += length;
+  }
+  return out;
+}
+
+// "Name: value; p1; p2", folded before a parameter when the line would pass 78 columns. A
+// parameter is never split, so a line is at most about 20 + 3 * 255 octets.
+void AppendParameterHeader(std::string& out, std::string_view name, std::string_view value,
+                           const std::vector<std::string>& parameters) {
+  std::vector<Group> groups = {{std::string(value)}};
+  for (const std::string& parameter : parameters) {
+    groups.back().back() += ';';
+    groups.push_back({Spaced(parameter)});
+  }
+  AppendFolded(out, name, groups);
+}
+
+// One attachment as a MIME entity, ending without a line end like BodyEntity.
+//
+// A name that is not plain goes out as RFC 2231 `filename*` in Content-Disposition and as the
+// ASCII fallback in Content-Type's `name`, never both forms in one header: readers that see
+// `filename` and `filename*` together pick one by position (Python's email package takes the
+// first under one policy and the other under another), while readers without RFC 2231 look at
+// `name` when Content-Disposition has no plain `filename`.
+std::string AttachmentEntity(const Attachment& attachment) {
+  const std::string name = internal::SanitizeFileName(attachment.filename);
+  const std::string content_type = internal::IsValidContentType(attachment.content_type)
+                                       ? attachment.content_type
+                                       : "application/octet-stream";
+  const bool plain = IsPlainFileName(name);
+  std::string out;
+  AppendParameterHeader(out, "Content-Type", content_type,
+                        {"name=" + QuoteString(plain ? name : AsciiFallbackName(name))});
+  AppendParameterHeader(out, "Content-Disposition", "attachment",
+                        {plain ? "filename=" + QuoteString(name)
+                               : "filename*=" + internal::EncodeRfc2231Value(name)});
+  out += "Content-Transfer-Encoding: base64\r\n\r\n";
+  out += internal::EncodeBase64Lines(attachment.data);
+  return out;
+}
+
 }  // namespace
 
 std::string FormatRfc5322Date(core::TimeMs time) {
@@ -316,50 +408,79 @@ std::string FormatRfc5322Date(core::TimeMs time) {
   return buffer;
 }
 
-std::string RenderMime(const Message& message) {
-  std::string out;
-  out.reserve(1024 + 2 * (message.text.size() + message.html.size()));
+namespace {
 
-  AppendAddressList(out, "From", {message.from});
-  if (message.to.empty() && message.cc.empty()) {
-    // Bcc-only mail: an empty group keeps the header RFC 5322 requires without naming anyone.
-    out += "To: undisclosed-recipients:;\r\n";
-  }
-  AppendAddressList(out, "To", message.to);
-  AppendAddressList(out, "Cc", message.cc);
-  if (message.reply_to) {
-    AppendAddressList(out, "Reply-To", {*message.reply_to});
-  }
-  AppendFolded(out, "Subject", UnstructuredGroups("Subject", message.subject));
-  out += "Date: " + FormatRfc5322Date(message.date) + "\r\n";
-  out += "Message-ID: <" + MessageIdFor(message) + ">\r\n";
-  out += "MIME-Version: 1.0\r\n";
-  for (const auto& [name, value] : message.headers) {
+void AppendExtraHeaders(std::string& out,
+                        const std::vector<std::pair<std::string, std::string>>& headers) {
+  for (const auto& [name, value] : headers) {
     if (!ValidateExtraHeader(name, value, "headers")) {
       continue;
     }
     AppendFolded(out, name, UnstructuredGroups(name, value));
   }
+}
 
-  const bool has_text = !message.text.empty();
-  const bool has_html = !message.html.empty();
-  if (has_text && has_html) {
-    // QP output never contains "=_" ('=' is always followed by hex digits or CRLF there), so a
-    // boundary starting with it cannot occur inside either part.
-    const std::string boundary = "=_outbox_" + core::RandomHex(16);
-    out += "Content-Type: multipart/alternative;\r\n boundary=\"" + boundary + "\"\r\n\r\n";
-    out += "--" + boundary + "\r\n" + BodyPartHeaders("plain") + "\r\n";
-    out += EncodeBody(message.text);
-    out += "\r\n--" + boundary + "\r\n" + BodyPartHeaders("html") + "\r\n";
-    out += EncodeBody(message.html);
-    out += "\r\n--" + boundary + "--\r\n";
+// The whole message, or (without recipient headers) all of it but To, Cc and Message-ID.
+std::string Render(const Message& message, bool recipient_headers) {
+  std::string out;
+  std::size_t attachment_bytes = 0;
+  for (const Attachment& attachment : message.attachments) {
+    attachment_bytes += attachment.data.size() / 3 * 4 + attachment.data.size() / 28 + 512;
+  }
+  out.reserve(1024 + 2 * (message.text.size() + message.html.size()) + attachment_bytes);
+
+  AppendAddressList(out, "From", {message.from});
+  if (recipient_headers) {
+    if (message.to.empty() && message.cc.empty()) {
+      // Bcc-only mail: an empty group keeps the header RFC 5322 requires without naming anyone.
+      out += "To: undisclosed-recipients:;\r\n";
+    }
+    AppendAddressList(out, "To", message.to);
+    AppendAddressList(out, "Cc", message.cc);
+  }
+  if (message.reply_to) {
+    AppendAddressList(out, "Reply-To", {*message.reply_to});
+  }
+  AppendFolded(out, "Subject", UnstructuredGroups("Subject", message.subject));
+  out += "Date: " + FormatRfc5322Date(message.date) + "\r\n";
+  if (recipient_headers) {
+    out += "Message-ID: <" + MessageIdFor(message) + ">\r\n";
+  }
+  out += "MIME-Version: 1.0\r\n";
+  AppendExtraHeaders(out, message.headers);
+
+  if (message.attachments.empty()) {
+    out += BodyEntity(message);
+    if (!out.ends_with("\r\n")) {
+      out += "\r\n";
+    }
     return out;
   }
-  out += BodyPartHeaders(has_html ? "html" : "plain") + "\r\n";
-  out += EncodeBody(has_html ? message.html : message.text);
-  if (out.size() < 2 || out.compare(out.size() - 2, 2, "\r\n") != 0) {
-    out += "\r\n";
+  const std::string boundary = NewBoundary("mixed_");
+  out += "Content-Type: multipart/mixed;\r\n boundary=\"" + boundary + "\"\r\n\r\n";
+  out += "--" + boundary + "\r\n" + BodyEntity(message);
+  for (const Attachment& attachment : message.attachments) {
+    out += "\r\n--" + boundary + "\r\n" + AttachmentEntity(attachment);
   }
+  out += "\r\n--" + boundary + "--\r\n";
+  return out;
+}
+
+}  // namespace
+
+std::string RenderMime(const Message& message) { return Render(message, true); }
+
+std::string RenderSharedPart(const Message& message) { return Render(message, false); }
+
+std::string RenderRecipientHeaders(
+    const Address& to, std::string_view message_id,
+    const std::vector<std::pair<std::string, std::string>>& headers) {
+  std::string out;
+  AppendAddressList(out, "To", {to});
+  Message identified;
+  identified.message_id = message_id;
+  out += "Message-ID: <" + MessageIdFor(identified) + ">\r\n";
+  AppendExtraHeaders(out, headers);
   return out;
 }
 

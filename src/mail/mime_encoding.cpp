@@ -9,6 +9,10 @@ namespace {
 constexpr char kHexDigits[] = "0123456789ABCDEF";
 // RFC 2045 6.7 (5): encoded lines are at most 76 characters, soft-break '=' included.
 constexpr std::size_t kMaxQpLineLength = 76;
+// RFC 2045 6.8: encoded lines are at most 76 characters; 76 is a multiple of 4, so each full
+// line carries 57 input bytes and no padding.
+constexpr std::size_t kBase64LineLength = 76;
+constexpr std::size_t kBase64LineBytes = kBase64LineLength / 4 * 3;
 // "=?UTF-8?B?" + "?=": the part of an encoded-word that carries no text.
 constexpr std::size_t kEncodedWordOverhead = 12;
 // Room for one 4-byte sequence in either encoding: 12 + 12 (Q) or 12 + 8 (B).
@@ -203,6 +207,35 @@ std::string EncodeQuotedPrintable(std::string_view text) {
     }
     out += "\r\n";
     start = end + 2;
+  }
+  return out;
+}
+
+std::string EncodeBase64Lines(std::string_view bytes) {
+  std::string out;
+  out.reserve(Base64Length(bytes.size()) + bytes.size() / kBase64LineBytes * 2 + 2);
+  for (std::size_t start = 0; start < bytes.size(); start += kBase64LineBytes) {
+    if (start > 0) {
+      out += "\r\n";
+    }
+    AppendBase64(bytes.substr(start, kBase64LineBytes), out);
+  }
+  return out;
+}
+
+std::string EncodeRfc2231Value(std::string_view text) {
+  static constexpr std::string_view kAttrSpecials = "!#$&+-.^_`|~";
+  std::string out = "UTF-8''";
+  out.reserve(out.size() + text.size() * 3);
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (IsAsciiAlnum(c) || kAttrSpecials.find(ch) != std::string_view::npos) {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHexDigits[c >> 4]);
+      out.push_back(kHexDigits[c & 0xF]);
+    }
   }
   return out;
 }

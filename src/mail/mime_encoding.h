@@ -27,6 +27,15 @@ std::string NormalizeLineEnds(std::string_view text);
 // contains "=_", which is what makes the multipart boundary collision-free.
 std::string EncodeQuotedPrintable(std::string_view text);
 
+// Base64 (RFC 2045 6.8) in lines of 76 characters joined by CRLF, with no line end after the
+// last line; empty for empty input. The output never contains "=_" ('=' is only padding, at
+// the very end), so it cannot contain a multipart boundary either.
+std::string EncodeBase64Lines(std::string_view bytes);
+
+// An RFC 2231 extended parameter value for UTF-8 text: "UTF-8''" followed by the bytes, each
+// one percent-encoded unless it is an RFC 5987 attr-char (letters, digits, "!#$&+-.^_`|~").
+std::string EncodeRfc2231Value(std::string_view text);
+
 // Splits `text` into RFC 2047 UTF-8 encoded-words ("=?UTF-8?B?...?=" or "=?UTF-8?Q?...?=",
 // whichever is shorter for this text). The first word is at most first_max_length characters,
 // the others at most max_length (both raised to 24 if smaller, the least that always fits a
@@ -34,5 +43,12 @@ std::string EncodeQuotedPrintable(std::string_view text);
 // concatenating them gives `text` back exactly, whitespace included.
 std::vector<std::string> EncodeWords(std::string_view text, std::size_t first_max_length,
                                      std::size_t max_length);
+
+// Attachment header values (attachment.cpp). IsValidContentType: "type/subtype", both RFC 2045
+// tokens, at most 255 bytes. SanitizeFileName: the name RenderMime writes for an attachment,
+// which is the name itself when it passed ValidateAttachment; otherwise directories and control
+// characters are dropped, it is cut to 255 bytes, and an empty result becomes "attachment".
+bool IsValidContentType(std::string_view content_type);
+std::string SanitizeFileName(std::string_view filename);
 
 }  // namespace mail::internal

@@ -127,3 +127,41 @@ TEST_CASE("EncodeWords carries control characters and spaces inside the words") 
   CHECK(DecodeWords(words) == text);
   CHECK(EncodeWords("", 75, 75).empty());
 }
+
+TEST_CASE("EncodeBase64Lines: RFC 4648 vectors, 76-character CRLF lines, no final line end") {
+  using mail::internal::EncodeBase64Lines;
+  CHECK(EncodeBase64Lines("").empty());
+  CHECK(EncodeBase64Lines("f") == "Zg==");
+  CHECK(EncodeBase64Lines("fo") == "Zm8=");
+  CHECK(EncodeBase64Lines("foo") == "Zm9v");
+  CHECK(EncodeBase64Lines("foobar") == "Zm9vYmFy");
+  CHECK(EncodeBase64Lines(std::string(57, 'a')).size() == 76);  // exactly one full line
+
+  std::string data;
+  for (int i = 0; i < 1000; ++i) {
+    data.push_back(static_cast<char>(i * 37 % 256));
+  }
+  for (const std::size_t size : {0u, 1u, 56u, 57u, 58u, 114u, 115u, 1000u}) {
+    CAPTURE(size);
+    const std::string bytes = data.substr(0, size);
+    const std::string encoded = EncodeBase64Lines(bytes);
+    const std::vector<std::string> lines = mail_test::SplitLines(encoded);
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      CHECK(lines[i].size() == (i + 1 < lines.size() ? 76u : lines[i].size()));
+      CHECK(lines[i].size() <= 76);
+    }
+    CHECK(!encoded.ends_with("\r\n"));
+    CHECK(encoded.find("=_") == std::string::npos);
+    CHECK(mail_test::DecodeBase64Body(encoded) == bytes);
+  }
+}
+
+TEST_CASE("EncodeRfc2231Value percent-encodes all but attr-chars") {
+  using mail::internal::EncodeRfc2231Value;
+  CHECK(EncodeRfc2231Value("") == "UTF-8''");
+  CHECK(EncodeRfc2231Value("a-Z_0.pdf") == "UTF-8''a-Z_0.pdf");
+  CHECK(EncodeRfc2231Value("résumé 2026.pdf") == "UTF-8''r%C3%A9sum%C3%A9%202026.pdf");
+  CHECK(EncodeRfc2231Value("a*b'c%d\"e;f=g") == "UTF-8''a%2Ab%27c%25d%22e%3Bf%3Dg");
+  CHECK(EncodeRfc2231Value("!#$&+^`|~") == "UTF-8''!#$&+^`|~");
+  CHECK(mail_test::DecodeExtendedValue(EncodeRfc2231Value("日本語 🎉\r\n")) == "日本語 🎉\r\n");
+}

@@ -1,10 +1,12 @@
 #pragma once
 // A deliberately small, independent reader for what RenderMime writes, so the tests check the
 // output by decoding it rather than by comparing strings: header unfolding, RFC 2047
-// encoded-words (B and Q), quoted-printable and multipart splitting.
+// encoded-words (B and Q), quoted-printable, base64 bodies, multipart splitting (nested parts
+// are split again with their own boundary) and RFC 2231 parameters.
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -147,6 +149,17 @@ inline std::string DecodeQuotedPrintable(std::string_view text) {
   return out;
 }
 
+// A base64 body: the encoded text with its line breaks.
+inline std::string DecodeBase64Body(std::string_view text) {
+  std::string joined;
+  for (const char c : text) {
+    if (c != '\r' && c != '\n') {
+      joined.push_back(c);
+    }
+  }
+  return DecodeBase64(joined);
+}
+
 inline std::vector<std::string> SplitLines(std::string_view text) {
   std::vector<std::string> lines;
   std::size_t start = 0;
@@ -229,6 +242,130 @@ inline std::string BoundaryOf(std::string_view content_type) {
     return std::string(rest.substr(0, rest.find('"')));
   }
   return std::string(rest.substr(0, rest.find_first_of("; ")));
+}
+
+// The media type of a Content-Type value ("type/subtype", lower case), without parameters.
+inline std::string MediaTypeOf(std::string_view value) {
+  std::string type(value.substr(0, value.find(';')));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) {
+    type.pop_back();
+  }
+  return Lower(type);
+}
+
+// The parameters of a header value such as `attachment; filename="a b"; filename*=...` as
+// (lower-case attribute, value) pairs, quoted strings unquoted and unescaped.
+inline std::vector<std::pair<std::string, std::string>> ParametersOf(std::string_view value) {
+  std::vector<std::pair<std::string, std::string>> parameters;
+  std::size_t i = value.find(';');
+  while (i != std::string_view::npos && i < value.size()) {
+    ++i;  // the ';'
+    while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) {
+      ++i;
+    }
+    const std::size_t equals = value.find('=', i);
+    if (equals == std::string_view::npos) {
+      break;
+    }
+    std::string attribute = Lower(std::string(value.substr(i, equals - i)));
+    i = equals + 1;
+    std::string parameter_value;
+    if (i < value.size() && value[i] == '"') {
+      for (++i; i < value.size() && value[i] != '"'; ++i) {
+        if (value[i] == '\\' && i + 1 < value.size()) {
+          ++i;
+        }
+        parameter_value.push_back(value[i]);
+      }
+      i = value.find(';', i);
+    } else {
+      const std::size_t end = value.find(';', i);
+      parameter_value = std::string(value.substr(i, end - i));
+      while (!parameter_value.empty() &&
+             (parameter_value.back() == ' ' || parameter_value.back() == '\t')) {
+        parameter_value.pop_back();
+      }
+      i = end;
+    }
+    parameters.emplace_back(std::move(attribute), std::move(parameter_value));
+  }
+  return parameters;
+}
+
+// RFC 2231 4: percent-decoding; "<bad pct>" marks an escape that is not two hex digits.
+inline std::string DecodePercent(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out.push_back(text[i]);
+    } else if (i + 2 < text.size() && HexValue(text[i + 1]) >= 0 && HexValue(text[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2])));
+      i += 2;
+    } else {
+      out += "<bad pct>";
+    }
+  }
+  return out;
+}
+
+// charset'language'percent-encoded (RFC 2231 4), for UTF-8 and US-ASCII only.
+inline std::optional<std::string> DecodeExtendedValue(std::string_view text) {
+  const std::size_t first = text.find('\'');
+  const std::size_t second = first == std::string_view::npos ? first : text.find('\'', first + 1);
+  if (second == std::string_view::npos) {
+    return std::nullopt;
+  }
+  const std::string charset = Lower(std::string(text.substr(0, first)));
+  if (charset != "utf-8" && charset != "us-ascii") {
+    return std::nullopt;
+  }
+  return DecodePercent(text.substr(second + 1));
+}
+
+// A parameter's value as a reader applying RFC 2231 sees it: `name*` (extended) wins over
+// `name*0`, `name*1*`, ... (continuations), which win over plain `name`. nullopt if absent.
+inline std::optional<std::string> ParameterOf(std::string_view value, std::string_view name) {
+  const auto parameters = ParametersOf(value);
+  const auto find = [&](const std::string& attribute) -> const std::string* {
+    for (const auto& [key, parameter_value] : parameters) {
+      if (key == attribute) {
+        return &parameter_value;
+      }
+    }
+    return nullptr;
+  };
+  const std::string base = Lower(std::string(name));
+  if (const std::string* extended = find(base + "*")) {
+    return DecodeExtendedValue(*extended);
+  }
+  std::string joined;
+  bool any_section = false;
+  for (int section = 0;; ++section) {
+    const std::string prefix = base + "*" + std::to_string(section);
+    if (const std::string* encoded = find(prefix + "*")) {
+      if (section == 0) {
+        const auto decoded = DecodeExtendedValue(*encoded);
+        if (!decoded) {
+          return std::nullopt;
+        }
+        joined += *decoded;
+      } else {
+        joined += DecodePercent(*encoded);
+      }
+    } else if (const std::string* plain = find(prefix)) {
+      joined += *plain;
+    } else {
+      break;
+    }
+    any_section = true;
+  }
+  if (any_section) {
+    return joined;
+  }
+  if (const std::string* plain = find(base)) {
+    return *plain;
+  }
+  return std::nullopt;
 }
 
 // The parts between "--boundary" delimiter lines (RFC 2046 5.1.1), each parsed as an entity.
