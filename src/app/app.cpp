@@ -23,6 +23,7 @@
 #include "service/email_service.h"
 #include "service/gomail_service.h"
 #include "service/metrics.h"
+#include "service/newsletters.h"
 #include "store/store.h"
 
 #ifndef OUTBOX_VERSION
@@ -132,20 +133,36 @@ class App {
                                                       [this] { workers_->Notify(); });
     authenticator_ = std::make_unique<auth::Authenticator>(*store_, *clock_);
     stats_ = std::make_unique<service::CachedStats>(*store_, *clock_, kStatsTtlMs);
+    service::NewsletterOptions newsletter_options;
+    newsletter_options.default_from = config_.default_from;
+    newsletter_options.public_url = config_.public_url;
+    newsletter_options.timezone = config_.timezone;
+    newsletter_options.max_attempts = config_.max_attempts;
+    auto newsletters = service::NewsletterService::Create(newsletter_options, *store_, *clock_,
+                                                          *logger_, [this] { workers_->Notify(); });
+    if (!newsletters.ok()) return Fail(newsletters.error());
+    newsletters_ = std::move(*newsletters);
     auto gomail =
         service::GoMailService::Create({config_.open_signup, config_.otp_ttl_ms,
                                         config_.otp_resend_interval_ms, config_.default_from},
-                                       *store_, *emails_, *authenticator_, *clock_);
+                                       *store_, *emails_, *newsletters_, *authenticator_, *clock_);
     if (!gomail.ok()) return Fail(gomail.error());
     gomail_ = std::move(*gomail);
 
     auto server = http::BindServer(
         {config_.listen_host, config_.listen_port, config_.http_threads, config_.max_body_bytes},
-        {*emails_, *gomail_, metrics_, *stats_, *store_, *authenticator_, *clock_, *logger_});
+        {*emails_, *gomail_, *newsletters_, metrics_, *stats_, *store_, *authenticator_, *clock_,
+         *logger_});
     if (!server.ok()) return Fail(server.error());
     server_ = std::move(*server);
+    if (config_.public_url.empty()) {
+      Config listening = config_;
+      listening.listen_port = server_->port();
+      newsletters_->SetPublicUrl(listening.PublicUrl());
+    }
 
     workers_->Start();
+    scheduler_ = std::make_unique<service::NewsletterScheduler>(*newsletters_, *clock_);
     std::thread http_thread([this] { server_->Run(); });
     logger_->Info("listening", {{"address", config_.listen_host},
                                 {"port", server_->port()},
@@ -156,6 +173,7 @@ class App {
     logger_->Info("shutting down", {{"signal", signal_number}});
     server_->Stop();
     http_thread.join();
+    scheduler_->Stop();
     if (!workers_->Stop(config_.shutdown_timeout_ms)) {
       // A send is stuck past the deadline. Everything acknowledged is committed; the stuck
       // job's lease is recovered at the next start, so exiting now loses nothing.
@@ -196,8 +214,10 @@ class App {
   std::unique_ptr<service::EmailService> emails_;
   std::unique_ptr<auth::Authenticator> authenticator_;
   std::unique_ptr<service::CachedStats> stats_;
+  std::unique_ptr<service::NewsletterService> newsletters_;
   std::unique_ptr<service::GoMailService> gomail_;
   std::unique_ptr<http::Server> server_;
+  std::unique_ptr<service::NewsletterScheduler> scheduler_;
 };
 
 // SIGTERM/SIGINT are taken by sigwait in the main thread, so every thread blocks them;

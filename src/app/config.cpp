@@ -5,6 +5,8 @@
 #include <limits>
 #include <sstream>
 
+#include "sched/timezone.h"
+
 namespace app {
 namespace {
 
@@ -323,6 +325,39 @@ const std::vector<Setting>& Table() {
        "shortest time between two one-time codes to the same address (sooner is 429)",
        false,
        Integer(In(&Config::otp_resend_interval_ms), 0, 3'600'000)},
+      {"public-url",
+       {"OUTBOX_PUBLIC_URL"},
+       "",
+       "base URL this server is reached at from outside (unsubscribe links); empty: "
+       "http://<listen>",
+       false,
+       [](Config& config, const std::string& flag, const std::string& value) -> Status {
+         const bool http = value.rfind("http://", 0) == 0 || value.rfind("https://", 0) == 0;
+         if (!value.empty() && (!http || value.size() > 200 ||
+                                value.find_first_of(" \t\r\n<>\"'?#") != std::string::npos)) {
+           return Invalid(flag,
+                          "expected an http:// or https:// URL without query or fragment "
+                          "(at most 200 characters), got '" +
+                              value + "'");
+         }
+         config.public_url = value;
+         while (!config.public_url.empty() && config.public_url.back() == '/') {
+           config.public_url.pop_back();
+         }
+         return {};
+       }},
+      {"timezone",
+       {"OUTBOX_TIMEZONE"},
+       "UTC",
+       "IANA time zone newsletter schedules use unless a subscription names its own",
+       false,
+       [](Config& config, const std::string& flag, const std::string& value) -> Status {
+         if (auto zone = sched::TimeZone::Load(value); !zone.ok()) {
+           return Invalid(flag, zone.error().message);
+         }
+         config.timezone = value;
+         return {};
+       }},
   };
   return *table;
 }
@@ -450,6 +485,13 @@ core::Result<LoadedConfig> LoadConfig(const std::vector<std::string>& flags, con
   auto whole = ValidateWhole(config);
   if (!whole.ok()) return whole.error();
   return loaded;
+}
+
+std::string Config::PublicUrl() const {
+  if (!public_url.empty()) return public_url;
+  const bool ipv6 = listen_host.find(':') != std::string::npos;
+  return "http://" + (ipv6 ? "[" + listen_host + "]" : listen_host) + ":" +
+         std::to_string(listen_port);
 }
 
 std::string ConfigHelp() {

@@ -38,6 +38,11 @@ struct Config {
   bool open_signup = false;  // GoMail /auth/signup without the admin key
   core::TimeMs otp_ttl_ms = 600'000;
   core::TimeMs otp_resend_interval_ms = 30'000;
+  std::string public_url;  // no trailing '/'; empty: http://<listen>
+  std::string timezone = "UTC";
+
+  // The base of links in mail: public_url, or the listen address.
+  std::string PublicUrl() const;
 
   // The transport actually used: kAuto resolves to SMTP when a host is set.
   bool UsesSmtp() const {

@@ -11,15 +11,6 @@ namespace {
 using core::Result;
 using nlohmann::json;
 
-Result<json> ParseBody(const std::string& body) {
-  if (body.empty()) return core::InvalidArgument("body", "request body is empty; send JSON");
-  json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) return core::InvalidArgument("body", "request body is not valid JSON");
-  if (!parsed.is_object())
-    return core::InvalidArgument("body", "request body must be a JSON object");
-  return parsed;
-}
-
 Result<std::string> GetString(const json& value, const std::string& field) {
   if (!value.is_string()) return core::InvalidArgument(field, field + " must be a string");
   return value.get<std::string>();
@@ -138,17 +129,6 @@ Result<std::optional<core::TimeMs>> QueryTime(const httplib::Request& request, c
   return std::optional<core::TimeMs>(at);
 }
 
-Result<std::int64_t> QueryInteger(const std::string& text, const char* name, std::int64_t min,
-                                  std::int64_t max) {
-  std::int64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < min || value > max) {
-    return core::InvalidArgument(name, std::string(name) + " must be an integer from " +
-                                           std::to_string(min) + " to " + std::to_string(max));
-  }
-  return value;
-}
-
 Result<store::EmailFilter> DecodeFilter(const httplib::Request& request) {
   store::EmailFilter filter;
   for (const auto& [name, value] : request.params) {
@@ -188,8 +168,28 @@ Result<store::EmailFilter> DecodeFilter(const httplib::Request& request) {
 
 }  // namespace
 
+Result<json> ParseJsonBody(const std::string& body) {
+  if (body.empty()) return core::InvalidArgument("body", "request body is empty; send JSON");
+  json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return core::InvalidArgument("body", "request body is not valid JSON");
+  if (!parsed.is_object())
+    return core::InvalidArgument("body", "request body must be a JSON object");
+  return parsed;
+}
+
+Result<std::int64_t> QueryInteger(const std::string& text, const char* name, std::int64_t min,
+                                  std::int64_t max) {
+  std::int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+    return core::InvalidArgument(name, std::string(name) + " must be an integer from " +
+                                           std::to_string(min) + " to " + std::to_string(max));
+  }
+  return value;
+}
+
 void PostEmail(Context& context) {
-  auto body = ParseBody(context.request.body);
+  auto body = ParseJsonBody(context.request.body);
   if (!body.ok()) return context.Problem(body.error());
   auto request = DecodeSendEmail(*body);
   if (!request.ok()) return context.Problem(request.error());

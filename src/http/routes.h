@@ -21,6 +21,12 @@ struct Context {
   void GoMailError(const core::Error& error);
 };
 
+// A request body that must be a JSON object; kInvalidArgument (field "body") otherwise.
+core::Result<nlohmann::json> ParseJsonBody(const std::string& body);
+// A query parameter's integer value in [min, max]; kInvalidArgument naming it otherwise.
+core::Result<std::int64_t> QueryInteger(const std::string& text, const char* name, std::int64_t min,
+                                        std::int64_t max);
+
 void PostEmail(Context& context);
 void GetEmail(Context& context);
 void ListEmails(Context& context);
@@ -35,6 +41,17 @@ void GoMailCreateContentType(Context& context);
 void GoMailUpdateContentType(Context& context);
 void GoMailVerify(Context& context);
 void GoMailMetrics(Context& context);
+
+void CreateList(Context& context);
+void ListLists(Context& context);
+void GetList(Context& context);
+void UpdateList(Context& context);
+void AddSubscriber(Context& context);
+void ListSubscribers(Context& context);
+void RemoveSubscriber(Context& context);
+void RunSubscriptions(Context& context);
+void UnsubscribePage(Context& context);
+void UnsubscribeOneClick(Context& context);
 
 void HealthPing(Context& context);
 void HealthReady(Context& context);

@@ -39,6 +39,9 @@ struct Route {
   void (*handler)(Context&);
 };
 
+// A list (content type) name in a path: what service::ValidateContentTypeName accepts.
+#define LIST_NAME "([A-Za-z0-9_.-]{1,128})"
+
 // Every route, in one place.
 constexpr Route kRoutes[] = {
     {Method::kGet, "/health/ping", Access::kPublic, HealthPing},
@@ -50,6 +53,17 @@ constexpr Route kRoutes[] = {
     {Method::kGet, "/v1/emails/([A-Za-z0-9_-]{1,64})/raw", Access::kApiKey, GetEmailRaw},
     {Method::kPost, "/v1/emails/([A-Za-z0-9_-]{1,64})/retry", Access::kApiKey, RetryEmail},
     {Method::kDelete, "/v1/emails/([A-Za-z0-9_-]{1,64})", Access::kApiKey, CancelEmail},
+    {Method::kPost, "/v1/lists", Access::kApiKey, CreateList},
+    {Method::kGet, "/v1/lists", Access::kApiKey, ListLists},
+    {Method::kGet, "/v1/lists/" LIST_NAME, Access::kApiKey, GetList},
+    {Method::kPut, "/v1/lists/" LIST_NAME, Access::kApiKey, UpdateList},
+    {Method::kPost, "/v1/lists/" LIST_NAME "/subscribers", Access::kApiKey, AddSubscriber},
+    {Method::kGet, "/v1/lists/" LIST_NAME "/subscribers", Access::kApiKey, ListSubscribers},
+    {Method::kDelete, "/v1/lists/" LIST_NAME "/subscribers/([^/]{1,254})", Access::kApiKey,
+     RemoveSubscriber},
+    {Method::kPost, "/v1/subscriptions/" LIST_NAME "/run", Access::kApiKey, RunSubscriptions},
+    {Method::kGet, "/unsubscribe/([0-9a-f]{32})", Access::kPublic, UnsubscribePage},
+    {Method::kPost, "/unsubscribe/([0-9a-f]{32})", Access::kPublic, UnsubscribeOneClick},
     {Method::kPost, "/auth/signup", Access::kGoMailSignup, GoMailSignup},
     {Method::kPost, "/auth/deregister", Access::kGoMailKey, GoMailDeregister},
     {Method::kPost, "/task/?", Access::kGoMailKey, GoMailTask},
@@ -60,6 +74,7 @@ constexpr Route kRoutes[] = {
     {Method::kGet, "/(|[A-Za-z0-9_./-]+\\.(?:html|js|css|svg|png|ico|json|txt))", Access::kPublic,
      WebAsset},
 };
+#undef LIST_NAME
 
 class HttplibServer final : public Server {
  public:

@@ -11,6 +11,7 @@
 #include "service/email_service.h"
 #include "service/gomail_service.h"
 #include "service/metrics.h"
+#include "service/newsletters.h"
 #include "store/store.h"
 
 namespace http {
@@ -19,6 +20,7 @@ namespace http {
 struct Services {
   service::EmailService& emails;
   service::GoMailService& gomail;
+  service::NewsletterService& newsletters;
   service::Metrics& metrics;
   service::CachedStats& stats;
   store::Store& store;

@@ -336,14 +336,15 @@ Result<json> ParseGoMailJson(std::string_view body) {
 
 Result<std::unique_ptr<GoMailService>> GoMailService::Create(
     const GoMailOptions& options, store::Store& store, EmailService& emails,
-    const auth::Authenticator& authenticator, const core::Clock& clock) {
+    NewsletterService& newsletters, const auth::Authenticator& authenticator,
+    const core::Clock& clock) {
   auto jwt_secret = store.GetOrCreateSetting("jwt_secret", core::RandomHex(kSecretBytes));
   if (!jwt_secret.ok()) return jwt_secret.error();
   auto otp_secret = store.GetOrCreateSetting("otp_secret", core::RandomHex(kSecretBytes));
   if (!otp_secret.ok()) return otp_secret.error();
-  return std::unique_ptr<GoMailService>(new GoMailService(options, store, emails, authenticator,
-                                                          clock, std::move(*jwt_secret),
-                                                          std::move(*otp_secret)));
+  return std::unique_ptr<GoMailService>(
+      new GoMailService(options, store, emails, newsletters, authenticator, clock,
+                        std::move(*jwt_secret), std::move(*otp_secret)));
 }
 
 Result<auth::Principal> GoMailService::Authenticate(std::string_view authorization) const {
@@ -416,13 +417,13 @@ core::Status GoMailService::Enqueue(const GoMailTask& task, const auth::Principa
 }
 
 core::Status GoMailService::Subscribe(const GoMailTask& task) {
-  store::NewSubscription subscription;
-  subscription.content_type = task.content_type;
-  subscription.user_id = task.user_id;
+  SubscriptionRequest subscription;
+  subscription.list = task.content_type;
+  subscription.email = task.user_id;
   subscription.frequency = task.frequency;
   subscription.subject = task.subject;
   subscription.content = task.content;
-  auto subscribed = store_.Subscribe(subscription, clock_.NowMs());
+  auto subscribed = newsletters_.Subscribe(subscription);
   if (subscribed.ok()) return {};
   if (subscribed.error().code != core::ErrorCode::kNotFound) return subscribed.error();
   // The content type does not exist and cannot be created from this payload.
@@ -437,7 +438,7 @@ core::Status GoMailService::Subscribe(const GoMailTask& task) {
 }
 
 core::Status GoMailService::Unsubscribe(const GoMailTask& task) {
-  auto removed = store_.Unsubscribe(task.content_type, task.user_id);
+  auto removed = newsletters_.Unsubscribe(task.content_type, task.user_id);
   // Not subscribed: still a success, as in GoMail, which answers before its worker looks.
   if (!removed.ok() && removed.error().code != core::ErrorCode::kNotFound) return removed.error();
   return {};
@@ -447,7 +448,7 @@ core::Status GoMailService::CreateContentType(const json& body, const auth::Prin
   if (auto refused = RequireUserKey(principal, "content types"); !refused.ok()) return refused;
   auto type = ParseContentTypeBody(body);
   if (!type.ok()) return type.error();
-  auto created = store_.CreateContentType(*type, clock_.NowMs());
+  auto created = newsletters_.CreateList(*type);
   if (!created.ok() && created.error().code == core::ErrorCode::kAlreadyExists) {
     return core::Error{core::ErrorCode::kAlreadyExists,
                        "content type '" + type->name + "' already exists; use PUT to update it",
@@ -460,7 +461,7 @@ core::Status GoMailService::UpdateContentType(const json& body, const auth::Prin
   if (auto refused = RequireUserKey(principal, "content types"); !refused.ok()) return refused;
   auto type = ParseContentTypeBody(body);
   if (!type.ok()) return type.error();
-  auto updated = store_.UpdateContentType(*type, clock_.NowMs());
+  auto updated = newsletters_.UpdateList(*type);
   if (!updated.ok() && updated.error().code == core::ErrorCode::kNotFound) {
     return core::Error{core::ErrorCode::kNotFound,
                        "content type '" + type->name + "' does not exist; create it with POST",

@@ -1,7 +1,7 @@
 #pragma once
 // The GoMail-compatible API (see README "GoMail-compatible routes"): user keys (HS256 JWTs
 // stored hashed as "client" API keys), tasks (message, generateOtp) turned into emails through
-// EmailService, subscriptions and their content types (stored; not sent yet), one-time code
+// EmailService, subscriptions and their content types (through NewsletterService), one-time code
 // verification and the job counters. Routes decode JSON, call one
 // function here and encode the answer in GoMail's {"status", "msg"} shape.
 #include <cstdint>
@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "service/email_service.h"
+#include "service/newsletters.h"
 #include "store/store.h"
 
 namespace service {
@@ -77,7 +78,8 @@ class GoMailService {
   // Loads (creating on first start) the JWT and OTP secrets from the store's settings.
   static core::Result<std::unique_ptr<GoMailService>> Create(
       const GoMailOptions& options, store::Store& store, EmailService& emails,
-      const auth::Authenticator& authenticator, const core::Clock& clock);
+      NewsletterService& newsletters, const auth::Authenticator& authenticator,
+      const core::Clock& clock);
   GoMailService(const GoMailService&) = delete;
   GoMailService& operator=(const GoMailService&) = delete;
 
@@ -95,7 +97,7 @@ class GoMailService {
   // Enqueues a task; client keys only (kPermissionDenied for others). subscribe stores the
   // subscription (creating its content type from subject/content if it does not exist, else
   // kInvalidArgument naming the missing fields); unsubscribe removes it and succeeds also when
-  // there was none (GoMail answers before its worker looks). Newsletters are not sent yet.
+  // there was none (GoMail answers before its worker looks).
   core::Status Enqueue(const GoMailTask& task, const auth::Principal& principal);
   // /task/subscriptionContent, client keys only like tasks: POST creates a content type
   // (kAlreadyExists if it exists), PUT replaces its subject and content (kNotFound if missing).
@@ -107,11 +109,12 @@ class GoMailService {
 
  private:
   GoMailService(const GoMailOptions& options, store::Store& store, EmailService& emails,
-                const auth::Authenticator& authenticator, const core::Clock& clock,
-                std::string jwt_secret, std::string otp_secret)
+                NewsletterService& newsletters, const auth::Authenticator& authenticator,
+                const core::Clock& clock, std::string jwt_secret, std::string otp_secret)
       : options_(options),
         store_(store),
         emails_(emails),
+        newsletters_(newsletters),
         authenticator_(authenticator),
         clock_(clock),
         jwt_secret_(std::move(jwt_secret)),
@@ -125,6 +128,7 @@ class GoMailService {
   const GoMailOptions options_;
   store::Store& store_;
   EmailService& emails_;
+  NewsletterService& newsletters_;
   const auth::Authenticator& authenticator_;
   const core::Clock& clock_;
   const std::string jwt_secret_;

@@ -53,6 +53,15 @@ class FaultStore final : public store::Store {
     kSubscribe,
     kUnsubscribe,
     kCountSubscribers,
+    kListContentTypes,
+    kUnsubscribeByToken,
+    kFindSubscriberByToken,
+    kListSubscribers,
+    kListSchedules,
+    kSetNextFire,
+    kStartFire,
+    kFanOutFire,
+    kListUnfinishedFires,
     kCount,  // number of methods, not a method
   };
 
@@ -243,17 +252,51 @@ class FaultStore final : public store::Store {
     }
     return inner_.Subscribe(subscription, now);
   }
-  core::Status Unsubscribe(const std::string& content_type, const std::string& user_id) override {
-    if (auto error = Fault(Method::kUnsubscribe, true)) {
-      return *error;
-    }
-    return inner_.Unsubscribe(content_type, user_id);
-  }
   core::Result<std::int64_t> CountSubscribers(const std::string& content_type) override {
     if (auto error = Fault(Method::kCountSubscribers, false)) {
       return *error;
     }
     return inner_.CountSubscribers(content_type);
+  }
+  core::Result<std::vector<store::ContentType>> ListContentTypes() override {
+    return Pass(Method::kListContentTypes, false, [&] { return inner_.ListContentTypes(); });
+  }
+  core::Result<store::Subscriber> Unsubscribe(const std::string& content_type,
+                                              const std::string& user_id) override {
+    return Pass(Method::kUnsubscribe, true,
+                [&] { return inner_.Unsubscribe(content_type, user_id); });
+  }
+  core::Result<store::Subscriber> UnsubscribeByToken(const std::string& token) override {
+    return Pass(Method::kUnsubscribeByToken, true,
+                [&] { return inner_.UnsubscribeByToken(token); });
+  }
+  core::Result<store::Subscriber> FindSubscriberByToken(const std::string& token) override {
+    return Pass(Method::kFindSubscriberByToken, false,
+                [&] { return inner_.FindSubscriberByToken(token); });
+  }
+  core::Result<store::SubscriberPage> ListSubscribers(const std::string& content_type,
+                                                      const std::string& cursor,
+                                                      int limit) override {
+    return Pass(Method::kListSubscribers, false,
+                [&] { return inner_.ListSubscribers(content_type, cursor, limit); });
+  }
+  core::Result<std::vector<store::Schedule>> ListSchedules() override {
+    return Pass(Method::kListSchedules, false, [&] { return inner_.ListSchedules(); });
+  }
+  core::Status SetNextFire(const store::Schedule& group, core::TimeMs next_fire) override {
+    return Pass(Method::kSetNextFire, true, [&] { return inner_.SetNextFire(group, next_fire); });
+  }
+  core::Status StartFire(const store::Fire& fire, core::TimeMs now) override {
+    return Pass(Method::kStartFire, true, [&] { return inner_.StartFire(fire, now); });
+  }
+  core::Result<store::FanOutProgress> FanOutFire(const std::string& key, int limit,
+                                                 const store::FireRecipient& recipient,
+                                                 core::TimeMs now) override {
+    return Pass(Method::kFanOutFire, true,
+                [&] { return inner_.FanOutFire(key, limit, recipient, now); });
+  }
+  core::Result<std::vector<std::string>> ListUnfinishedFires() override {
+    return Pass(Method::kListUnfinishedFires, false, [&] { return inner_.ListUnfinishedFires(); });
   }
 
  private:
@@ -263,6 +306,15 @@ class FaultStore final : public store::Store {
   };
 
   static std::size_t Index(Method method) { return static_cast<std::size_t>(method); }
+
+  // Calls `forward` unless the call is to fail.
+  template <typename Forward>
+  auto Pass(Method method, bool mutating, Forward forward) -> decltype(forward()) {
+    if (auto error = Fault(method, mutating)) {
+      return *error;
+    }
+    return forward();
+  }
 
   // Counts the call and decides whether it fails.
   std::optional<core::Error> Fault(Method method, bool mutating) {
@@ -281,14 +333,25 @@ class FaultStore final : public store::Store {
 
   static const char* MethodName(Method method) {
     static constexpr std::array<const char*, static_cast<std::size_t>(Method::kCount)> kNames = {
-        "CreateEmail",        "GetEmail",       "ListEmailEvents", "ListEmails",
-        "GetRawMessage",      "RetryEmail",     "CancelEmail",     "LeaseJobs",
-        "Heartbeat",          "FinishDelivery", "ReleaseLease",    "RecoverLeases",
-        "NextRunAt",          "Stats",          "CreateApiKey",    "FindApiKeyByHash",
-        "CountApiKeys",       "Ping",           "FindApiKeyById",  "DeleteApiKeysByName",
-        "GetOrCreateSetting", "PutOtp",         "VerifyOtp",       "CreateContentType",
-        "UpdateContentType",  "GetContentType", "Subscribe",       "Unsubscribe",
-        "CountSubscribers"};
+        "CreateEmail",        "GetEmail",
+        "ListEmailEvents",    "ListEmails",
+        "GetRawMessage",      "RetryEmail",
+        "CancelEmail",        "LeaseJobs",
+        "Heartbeat",          "FinishDelivery",
+        "ReleaseLease",       "RecoverLeases",
+        "NextRunAt",          "Stats",
+        "CreateApiKey",       "FindApiKeyByHash",
+        "CountApiKeys",       "Ping",
+        "FindApiKeyById",     "DeleteApiKeysByName",
+        "GetOrCreateSetting", "PutOtp",
+        "VerifyOtp",          "CreateContentType",
+        "UpdateContentType",  "GetContentType",
+        "Subscribe",          "Unsubscribe",
+        "CountSubscribers",   "ListContentTypes",
+        "UnsubscribeByToken", "FindSubscriberByToken",
+        "ListSubscribers",    "ListSchedules",
+        "SetNextFire",        "StartFire",
+        "FanOutFire",         "ListUnfinishedFires"};
     return kNames[Index(method)];
   }
 

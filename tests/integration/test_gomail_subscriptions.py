@@ -1,6 +1,6 @@
 """GoMail subscriptions, black-box: /task/subscriptionContent and the subscribe / unsubscribe
-tasks, with the seed's payloads verbatim. Subscriptions are only stored for now (no newsletter is
-sent), so the stored rows are read from the database, read-only, next to the running server."""
+tasks, with the seed's payloads verbatim. The stored rows are read from the database, read-only,
+next to the running server; sending the newsletters is test_newsletters.py's subject."""
 
 import json
 import os

@@ -214,9 +214,11 @@ core::Result<std::vector<EmailEvent>> ReadEmailEvents(Connection& connection,
 }
 
 core::Result<Store::RawMessage> ReadRawMessage(Connection& connection, const std::string& id) {
-  ScopedStatement select(connection,
-                         "SELECT m.envelope_from, m.envelope_recipients, m.data FROM emails e "
-                         "JOIN email_messages m ON m.email_seq = e.seq WHERE e.id = ?");
+  ScopedStatement select(
+      connection,
+      "SELECT m.envelope_from, m.envelope_recipients, m.data, f.body FROM emails e "
+      "JOIN email_messages m ON m.email_seq = e.seq "
+      "LEFT JOIN fires f ON f.key = m.fire_key WHERE e.id = ?");
   select->bind(1, id);
   if (!select->executeStep()) {
     return core::NotFound("email '" + id + "' not found");
@@ -230,6 +232,9 @@ core::Result<Store::RawMessage> ReadRawMessage(Connection& connection, const std
   }
   message.envelope_recipients = std::move(recipients).value();
   message.data = select->getColumn(2).getString();
+  if (!select->isColumnNull(3)) {
+    message.data += select->getColumn(3).getString();  // a newsletter's shared part
+  }
   return message;
 }
 
@@ -381,31 +386,6 @@ core::Status ReadPing(Connection& connection) {
     return core::Internal("the lease token row is missing");
   }
   return {};
-}
-
-core::Result<ContentType> ReadContentType(Connection& connection, const std::string& name) {
-  ScopedStatement select(connection,
-                         "SELECT name, subject, content, created_at, updated_at FROM content_types "
-                         "WHERE name = ?");
-  select->bind(1, name);
-  if (!select->executeStep()) {
-    return core::NotFound("content type '" + name + "' does not exist");
-  }
-  ContentType type;
-  type.name = select->getColumn(0).getString();
-  type.subject = select->getColumn(1).getString();
-  type.content = select->getColumn(2).getString();
-  type.created_at = select->getColumn(3).getInt64();
-  type.updated_at = select->getColumn(4).getInt64();
-  return type;
-}
-
-core::Result<std::int64_t> ReadSubscriberCount(Connection& connection,
-                                               const std::string& content_type) {
-  ScopedStatement select(connection, "SELECT COUNT(*) FROM subscriptions WHERE content_type = ?");
-  select->bind(1, content_type);
-  select->executeStep();
-  return select->getColumn(0).getInt64();
 }
 
 }  // namespace store::sqlite

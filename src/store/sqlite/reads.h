@@ -25,9 +25,4 @@ core::Result<ApiKey> ReadApiKeyById(Connection& connection, const std::string& i
 core::Result<int> ReadApiKeyCount(Connection& connection, const std::string& role);
 // A cheap read that proves the database answers.
 core::Status ReadPing(Connection& connection);
-// kNotFound if there is no content type of this name.
-core::Result<ContentType> ReadContentType(Connection& connection, const std::string& name);
-core::Result<std::int64_t> ReadSubscriberCount(Connection& connection,
-                                               const std::string& content_type);
-
 }  // namespace store::sqlite

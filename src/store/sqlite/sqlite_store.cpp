@@ -18,6 +18,7 @@
 #include "store/sqlite/group_commit.h"
 #include "store/sqlite/lock_file.h"
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/newsletters.h"
 #include "store/sqlite/reader_pool.h"
 #include "store/sqlite/reads.h"
 #include "store/sqlite/writes.h"
@@ -219,15 +220,72 @@ class SqliteStore final : public Store {
     });
   }
 
-  Status Unsubscribe(const std::string& content_type, const std::string& user_id) override {
-    return WriteStatus([&](Connection& connection) {
+  Result<std::vector<ContentType>> ListContentTypes() override {
+    return Read<std::vector<ContentType>>("listing content types", [&](Connection& connection) {
+      return sqlite::ReadContentTypes(connection);
+    });
+  }
+
+  Result<Subscriber> Unsubscribe(const std::string& content_type,
+                                 const std::string& user_id) override {
+    return Write<Subscriber>([&](Connection& connection) {
       return sqlite::UnsubscribeInTransaction(connection, content_type, user_id);
+    });
+  }
+
+  Result<Subscriber> UnsubscribeByToken(const std::string& token) override {
+    return Write<Subscriber>([&](Connection& connection) {
+      return sqlite::UnsubscribeByTokenInTransaction(connection, token);
+    });
+  }
+
+  Result<Subscriber> FindSubscriberByToken(const std::string& token) override {
+    return Read<Subscriber>("reading a subscription", [&](Connection& connection) {
+      return sqlite::ReadSubscriberByToken(connection, token);
     });
   }
 
   Result<std::int64_t> CountSubscribers(const std::string& content_type) override {
     return Read<std::int64_t>("counting subscribers", [&](Connection& connection) {
       return sqlite::ReadSubscriberCount(connection, content_type);
+    });
+  }
+
+  Result<SubscriberPage> ListSubscribers(const std::string& content_type, const std::string& cursor,
+                                         int limit) override {
+    return Read<SubscriberPage>("listing subscribers", [&](Connection& connection) {
+      return sqlite::ReadSubscriberPage(connection, content_type, cursor, limit);
+    });
+  }
+
+  Result<std::vector<Schedule>> ListSchedules() override {
+    return Read<std::vector<Schedule>>("listing schedules", [&](Connection& connection) {
+      return sqlite::ReadSchedules(connection);
+    });
+  }
+
+  Status SetNextFire(const Schedule& group, TimeMs next_fire) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::SetNextFireInTransaction(connection, group, next_fire);
+    });
+  }
+
+  Status StartFire(const Fire& fire, TimeMs now) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::StartFireInTransaction(connection, fire, now);
+    });
+  }
+
+  Result<FanOutProgress> FanOutFire(const std::string& key, int limit,
+                                    const FireRecipient& recipient, TimeMs now) override {
+    return Write<FanOutProgress>([&](Connection& connection) {
+      return sqlite::FanOutFireInTransaction(connection, key, limit, recipient, now);
+    });
+  }
+
+  Result<std::vector<std::string>> ListUnfinishedFires() override {
+    return Read<std::vector<std::string>>("listing unfinished fires", [&](Connection& connection) {
+      return sqlite::ReadUnfinishedFires(connection);
     });
   }
 

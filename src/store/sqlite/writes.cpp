@@ -187,12 +187,17 @@ core::Result<CreateEmailResult> CreateEmailInTransaction(
   {
     ScopedStatement insert(connection,
                            "INSERT INTO email_messages (email_seq, envelope_from, "
-                           "envelope_recipients, data) VALUES (?, ?, ?, ?)");
+                           "envelope_recipients, data, fire_key) VALUES (?, ?, ?, ?, ?)");
     insert->bind(1, seq);
     insert->bind(2, email.envelope_from);
     insert->bindNoCopy(3, prepared.envelope_recipients);
     // The message outlives the statement's use, so SQLite need not copy it.
     insert->bindNoCopy(4, email.raw_message.data(), static_cast<int>(email.raw_message.size()));
+    if (email.fire_key.empty()) {
+      insert->bind(5);
+    } else {
+      insert->bind(5, email.fire_key);
+    }
     insert->exec();
   }
 
@@ -715,135 +720,6 @@ core::Status VerifyOtpInTransaction(Connection& connection, const std::string& r
                                            "WHERE recipient = ?");
   update->bind(1, recipient);
   update->exec();
-  return {};
-}
-
-namespace {
-
-// ASCII lower-casing, as SQLite's lower() does (the subscriptions CHECK compares with it).
-std::string LowerAscii(std::string text) {
-  for (char& c : text) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return text;
-}
-
-bool KnownFrequency(const std::string& frequency) {
-  return std::any_of(std::begin(kSubscriptionFrequencies), std::end(kSubscriptionFrequencies),
-                     [&](const char* known) { return frequency == known; });
-}
-
-std::optional<ContentType> FindContentType(Connection& connection, const std::string& name) {
-  ScopedStatement select(connection,
-                         "SELECT subject, content, created_at, updated_at FROM content_types "
-                         "WHERE name = ?");
-  select->bind(1, name);
-  if (!select->executeStep()) {
-    return std::nullopt;
-  }
-  return ContentType{name, select->getColumn(0).getString(), select->getColumn(1).getString(),
-                     select->getColumn(2).getInt64(), select->getColumn(3).getInt64()};
-}
-
-void InsertContentType(Connection& connection, const ContentType& type, TimeMs now) {
-  ScopedStatement insert(connection,
-                         "INSERT INTO content_types (name, subject, content, created_at, "
-                         "updated_at) VALUES (?, ?, ?, ?, ?)");
-  insert->bind(1, type.name);
-  insert->bind(2, type.subject);
-  insert->bind(3, type.content);
-  insert->bind(4, now);
-  insert->bind(5, now);
-  insert->exec();
-}
-
-}  // namespace
-
-core::Status CreateContentTypeInTransaction(Connection& connection, const ContentType& type,
-                                            TimeMs now) {
-  if (type.name.empty()) {
-    return core::InvalidArgument("content_type", "the content type name is empty");
-  }
-  if (FindContentType(connection, type.name)) {
-    return AlreadyExists("content type '" + type.name + "' already exists");
-  }
-  InsertContentType(connection, type, now);
-  return {};
-}
-
-core::Status UpdateContentTypeInTransaction(Connection& connection, const ContentType& type,
-                                            TimeMs now) {
-  ScopedStatement update(connection,
-                         "UPDATE content_types SET subject = ?, content = ?, updated_at = ? "
-                         "WHERE name = ?");
-  update->bind(1, type.subject);
-  update->bind(2, type.content);
-  update->bind(3, now);
-  update->bind(4, type.name);
-  if (update->exec() == 0) {
-    return core::NotFound("content type '" + type.name + "' does not exist");
-  }
-  return {};
-}
-
-core::Result<SubscribeResult> SubscribeInTransaction(Connection& connection,
-                                                     const NewSubscription& subscription,
-                                                     TimeMs now) {
-  const std::string user_id = LowerAscii(subscription.user_id);
-  if (user_id.empty()) {
-    return core::InvalidArgument("userId", "the user id is empty");
-  }
-  if (!KnownFrequency(subscription.frequency)) {
-    return core::InvalidArgument("frequency", "unknown frequency '" + subscription.frequency + "'");
-  }
-  SubscribeResult result;
-  std::optional<ContentType> type = FindContentType(connection, subscription.content_type);
-  if (type) {
-    result.content_type = std::move(*type);
-  } else {
-    if (subscription.content_type.empty() || subscription.subject.empty() ||
-        subscription.content.empty()) {
-      return core::NotFound("content type '" + subscription.content_type +
-                            "' does not exist (subject and content are needed to create it)");
-    }
-    result.content_type = ContentType{subscription.content_type, subscription.subject,
-                                      subscription.content, now, now};
-    InsertContentType(connection, result.content_type, now);
-    result.content_type_created = true;
-  }
-  {
-    ScopedStatement update(connection,
-                           "UPDATE subscriptions SET frequency = ? "
-                           "WHERE content_type = ? AND user_id = ?");
-    update->bind(1, subscription.frequency);
-    update->bind(2, subscription.content_type);
-    update->bind(3, user_id);
-    result.already_subscribed = update->exec() > 0;
-  }
-  if (!result.already_subscribed) {
-    ScopedStatement insert(connection,
-                           "INSERT INTO subscriptions (content_type, user_id, frequency, "
-                           "created_at) VALUES (?, ?, ?, ?)");
-    insert->bind(1, subscription.content_type);
-    insert->bind(2, user_id);
-    insert->bind(3, subscription.frequency);
-    insert->bind(4, now);
-    insert->exec();
-  }
-  return result;
-}
-
-core::Status UnsubscribeInTransaction(Connection& connection, const std::string& content_type,
-                                      const std::string& user_id) {
-  ScopedStatement remove(connection,
-                         "DELETE FROM subscriptions WHERE content_type = ? AND user_id = ?");
-  remove->bind(1, content_type);
-  remove->bind(2, LowerAscii(user_id));
-  if (remove->exec() == 0) {
-    return core::NotFound(user_id + " is not subscribed to '" + content_type + "'");
-  }
   return {};
 }
 

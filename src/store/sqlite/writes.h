@@ -53,14 +53,4 @@ core::Status PutOtpInTransaction(Connection& connection, const OtpRecord& record
 core::Status VerifyOtpInTransaction(Connection& connection, const std::string& recipient,
                                     const OtpDecision& decide);
 
-core::Status CreateContentTypeInTransaction(Connection& connection, const ContentType& type,
-                                            TimeMs now);
-core::Status UpdateContentTypeInTransaction(Connection& connection, const ContentType& type,
-                                            TimeMs now);
-core::Result<SubscribeResult> SubscribeInTransaction(Connection& connection,
-                                                     const NewSubscription& subscription,
-                                                     TimeMs now);
-core::Status UnsubscribeInTransaction(Connection& connection, const std::string& content_type,
-                                      const std::string& user_id);
-
 }  // namespace store::sqlite

@@ -162,6 +162,8 @@ struct Fixture {
   testing::FakeClock clock;
   std::unique_ptr<service::EmailService> emails;
   std::unique_ptr<auth::Authenticator> authenticator;
+  std::unique_ptr<core::Logger> logger = core::NewNullLogger();
+  std::unique_ptr<service::NewsletterService> newsletters;
   std::unique_ptr<service::GoMailService> gomail;
   auth::Principal client;
 
@@ -172,8 +174,16 @@ struct Fixture {
     emails = std::make_unique<service::EmailService>(
         service::ServiceOptions{"noreply@example.com", 5}, *store, clock, [] {});
     authenticator = std::make_unique<auth::Authenticator>(*store, clock);
-    auto created = service::GoMailService::Create({false, 600'000, 30'000, "noreply@example.com"},
-                                                  *store, *emails, *authenticator, clock);
+    service::NewsletterOptions newsletter_options;
+    newsletter_options.default_from = "noreply@example.com";
+    newsletter_options.public_url = "https://mail.example.com";
+    auto made =
+        service::NewsletterService::Create(newsletter_options, *store, clock, *logger, [] {});
+    REQUIRE(made.ok());
+    newsletters = std::move(*made);
+    auto created =
+        service::GoMailService::Create({false, 600'000, 30'000, "noreply@example.com"}, *store,
+                                       *emails, *newsletters, *authenticator, clock);
     REQUIRE(created.ok());
     gomail = std::move(*created);
     auto key = gomail->Signup({{"id", "app@example.com"}});

@@ -53,6 +53,9 @@ TEST_CASE("sqlite store: email contract") { store_contract::RunEmailContract(Mak
 TEST_CASE("sqlite store: job contract") { store_contract::RunJobContract(MakeSqliteBackend); }
 TEST_CASE("sqlite store: admin contract") { store_contract::RunAdminContract(MakeSqliteBackend); }
 TEST_CASE("sqlite store: gomail contract") { store_contract::RunGoMailContract(MakeSqliteBackend); }
+TEST_CASE("sqlite store: newsletter contract") {
+  store_contract::RunNewsletterContract(MakeSqliteBackend);
+}
 TEST_CASE("sqlite store: subscription contract") {
   store_contract::RunSubscriptionContract(MakeSqliteBackend);
 }

@@ -34,6 +34,8 @@ void RunGoMailContract(const BackendFactory& factory);
 // Subscriptions: content types, subscribe / unsubscribe, subscriber counts.
 void RunSubscriptionContract(const BackendFactory& factory);
 // What survives closing and reopening the store.
+// Newsletter schedules, unsubscribe tokens, fires and their fan-out.
+void RunNewsletterContract(const BackendFactory& factory);
 void RunPersistenceContract(const BackendFactory& factory);
 // Many threads writing at once.
 void RunConcurrencyContract(const BackendFactory& factory);

@@ -1,0 +1,279 @@
+// /v1/lists, /v1/subscriptions/{list}/run and the public unsubscribe pages: decode, call the
+// NewsletterService, encode.
+#include <cctype>
+#include <tuple>
+
+#include "http/routes.h"
+#include "service/gomail_service.h"
+
+namespace http {
+namespace {
+
+using core::Result;
+using nlohmann::json;
+
+constexpr int kDefaultPageSize = 100;
+constexpr int kMaxPageSize = 1000;
+
+json ListToJson(const store::ContentType& list) {
+  return {{"name", list.name},
+          {"subject", list.subject},
+          {"html", list.content},
+          {"created_at", core::FormatRfc3339(list.created_at)},
+          {"updated_at", core::FormatRfc3339(list.updated_at)}};
+}
+
+json SubscriberToJson(const store::Subscriber& subscriber) {
+  return {{"list", subscriber.content_type},
+          {"email", subscriber.user_id},
+          {"frequency", subscriber.frequency},
+          {"timezone", subscriber.timezone.empty() ? json(nullptr) : json(subscriber.timezone)},
+          {"created_at", core::FormatRfc3339(subscriber.created_at)}};
+}
+
+json ScheduleToJson(const store::Schedule& group) {
+  const auto time = [](const std::optional<core::TimeMs>& at) {
+    return at && *at != sched::kNever ? json(core::FormatRfc3339(*at)) : json(nullptr);
+  };
+  return {{"frequency", group.frequency},
+          {"timezone", group.timezone.empty() ? json(nullptr) : json(group.timezone)},
+          {"last_fire_at", time(group.last_fire)},
+          {"next_fire_at", time(group.next_fire)}};
+}
+
+// `object[name]` as a string: required (non-empty) or optional ("" when absent or null).
+Result<std::string> StringMember(const json& object, const char* name, bool required) {
+  auto found = object.find(name);
+  if (found == object.end() || found->is_null()) {
+    if (required) return core::InvalidArgument(name, std::string(name) + " is required");
+    return std::string();
+  }
+  if (!found->is_string()) {
+    return core::InvalidArgument(name, std::string(name) + " must be a string");
+  }
+  if (required && found->get_ref<const std::string&>().empty()) {
+    return core::InvalidArgument(name, std::string(name) + " must not be empty");
+  }
+  return found->get<std::string>();
+}
+
+// Refuses members other than `allowed`, so a misspelt field is an error, not ignored.
+core::Status OnlyMembers(const json& object, std::initializer_list<const char*> allowed) {
+  for (const auto& [key, value] : object.items()) {
+    bool known = false;
+    for (const char* name : allowed) known = known || key == name;
+    if (!known) return core::InvalidArgument(key, "unknown field \"" + key + "\"");
+  }
+  return {};
+}
+
+// The subject and HTML of a list from a request body; `name` from the path or the body.
+Result<store::ContentType> DecodeList(const json& body, std::string name) {
+  store::ContentType list;
+  list.name = std::move(name);
+  auto subject = StringMember(body, "subject", true);
+  if (!subject.ok()) return subject.error();
+  auto html = StringMember(body, "html", true);
+  if (!html.ok()) return html.error();
+  list.subject = std::move(*subject);
+  list.content = std::move(*html);
+  return list;
+}
+
+std::string ListName(const Context& context) { return context.request.matches[1]; }
+
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+void Page(Context& context, int status, const std::string& title, const std::string& body_html) {
+  context.response.status = status;
+  context.response.set_header("Cache-Control", "no-store");
+  context.response.set_header("Referrer-Policy", "no-referrer");
+  context.response.set_content(
+      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width\"><title>" +
+          title +
+          "</title></head><body style=\"font-family:sans-serif;max-width:32em;margin:3em "
+          "auto\"><h1>" +
+          title + "</h1>" + body_html + "</body></html>",
+      "text/html; charset=utf-8");
+}
+
+void NoSuchLink(Context& context) {
+  Page(context, 404, "Link not valid",
+       "<p>This unsubscribe link is not valid any more: the address was already unsubscribed, "
+       "or the link is incomplete.</p>");
+}
+
+}  // namespace
+
+void CreateList(Context& context) {
+  auto body = ParseJsonBody(context.request.body);
+  if (!body.ok()) return context.Problem(body.error());
+  if (auto known = OnlyMembers(*body, {"name", "subject", "html"}); !known.ok()) {
+    return context.Problem(known.error());
+  }
+  auto name = StringMember(*body, "name", true);
+  if (!name.ok()) return context.Problem(name.error());
+  if (auto valid = service::ValidateContentTypeName(*name); !valid.ok()) {
+    return context.Problem({valid.error().code, valid.error().message, "name"});
+  }
+  auto list = DecodeList(*body, *name);
+  if (!list.ok()) return context.Problem(list.error());
+  if (auto created = context.services.newsletters.CreateList(*list); !created.ok()) {
+    return context.Problem(created.error());
+  }
+  auto stored = context.services.newsletters.GetList(*name);
+  if (!stored.ok()) return context.Problem(stored.error());
+  context.Json(201, ListToJson(*stored));
+}
+
+void ListLists(Context& context) {
+  auto lists = context.services.newsletters.Lists();
+  if (!lists.ok()) return context.Problem(lists.error());
+  json data = json::array();
+  for (const auto& list : *lists) data.push_back(ListToJson(list));
+  context.Json(200, {{"data", std::move(data)}});
+}
+
+void GetList(Context& context) {
+  auto& newsletters = context.services.newsletters;
+  auto list = newsletters.GetList(ListName(context));
+  if (!list.ok()) return context.Problem(list.error());
+  auto count = newsletters.CountSubscribers(list->name);
+  if (!count.ok()) return context.Problem(count.error());
+  auto schedules = newsletters.Schedules(list->name);
+  if (!schedules.ok()) return context.Problem(schedules.error());
+  json body = ListToJson(*list);
+  body["subscribers"] = *count;
+  body["schedules"] = json::array();
+  for (const auto& group : *schedules) body["schedules"].push_back(ScheduleToJson(group));
+  context.Json(200, body);
+}
+
+void UpdateList(Context& context) {
+  auto body = ParseJsonBody(context.request.body);
+  if (!body.ok()) return context.Problem(body.error());
+  if (auto known = OnlyMembers(*body, {"subject", "html"}); !known.ok()) {
+    return context.Problem(known.error());
+  }
+  auto list = DecodeList(*body, ListName(context));
+  if (!list.ok()) return context.Problem(list.error());
+  if (auto updated = context.services.newsletters.UpdateList(*list); !updated.ok()) {
+    return context.Problem(updated.error());
+  }
+  auto stored = context.services.newsletters.GetList(list->name);
+  if (!stored.ok()) return context.Problem(stored.error());
+  context.Json(200, ListToJson(*stored));
+}
+
+void AddSubscriber(Context& context) {
+  auto body = ParseJsonBody(context.request.body);
+  if (!body.ok()) return context.Problem(body.error());
+  if (auto known = OnlyMembers(*body, {"email", "frequency", "timezone"}); !known.ok()) {
+    return context.Problem(known.error());
+  }
+  service::SubscriptionRequest request;
+  request.list = ListName(context);
+  for (auto [name, target, required] : {std::tuple{"email", &request.email, true},
+                                        std::tuple{"frequency", &request.frequency, true},
+                                        std::tuple{"timezone", &request.timezone, false}}) {
+    auto value = StringMember(*body, name, required);
+    if (!value.ok()) return context.Problem(value.error());
+    *target = std::move(*value);
+  }
+  auto subscribed = context.services.newsletters.Subscribe(request);
+  if (!subscribed.ok()) return context.Problem(subscribed.error());
+  std::string email = request.email;
+  for (char& c : email) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  json answer = {{"list", request.list},
+                 {"email", email},
+                 {"frequency", request.frequency},
+                 {"timezone", request.timezone.empty() ? json(nullptr) : json(request.timezone)}};
+  context.Json(subscribed->already_subscribed ? 200 : 201, answer);
+}
+
+void ListSubscribers(Context& context) {
+  std::string cursor;
+  int limit = kDefaultPageSize;
+  for (const auto& [name, value] : context.request.params) {
+    if (name == "cursor") {
+      cursor = value;
+    } else if (name == "limit") {
+      auto parsed = QueryInteger(value, "limit", 1, kMaxPageSize);
+      if (!parsed.ok()) return context.Problem(parsed.error());
+      limit = static_cast<int>(*parsed);
+    } else {
+      return context.Problem(
+          core::InvalidArgument(name, "unknown query parameter \"" + name + "\""));
+    }
+  }
+  auto& newsletters = context.services.newsletters;
+  if (auto list = newsletters.GetList(ListName(context)); !list.ok()) {
+    return context.Problem(list.error());
+  }
+  auto page = newsletters.Subscribers(ListName(context), cursor, limit);
+  if (!page.ok()) return context.Problem(page.error());
+  json data = json::array();
+  for (const auto& subscriber : page->subscribers) data.push_back(SubscriberToJson(subscriber));
+  context.Json(
+      200, {{"data", std::move(data)},
+            {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}});
+}
+
+void RemoveSubscriber(Context& context) {
+  auto removed =
+      context.services.newsletters.Unsubscribe(ListName(context), context.request.matches[2]);
+  if (!removed.ok()) return context.Problem(removed.error());
+  context.response.status = 204;
+}
+
+void RunSubscriptions(Context& context) {
+  auto fired = context.services.newsletters.RunNow(ListName(context));
+  if (!fired.ok()) return context.Problem(fired.error());
+  context.Json(200, {{"fire", fired->key}, {"enqueued", fired->enqueued}});
+}
+
+void UnsubscribePage(Context& context) {
+  auto subscriber = context.services.newsletters.FindByToken(context.request.matches[1]);
+  if (!subscriber.ok()) {
+    if (subscriber.error().code != core::ErrorCode::kNotFound) {
+      return context.Problem(subscriber.error());
+    }
+    return NoSuchLink(context);
+  }
+  // A GET only shows the question: mail scanners follow links, and must not unsubscribe anyone.
+  Page(context, 200, "Unsubscribe",
+       "<p>Stop sending <strong>" + HtmlEscape(subscriber->content_type) + "</strong> to " +
+           HtmlEscape(subscriber->user_id) +
+           "?</p><form method=\"post\"><button type=\"submit\" name=\"List-Unsubscribe\" "
+           "value=\"One-Click\">Unsubscribe</button></form>");
+}
+
+void UnsubscribeOneClick(Context& context) {
+  auto removed = context.services.newsletters.UnsubscribeByToken(context.request.matches[1]);
+  if (!removed.ok()) {
+    if (removed.error().code != core::ErrorCode::kNotFound) {
+      return context.Problem(removed.error());
+    }
+    return NoSuchLink(context);
+  }
+  context.services.logger.Info("unsubscribed by link", {{"list", removed->content_type}});
+  Page(context, 200, "Unsubscribed",
+       "<p>" + HtmlEscape(removed->user_id) + " will no longer receive <strong>" +
+           HtmlEscape(removed->content_type) + "</strong>.</p>");
+}
+
+}  // namespace http

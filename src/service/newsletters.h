@@ -1,0 +1,165 @@
+#pragma once
+// Newsletters: content types ("lists"), their subscribers and the scheduler that sends them.
+// The GoMail routes (/task/ subscribe, /task/subscriptionContent) and the native /v1/lists
+// routes both call this one implementation.
+//
+// A subscriber has a schedule (a macro such as "@daily" or a 5-field cron expression) in a time
+// zone; the subscribers of one list sharing a schedule and zone form a group, which the store
+// keeps one schedule row for. The scheduler fires each group at its times: a fire is recorded
+// once under sched::FireKey(group, scheduled time), so it is enqueued exactly once even across
+// restarts, and after downtime only the latest missed time fires (sched::NextFire). A fire
+// renders the message once and fans out one email per subscriber in batched transactions;
+// each email carries its subscriber's List-Unsubscribe link (RFC 2369) and
+// List-Unsubscribe-Post (RFC 8058 one-click).
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/result.h"
+#include "sched/cron.h"
+#include "sched/timezone.h"
+#include "service/email_service.h"
+#include "store/store.h"
+
+namespace service {
+
+struct NewsletterOptions {
+  std::string default_from;  // the sender of newsletters; empty: fires fail (logged)
+  // The base URL unsubscribe links are built on, e.g. "https://mail.example.com"; no trailing
+  // slash. May be set later, before the first fire (see SetPublicUrl).
+  std::string public_url;
+  std::string timezone = "UTC";  // for subscriptions that name none
+  std::string zoneinfo_root = std::string(sched::kDefaultZoneInfoRoot);
+  int fan_out_batch = 1000;  // subscribers enqueued per transaction
+  int max_attempts = 5;      // of each newsletter email
+};
+
+struct SubscriptionRequest {
+  std::string list;              // content type
+  std::string email;             // the subscriber; validated, lower-cased
+  std::string frequency;         // macro or cron expression
+  std::string timezone;          // IANA name; "" for the server's
+  std::string subject, content;  // create the list if it does not exist (optional)
+};
+
+struct FireResult {
+  std::string key;
+  std::int64_t enqueued = 0;
+};
+
+// Pure: checks a subscription schedule: a macro or a 5-field cron expression (field
+// "frequency"), and a time zone name that loads (field "timezone"; "" is the server's).
+core::Status ValidateSchedule(const std::string& frequency, const std::string& timezone,
+                              const std::string& zoneinfo_root);
+
+class NewsletterService {
+ public:
+  // kInvalidArgument if the default time zone does not load.
+  static core::Result<std::unique_ptr<NewsletterService>> Create(const NewsletterOptions& options,
+                                                                 store::Store& store,
+                                                                 const core::Clock& clock,
+                                                                 core::Logger& logger,
+                                                                 WakeWorkers wake_workers);
+  NewsletterService(const NewsletterService&) = delete;
+  NewsletterService& operator=(const NewsletterService&) = delete;
+
+  // Lists (content types).
+  core::Status CreateList(const store::ContentType& list);
+  core::Status UpdateList(const store::ContentType& list);
+  core::Result<store::ContentType> GetList(const std::string& name);
+  core::Result<std::vector<store::ContentType>> Lists();
+  core::Result<std::int64_t> CountSubscribers(const std::string& list);
+  core::Result<store::SubscriberPage> Subscribers(const std::string& list,
+                                                  const std::string& cursor, int limit);
+  // The list's groups with their last and next fire times.
+  core::Result<std::vector<store::Schedule>> Schedules(const std::string& list);
+
+  // Validates the schedule and address, then subscribes (see Store::Subscribe). Errors name the
+  // field: email, frequency, timezone; kNotFound when the list does not exist and subject or
+  // content is missing to create it.
+  core::Result<store::SubscribeResult> Subscribe(const SubscriptionRequest& request);
+  core::Result<store::Subscriber> Unsubscribe(const std::string& list, const std::string& email);
+  // The one-click link: kNotFound for a token no subscription has.
+  core::Result<store::Subscriber> FindByToken(const std::string& token);
+  core::Result<store::Subscriber> UnsubscribeByToken(const std::string& token);
+  std::string UnsubscribeUrl(const std::string& token) const;
+  // For a server whose port is known only once it listens. Call before the scheduler starts and
+  // before requests are served.
+  void SetPublicUrl(std::string url) { public_url_ = std::move(url); }
+
+  // Sends the list to every subscriber now, whatever their schedule. kNotFound for an unknown
+  // list.
+  core::Result<FireResult> RunNow(const std::string& list);
+
+  // One scheduler pass: finishes fires a crash interrupted, fires every due group once and
+  // records each group's next fire time. Returns the earliest next fire time (sched::kNever if
+  // none). Errors of one group are logged and do not stop the others.
+  core::TimeMs Tick();
+
+ private:
+  NewsletterService(const NewsletterOptions& options, store::Store& store, const core::Clock& clock,
+                    core::Logger& logger, WakeWorkers wake_workers, sched::TimeZone zone)
+      : options_(options),
+        store_(store),
+        clock_(clock),
+        logger_(logger),
+        wake_workers_(std::move(wake_workers)),
+        default_zone_(std::move(zone)),
+        public_url_(options.public_url) {}
+
+  core::Result<sched::TimeZone> Zone(const std::string& name);
+  core::Result<sched::CronSchedule> ScheduleOf(const std::string& frequency);
+  // Starts the fire (kAlreadyExists if it happened) and fans it out.
+  core::Result<FireResult> Fire(const std::string& key, const std::string& list,
+                                const std::optional<store::Schedule>& group,
+                                core::TimeMs scheduled_at);
+  core::Result<std::int64_t> FanOut(const std::string& key);
+  core::Status FireGroupIfDue(const store::Schedule& group, core::TimeMs now,
+                              core::TimeMs& next_fire);
+
+  const NewsletterOptions options_;
+  store::Store& store_;
+  const core::Clock& clock_;
+  core::Logger& logger_;
+  WakeWorkers wake_workers_;
+  const sched::TimeZone default_zone_;
+  std::string public_url_;
+
+  std::mutex cache_mutex_;  // guards the caches below
+  std::map<std::string, sched::TimeZone> zones_;
+  std::map<std::string, sched::CronSchedule> schedules_;
+};
+
+// Runs NewsletterService::Tick on its own thread at each group's next fire time, and at least
+// every kMaxSleepMs, so a group whose first subscriber just arrived fires at most that late.
+class NewsletterScheduler {
+ public:
+  static constexpr core::TimeMs kMaxSleepMs = 30'000;
+
+  NewsletterScheduler(NewsletterService& service, const core::Clock& clock);
+  ~NewsletterScheduler();  // stops the thread
+  NewsletterScheduler(const NewsletterScheduler&) = delete;
+  NewsletterScheduler& operator=(const NewsletterScheduler&) = delete;
+
+  // Returns once a fan-out in progress has finished its current batch and the thread has ended.
+  void Stop();
+
+ private:
+  void Run();
+
+  NewsletterService& service_;
+  const core::Clock& clock_;
+  std::mutex mutex_;
+  std::condition_variable stop_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace service
