@@ -158,7 +158,13 @@ Result<FireResult> NewsletterService::Fire(const std::string& key, const std::st
 }
 
 Result<std::int64_t> NewsletterService::FanOut(const std::string& key) {
-  const auto recipient = [this](const store::Fire& fire, const store::Subscriber& subscriber) {
+  std::string envelope_from;  // the fire's, parsed once (the store calls `recipient` in turn)
+  const auto recipient = [this, &envelope_from](const store::Fire& fire,
+                                                const store::Subscriber& subscriber) {
+    if (envelope_from.empty()) {
+      auto from = mail::ParseAddress(fire.sender, "sender");
+      envelope_from = from.ok() ? from->address : fire.sender;
+    }
     const core::TimeMs now = clock_.NowMs();
     store::NewEmail email;
     email.id = core::TimeOrderedId("em_", now);
@@ -166,8 +172,7 @@ Result<std::int64_t> NewsletterService::FanOut(const std::string& key) {
     email.to = {subscriber.user_id};
     email.envelope_recipients = {subscriber.user_id};
     email.subject = fire.subject;
-    auto from = mail::ParseAddress(fire.sender, "sender");
-    email.envelope_from = from.ok() ? from->address : fire.sender;
+    email.envelope_from = envelope_from;
     email.raw_message = mail::RenderRecipientHeaders(
         mail::Address{"", subscriber.user_id}, email.id + "@" + DomainOf(email.envelope_from),
         {{"List-Unsubscribe", "<" + UnsubscribeUrl(subscriber.unsubscribe_token) + ">"},

@@ -37,7 +37,7 @@ struct NewsletterOptions {
   std::string public_url;
   std::string timezone = "UTC";  // for subscriptions that name none
   std::string zoneinfo_root = std::string(sched::kDefaultZoneInfoRoot);
-  int fan_out_batch = 1000;  // subscribers enqueued per transaction
+  int fan_out_batch = 5000;  // subscribers enqueued per transaction
   int max_attempts = 5;      // of each newsletter email
 };
 

@@ -338,12 +338,12 @@ core::Result<FanOutProgress> FanOutFireInTransaction(Connection& connection, con
     if (!prepared.ok()) {
       return prepared.error();
     }
-    core::Result<CreateEmailResult> created =
-        CreateEmailInTransaction(connection, email, *prepared, std::nullopt, now);
-    if (!created.ok()) {
-      return created.error();
+    if (core::Status inserted = InsertEmailInTransaction(connection, email, *prepared, now);
+        !inserted.ok()) {
+      return inserted.error();
     }
   }
+  AddToCounter(connection, "enqueued_total", static_cast<std::int64_t>(subscribers.size()));
   const bool done = static_cast<int>(subscribers.size()) < limit;
   ScopedStatement update(connection,
                          "UPDATE fires SET cursor = ?, enqueued = enqueued + ?, done = ? "

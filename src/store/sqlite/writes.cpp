@@ -11,6 +11,14 @@
 #include "store/sqlite/columns.h"
 
 namespace store::sqlite {
+
+void AddToCounter(Connection& connection, const char* name, std::int64_t amount) {
+  ScopedStatement update(connection, "UPDATE counters SET value = value + ? WHERE name = ?");
+  update->bind(1, amount);
+  update->bind(2, name);
+  update->exec();
+}
+
 namespace {
 
 using core::Error;
@@ -53,11 +61,7 @@ void AddEvent(Connection& connection, const std::string& email_id, TimeMs at, co
   insert->exec();
 }
 
-void BumpCounter(Connection& connection, const char* name) {
-  ScopedStatement update(connection, "UPDATE counters SET value = value + 1 WHERE name = ?");
-  update->bind(1, name);
-  update->exec();
-}
+void BumpCounter(Connection& connection, const char* name) { AddToCounter(connection, name, 1); }
 
 // What a job-transition UPDATE ... RETURNING kind, ref_id, attempts hands back.
 struct TransitionedJob {
@@ -117,25 +121,8 @@ core::Result<PreparedEmail> PrepareEmail(const NewEmail& email) {
   return prepared;
 }
 
-core::Result<CreateEmailResult> CreateEmailInTransaction(
-    Connection& connection, const NewEmail& email, const PreparedEmail& prepared,
-    const std::optional<IdempotencyClaim>& claim, TimeMs now) {
-  if (claim) {
-    ScopedStatement find(connection,
-                         "SELECT request_hash, response_status, response_body "
-                         "FROM idempotency_keys WHERE owner = ? AND key = ?");
-    find->bind(1, claim->owner);
-    find->bind(2, claim->key);
-    if (find->executeStep()) {
-      if (find->getColumn(0).getString() != claim->request_hash) {
-        return AlreadyExists("Idempotency-Key '" + claim->key +
-                             "' was already used with a different request");
-      }
-      return CreateEmailResult{
-          StoredResponse{find->getColumn(1).getInt(), find->getColumn(2).getString()}};
-    }
-  }
-
+core::Status InsertEmailInTransaction(Connection& connection, const NewEmail& email,
+                                      const PreparedEmail& prepared, TimeMs now) {
   std::int64_t job_id = 0;
   {
     ScopedStatement insert(connection,
@@ -210,6 +197,32 @@ core::Result<CreateEmailResult> CreateEmailInTransaction(
   }
 
   AddEvent(connection, email.id, now, "queued", "");
+  return {};
+}
+
+core::Result<CreateEmailResult> CreateEmailInTransaction(
+    Connection& connection, const NewEmail& email, const PreparedEmail& prepared,
+    const std::optional<IdempotencyClaim>& claim, TimeMs now) {
+  if (claim) {
+    ScopedStatement find(connection,
+                         "SELECT request_hash, response_status, response_body "
+                         "FROM idempotency_keys WHERE owner = ? AND key = ?");
+    find->bind(1, claim->owner);
+    find->bind(2, claim->key);
+    if (find->executeStep()) {
+      if (find->getColumn(0).getString() != claim->request_hash) {
+        return AlreadyExists("Idempotency-Key '" + claim->key +
+                             "' was already used with a different request");
+      }
+      return CreateEmailResult{
+          StoredResponse{find->getColumn(1).getInt(), find->getColumn(2).getString()}};
+    }
+  }
+
+  if (core::Status inserted = InsertEmailInTransaction(connection, email, prepared, now);
+      !inserted.ok()) {
+    return inserted.error();
+  }
 
   if (claim) {
     ScopedStatement insert(connection,

@@ -25,6 +25,15 @@ struct PreparedEmail {
 // Validates `email` (id, max_attempts, message size) and computes its columns.
 core::Result<PreparedEmail> PrepareEmail(const NewEmail& email);
 
+// Adds `amount` to one of the persistent counters (enqueued_total, sent_total, ...).
+void AddToCounter(Connection& connection, const char* name, std::int64_t amount);
+
+// The rows of a new email: its job, the email, its message, recipients and "queued" event. No
+// idempotency claim, no counter. kAlreadyExists if the id is taken.
+// REQUIRES: `prepared` came from PrepareEmail(email).
+core::Status InsertEmailInTransaction(Connection& connection, const NewEmail& email,
+                                      const PreparedEmail& prepared, TimeMs now);
+// InsertEmailInTransaction with an idempotency claim (see Store::CreateEmail) and the counter.
 // REQUIRES: `prepared` came from PrepareEmail(email).
 core::Result<CreateEmailResult> CreateEmailInTransaction(
     Connection& connection, const NewEmail& email, const PreparedEmail& prepared,
