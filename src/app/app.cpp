@@ -22,6 +22,7 @@
 #include "queue/worker_pool.h"
 #include "service/email_service.h"
 #include "service/gomail_service.h"
+#include "service/keys.h"
 #include "service/metrics.h"
 #include "service/newsletters.h"
 #include "store/store.h"
@@ -133,6 +134,7 @@ class App {
                                                       [this] { workers_->Notify(); });
     authenticator_ = std::make_unique<auth::Authenticator>(*store_, *clock_);
     stats_ = std::make_unique<service::CachedStats>(*store_, *clock_, kStatsTtlMs);
+    keys_ = std::make_unique<service::KeyService>(*store_, *authenticator_, *clock_);
     service::NewsletterOptions newsletter_options;
     newsletter_options.default_from = config_.default_from;
     newsletter_options.public_url = config_.public_url;
@@ -151,7 +153,7 @@ class App {
 
     auto server = http::BindServer(
         {config_.listen_host, config_.listen_port, config_.http_threads, config_.max_body_bytes},
-        {*emails_, *gomail_, *newsletters_, metrics_, *stats_, *store_, *authenticator_, *clock_,
+        {*emails_, *gomail_, *newsletters_, *keys_, metrics_, *stats_, *store_, *authenticator_, *clock_,
          *logger_});
     if (!server.ok()) return Fail(server.error());
     server_ = std::move(*server);
@@ -214,6 +216,7 @@ class App {
   std::unique_ptr<service::EmailService> emails_;
   std::unique_ptr<auth::Authenticator> authenticator_;
   std::unique_ptr<service::CachedStats> stats_;
+  std::unique_ptr<service::KeyService> keys_;
   std::unique_ptr<service::NewsletterService> newsletters_;
   std::unique_ptr<service::GoMailService> gomail_;
   std::unique_ptr<http::Server> server_;

@@ -42,6 +42,12 @@ void GoMailUpdateContentType(Context& context);
 void GoMailVerify(Context& context);
 void GoMailMetrics(Context& context);
 
+void CreateKey(Context& context);
+void ListKeys(Context& context);
+void DeleteKey(Context& context);
+void SendOtp(Context& context);
+void VerifyOtp(Context& context);
+
 void CreateList(Context& context);
 void ListLists(Context& context);
 void GetList(Context& context);

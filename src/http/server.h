@@ -10,6 +10,7 @@
 #include "core/result.h"
 #include "service/email_service.h"
 #include "service/gomail_service.h"
+#include "service/keys.h"
 #include "service/metrics.h"
 #include "service/newsletters.h"
 #include "store/store.h"
@@ -21,6 +22,7 @@ struct Services {
   service::EmailService& emails;
   service::GoMailService& gomail;
   service::NewsletterService& newsletters;
+  service::KeyService& keys;
   service::Metrics& metrics;
   service::CachedStats& stats;
   store::Store& store;

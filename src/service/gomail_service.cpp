@@ -8,14 +8,13 @@
 #include "auth/otp.h"
 #include "core/random.h"
 #include "mail/message.h"
+#include "service/keys.h"
 
 namespace service {
 namespace {
 
 using core::Result;
 using nlohmann::json;
-
-constexpr const char* kClientRole = "client";
 
 // GoMail's routes act for a signed-up user; the admin key manages, it does not send.
 core::Status RequireUserKey(const auth::Principal& principal, const std::string& what) {
@@ -489,15 +488,23 @@ core::Status GoMailService::SendMessage(const GoMailTask& task, const auth::Prin
 }
 
 core::Status GoMailService::SendOtp(const GoMailTask& task, const auth::Principal& principal) {
+  auto sent = SendCode(task.user_id, task.length, task.retries + 1, task.task, principal);
+  if (!sent.ok()) return sent.error();
+  return {};
+}
+
+Result<OtpSent> GoMailService::SendCode(const std::string& recipient, int length, int max_attempts,
+                                        const std::string& task_name,
+                                        const auth::Principal& principal) {
   if (options_.default_from.empty()) {
     return core::Unavailable(
         "no sender is configured: set --default-from (or an --smtp-user that is an address)");
   }
   const core::TimeMs now = clock_.NowMs();
-  const std::string code = auth::GenerateOtp(task.length);
+  const std::string code = auth::GenerateOtp(length);
   store::OtpRecord record;
-  record.recipient = task.user_id;
-  record.code_hash = auth::HashOtp(code, task.user_id, otp_secret_);
+  record.recipient = recipient;
+  record.code_hash = auth::HashOtp(code, recipient, otp_secret_);
   record.expires_at = now + options_.otp_ttl_ms;
   record.created_at = now;
   record.last_sent_at = now;
@@ -506,18 +513,18 @@ core::Status GoMailService::SendOtp(const GoMailTask& task, const auth::Principa
 
   const std::string validity = Duration(options_.otp_ttl_ms);
   SendEmailRequest request;
-  request.to = {task.user_id};
+  request.to = {recipient};
   request.subject = "Your verification code";
   request.text = "Your verification code is " + code + ".\n\nIt expires in " + validity +
                  ". If you did not ask for it, ignore this message.\n";
   request.html = "<p>Your verification code is <b>" + code + "</b>.</p><p>It expires in " +
                  validity + ". If you did not ask for it, ignore this message.</p>";
-  request.max_attempts = task.retries + 1;
-  request.tags = {"gomail", TaskTypeName(task.type)};
-  request.metadata = {{"task", task.task}};
+  request.max_attempts = max_attempts;
+  request.tags = {"otp"};
+  request.metadata = {{"task", task_name}};
   auto sent = emails_.Send(request, principal, std::nullopt);
   if (!sent.ok()) return sent.error();
-  return {};
+  return OtpSent{json::parse(sent->body).value("id", ""), record.expires_at};
 }
 
 Result<bool> GoMailService::Verify(const json& body) {
@@ -528,16 +535,19 @@ Result<bool> GoMailService::Verify(const json& body) {
   const json* otp = Member(body, "otp");
   if (otp == nullptr) return Invalid("otp", "otp is required");
   if (!otp->is_string()) return Invalid("otp", "otp must be a string of digits");
-  const std::string code = otp->get<std::string>();
+  return VerifyCode(*recipient, otp->get<std::string>());
+}
+
+Result<bool> GoMailService::VerifyCode(const std::string& recipient, const std::string& code) {
   const core::TimeMs now = clock_.NowMs();
   auth::OtpCheck check = auth::OtpCheck::kNone;
-  auto verified = store_.VerifyOtp(*recipient, [&](const store::OtpRecord* record) {
+  auto verified = store_.VerifyOtp(recipient, [&](const store::OtpRecord* record) {
     if (record == nullptr) {
-      check = auth::CheckOtp(nullptr, code, *recipient, otp_secret_, now);
+      check = auth::CheckOtp(nullptr, code, recipient, otp_secret_, now);
     } else {
       auth::OtpState state{record->code_hash, record->expires_at, record->failed_attempts,
                            record->used};
-      check = auth::CheckOtp(&state, code, *recipient, otp_secret_, now);
+      check = auth::CheckOtp(&state, code, recipient, otp_secret_, now);
     }
     switch (check) {
       case auth::OtpCheck::kVerified: return store::OtpWrite::kMarkUsed;

@@ -67,6 +67,11 @@ struct GoMailOptions {
   std::string default_from;  // empty: message tasks are refused with kUnavailable
 };
 
+struct OtpSent {
+  std::string email_id;  // the mail carrying the code
+  core::TimeMs expires_at = 0;
+};
+
 struct GoMailMetrics {
   std::int64_t executed = 0;  // successful + failed (final outcomes; retries not counted)
   std::int64_t successful = 0;
@@ -105,6 +110,14 @@ class GoMailService {
   core::Status UpdateContentType(const nlohmann::json& body, const auth::Principal& principal);
   // Whether the code is right (single use, locked after 5 failures, expired -> false).
   core::Result<bool> Verify(const nlohmann::json& body);
+
+  // The one-time code operations behind generateOtp and /task/verify, also used by /v1/otp.
+  // `recipient` is a bare, lower-cased address (NormalizeUserId); `length` 4-8. The code
+  // replaces the recipient's previous one; kResourceExhausted if one was sent less than the
+  // resend interval ago; kUnavailable without a configured sender.
+  core::Result<OtpSent> SendCode(const std::string& recipient, int length, int max_attempts,
+                                 const std::string& task_name, const auth::Principal& principal);
+  core::Result<bool> VerifyCode(const std::string& recipient, const std::string& code);
   core::Result<GoMailMetrics> Metrics();
 
  private:

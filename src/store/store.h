@@ -345,6 +345,10 @@ class Store {
   virtual Result<std::vector<ApiKey>> DeleteApiKeysByName(const std::string& name,
                                                           const std::string& role) = 0;
   // A key with the unique index on (name) for role "client" is kAlreadyExists in CreateApiKey.
+  // Every key, oldest first (hashes included; callers must not show them).
+  virtual Result<std::vector<ApiKey>> ListApiKeys() = 0;
+  // Deletes one key and returns it; kNotFound if no key has this id.
+  virtual Result<ApiKey> DeleteApiKey(const std::string& id) = 0;
 
   // Settings -----------------------------------------------------------------------------
   // The value stored under `key`; if there is none, stores `value_if_absent` and returns it.

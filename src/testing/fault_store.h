@@ -62,6 +62,8 @@ class FaultStore final : public store::Store {
     kStartFire,
     kFanOutFire,
     kListUnfinishedFires,
+    kListApiKeys,
+    kDeleteApiKey,
     kCount,  // number of methods, not a method
   };
 
@@ -295,6 +297,12 @@ class FaultStore final : public store::Store {
     return Pass(Method::kFanOutFire, true,
                 [&] { return inner_.FanOutFire(key, limit, recipient, now); });
   }
+  core::Result<std::vector<store::ApiKey>> ListApiKeys() override {
+    return Pass(Method::kListApiKeys, false, [&] { return inner_.ListApiKeys(); });
+  }
+  core::Result<store::ApiKey> DeleteApiKey(const std::string& id) override {
+    return Pass(Method::kDeleteApiKey, true, [&] { return inner_.DeleteApiKey(id); });
+  }
   core::Result<std::vector<std::string>> ListUnfinishedFires() override {
     return Pass(Method::kListUnfinishedFires, false, [&] { return inner_.ListUnfinishedFires(); });
   }
@@ -351,7 +359,8 @@ class FaultStore final : public store::Store {
         "UnsubscribeByToken", "FindSubscriberByToken",
         "ListSubscribers",    "ListSchedules",
         "SetNextFire",        "StartFire",
-        "FanOutFire",         "ListUnfinishedFires"};
+        "FanOutFire",         "ListUnfinishedFires",
+        "ListApiKeys",        "DeleteApiKey"};
     return kNames[Index(method)];
   }
 

@@ -332,8 +332,6 @@ core::Result<QueueStats> ReadStats(Connection& connection, TimeMs now) {
   return stats;
 }
 
-namespace {
-
 ApiKey ApiKeyFromRow(SQLite::Statement& select) {
   ApiKey key;
   key.id = select.getColumn(0).getString();
@@ -346,8 +344,6 @@ ApiKey ApiKeyFromRow(SQLite::Statement& select) {
   }
   return key;
 }
-
-}  // namespace
 
 core::Result<ApiKey> ReadApiKeyByHash(Connection& connection, const std::string& key_hash) {
   ScopedStatement select(connection,
@@ -369,6 +365,17 @@ core::Result<ApiKey> ReadApiKeyById(Connection& connection, const std::string& i
     return core::NotFound("no API key has this id");
   }
   return ApiKeyFromRow(*select);
+}
+
+core::Result<std::vector<ApiKey>> ReadApiKeys(Connection& connection) {
+  ScopedStatement select(connection,
+                         "SELECT id, name, key_hash, role, created_at, expires_at FROM api_keys "
+                         "ORDER BY created_at, id");
+  std::vector<ApiKey> keys;
+  while (select->executeStep()) {
+    keys.push_back(ApiKeyFromRow(*select));
+  }
+  return keys;
 }
 
 core::Result<int> ReadApiKeyCount(Connection& connection, const std::string& role) {

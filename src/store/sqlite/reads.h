@@ -22,6 +22,9 @@ core::Result<std::optional<TimeMs>> ReadNextRunAt(Connection& connection);
 core::Result<QueueStats> ReadStats(Connection& connection, TimeMs now);
 core::Result<ApiKey> ReadApiKeyByHash(Connection& connection, const std::string& key_hash);
 core::Result<ApiKey> ReadApiKeyById(Connection& connection, const std::string& id);
+// A row of "SELECT id, name, key_hash, role, created_at, expires_at FROM api_keys".
+ApiKey ApiKeyFromRow(SQLite::Statement& row);
+core::Result<std::vector<ApiKey>> ReadApiKeys(Connection& connection);
 core::Result<int> ReadApiKeyCount(Connection& connection, const std::string& role);
 // A cheap read that proves the database answers.
 core::Status ReadPing(Connection& connection);

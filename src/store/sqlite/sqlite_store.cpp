@@ -164,6 +164,17 @@ class SqliteStore final : public Store {
     });
   }
 
+  Result<std::vector<ApiKey>> ListApiKeys() override {
+    return Read<std::vector<ApiKey>>("listing API keys", [&](Connection& connection) {
+      return sqlite::ReadApiKeys(connection);
+    });
+  }
+
+  Result<ApiKey> DeleteApiKey(const std::string& id) override {
+    return Write<ApiKey>(
+        [&](Connection& connection) { return sqlite::DeleteApiKeyInTransaction(connection, id); });
+  }
+
   Result<ApiKey> FindApiKeyById(const std::string& id) override {
     return Read<ApiKey>("reading an API key", [&](Connection& connection) {
       return sqlite::ReadApiKeyById(connection, id);

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "store/sqlite/columns.h"
+#include "store/sqlite/reads.h"
 
 namespace store::sqlite {
 
@@ -641,18 +642,20 @@ core::Result<std::vector<ApiKey>> DeleteApiKeysByNameInTransaction(Connection& c
   remove->bind(2, role);
   std::vector<ApiKey> deleted;
   while (remove->executeStep()) {
-    ApiKey key;
-    key.id = remove->getColumn(0).getString();
-    key.name = remove->getColumn(1).getString();
-    key.key_hash = remove->getColumn(2).getString();
-    key.role = remove->getColumn(3).getString();
-    key.created_at = remove->getColumn(4).getInt64();
-    if (!remove->isColumnNull(5)) {
-      key.expires_at = remove->getColumn(5).getInt64();
-    }
-    deleted.push_back(std::move(key));
+    deleted.push_back(ApiKeyFromRow(*remove));
   }
   return deleted;
+}
+
+core::Result<ApiKey> DeleteApiKeyInTransaction(Connection& connection, const std::string& id) {
+  ScopedStatement remove(connection,
+                         "DELETE FROM api_keys WHERE id = ? "
+                         "RETURNING id, name, key_hash, role, created_at, expires_at");
+  remove->bind(1, id);
+  if (!remove->executeStep()) {
+    return core::NotFound("no API key has this id");
+  }
+  return ApiKeyFromRow(*remove);
 }
 
 core::Result<std::string> GetOrCreateSettingInTransaction(Connection& connection,

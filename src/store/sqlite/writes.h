@@ -54,6 +54,7 @@ core::Status CreateApiKeyInTransaction(Connection& connection, const ApiKey& key
 core::Result<std::vector<ApiKey>> DeleteApiKeysByNameInTransaction(Connection& connection,
                                                                    const std::string& name,
                                                                    const std::string& role);
+core::Result<ApiKey> DeleteApiKeyInTransaction(Connection& connection, const std::string& id);
 core::Result<std::string> GetOrCreateSettingInTransaction(Connection& connection,
                                                           const std::string& key,
                                                           const std::string& value_if_absent);

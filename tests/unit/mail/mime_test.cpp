@@ -454,3 +454,28 @@ TEST_CASE("RenderMime replaces an unusable Message-ID rather than writing a brok
   id = ParseEntity(mail::RenderMime(message)).Header("Message-ID");
   CHECK(id == "<aBcc:x@y.z>");
 }
+
+TEST_CASE("a newsletter's recipient headers + shared part make one complete message") {
+  mail::Message message = BasicMessage();
+  message.html = "<p>Hi</p>";
+  const std::string shared = mail::RenderSharedPart(message);
+  const Entity shared_entity = ParseEntity(shared);
+  CHECK(shared_entity.Count("To") == 0);
+  CHECK(shared_entity.Count("Cc") == 0);
+  CHECK(shared_entity.Count("Message-ID") == 0);
+  CHECK(shared_entity.Header("Subject") == "Hello there");
+
+  const std::string own = mail::RenderRecipientHeaders(
+      Addr("reader@example.org"), "n1@example.com",
+      {{"List-Unsubscribe", "<https://x.example/unsubscribe/abc>"},
+       {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}});
+  const Entity entity = ParseEntity(own + shared);
+  CHECK(entity.Header("To") == "reader@example.org");
+  CHECK(entity.Count("To") == 1);
+  CHECK(entity.Header("Message-ID") == "<n1@example.com>");
+  CHECK(entity.Header("List-Unsubscribe-Post") == "List-Unsubscribe=One-Click");
+  CHECK(entity.Count("From") == 1);
+  CHECK(entity.Count("MIME-Version") == 1);
+  CHECK(entity.body.find("<p>Hi</p>") != std::string::npos);
+  CHECK(entity.Header("Content-Type").rfind("multipart/alternative", 0) == 0);
+}

@@ -727,6 +727,24 @@ void RunAdminContract(const BackendFactory& factory) {
     CHECK(*viewers == 0);
   }
 
+  SUBCASE("API keys: listed oldest first; deleted one by id") {
+    CheckOk(store.CreateApiKey({"k2", "second", "hash-2", "client", kT0 + 1, std::nullopt}));
+    CheckOk(store.CreateApiKey({"k1", "first", "hash-1", "admin", kT0, kT0 + 5}));
+    core::Result<std::vector<store::ApiKey>> keys = store.ListApiKeys();
+    REQUIRE(keys.ok());
+    REQUIRE(keys->size() == 2);
+    CHECK(keys->at(0).id == "k1");
+    CHECK(keys->at(0).expires_at == std::optional<TimeMs>(kT0 + 5));
+    CHECK(keys->at(1).name == "second");
+
+    core::Result<store::ApiKey> deleted = store.DeleteApiKey("k2");
+    REQUIRE(deleted.ok());
+    CHECK(deleted->key_hash == "hash-2");
+    CHECK(store.DeleteApiKey("k2").error().code == ErrorCode::kNotFound);
+    CHECK(store.FindApiKeyByHash("hash-2").error().code == ErrorCode::kNotFound);
+    CHECK(store.ListApiKeys()->size() == 1);
+  }
+
   SUBCASE("API keys: a duplicate id or hash is kAlreadyExists") {
     CheckOk(store.CreateApiKey({"k1", "one", "hash-1", "admin", kT0, std::nullopt}));
     CheckCode(store.CreateApiKey({"k1", "two", "hash-2", "admin", kT0, std::nullopt}),
