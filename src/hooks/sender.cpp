@@ -161,7 +161,10 @@ bool BuildHeaders(const std::vector<std::pair<std::string, std::string>>& header
   }
   for (const auto& [name, value] : headers) {
     // "Name:" would delete a header of curl's; "Name;" is curl's way to send an empty one.
-    if (!Append(list, value.empty() ? name + ";" : name + ": " + value)) {
+    std::string line = name;
+    line += value.empty() ? ";" : ": ";
+    line += value;
+    if (!Append(list, line)) {
       return false;
     }
   }
