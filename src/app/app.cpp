@@ -16,15 +16,19 @@
 #include "auth/auth.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/random.h"
 #include "http/server.h"
 #include "mail/rate_limiter.h"
 #include "mail/transport.h"
+#include "queue/callback_workers.h"
 #include "queue/worker_pool.h"
 #include "service/email_service.h"
 #include "service/gomail_service.h"
 #include "service/keys.h"
 #include "service/metrics.h"
 #include "service/newsletters.h"
+#include "service/tasks.h"
+#include "service/templates.h"
 #include "store/store.h"
 
 #ifndef OUTBOX_VERSION
@@ -127,6 +131,7 @@ class App {
     worker_options.workers = config_.smtp.sessions;
     worker_options.lease_ms = config_.lease_ms;
     worker_options.backoff = config_.backoff;
+    worker_options.idle_poll_ms = config_.queue_wait_ms;
     workers_ = queue::NewWorkerPool(worker_options, *store_, *transport_, *limiter_, *clock_,
                                     *logger_, metrics_);
     service::ServiceOptions service_options{config_.default_from, config_.max_attempts};
@@ -134,7 +139,23 @@ class App {
                                                       [this] { workers_->Notify(); });
     authenticator_ = std::make_unique<auth::Authenticator>(*store_, *clock_);
     stats_ = std::make_unique<service::CachedStats>(*store_, *clock_, kStatsTtlMs);
+    templates_ = std::make_unique<service::TemplateService>(*store_, *clock_);
     keys_ = std::make_unique<service::KeyService>(*store_, *authenticator_, *clock_);
+    auto callback_secret = config_.callback_secret.empty()
+                               ? store_->GetOrCreateSetting("callback_secret", core::RandomHex(32))
+                               : core::Result<std::string>(config_.callback_secret);
+    if (!callback_secret.ok()) return Fail(callback_secret.error());
+    callback_sender_ = hooks::NewCurlCallbackSender(
+        {.user_agent = std::string("outbox/") + OUTBOX_VERSION}, *clock_);
+    queue::CallbackOptions callback_options;
+    callback_options.salt = *callback_secret;
+    callback_options.jwt_ttl_ms = config_.callback_jwt_hours * core::TimeMs{3'600'000};
+    callback_options.disable_after = config_.callback_disable_after;
+    callback_options.backoff = config_.callback_backoff;
+    callback_workers_ =
+        queue::NewCallbackWorkers(callback_options, *store_, *callback_sender_, *clock_, *logger_);
+    tasks_ = std::make_unique<service::TaskService>(
+        *store_, *clock_, [this] { callback_workers_->Notify(); }, callback_options.max_attempts);
     service::NewsletterOptions newsletter_options;
     newsletter_options.default_from = config_.default_from;
     newsletter_options.public_url = config_.public_url;
@@ -153,8 +174,8 @@ class App {
 
     auto server = http::BindServer(
         {config_.listen_host, config_.listen_port, config_.http_threads, config_.max_body_bytes},
-        {*emails_, *gomail_, *newsletters_, *keys_, metrics_, *stats_, *store_, *authenticator_, *clock_,
-         *logger_});
+        {*emails_, *gomail_, *newsletters_, *keys_, *tasks_, metrics_, *stats_, *store_,
+         *authenticator_, *clock_, *logger_, *templates_});
     if (!server.ok()) return Fail(server.error());
     server_ = std::move(*server);
     if (config_.public_url.empty()) {
@@ -164,6 +185,7 @@ class App {
     }
 
     workers_->Start();
+    callback_workers_->Start();
     scheduler_ = std::make_unique<service::NewsletterScheduler>(*newsletters_, *clock_);
     std::thread http_thread([this] { server_->Run(); });
     logger_->Info("listening", {{"address", config_.listen_host},
@@ -176,6 +198,7 @@ class App {
     server_->Stop();
     http_thread.join();
     scheduler_->Stop();
+    callback_workers_->Stop();
     if (!workers_->Stop(config_.shutdown_timeout_ms)) {
       // A send is stuck past the deadline. Everything acknowledged is committed; the stuck
       // job's lease is recovered at the next start, so exiting now loses nothing.
@@ -216,7 +239,11 @@ class App {
   std::unique_ptr<service::EmailService> emails_;
   std::unique_ptr<auth::Authenticator> authenticator_;
   std::unique_ptr<service::CachedStats> stats_;
+  std::unique_ptr<service::TemplateService> templates_;
   std::unique_ptr<service::KeyService> keys_;
+  std::unique_ptr<hooks::CallbackSender> callback_sender_;
+  std::unique_ptr<queue::CallbackWorkers> callback_workers_;
+  std::unique_ptr<service::TaskService> tasks_;
   std::unique_ptr<service::NewsletterService> newsletters_;
   std::unique_ptr<service::GoMailService> gomail_;
   std::unique_ptr<http::Server> server_;

@@ -120,6 +120,18 @@ const std::vector<Setting>& Table() {
        "HTTP address (host:port; port 0 picks one)",
        false,
        ApplyListen},
+      {"port",
+       {"OUTBOX_PORT", "PORT"},
+       "",
+       "replaces the port of --listen (the SES-compatible server's PORT)",
+       false,
+       [](Config& config, const std::string& flag, const std::string& value) -> Status {
+         if (value.empty()) return {};
+         auto port = ParseInteger(flag, value, 0, 65535);
+         if (!port.ok()) return port.error();
+         config.listen_port = static_cast<int>(*port);
+         return {};
+       }},
       {"data-dir",
        {"OUTBOX_DATA_DIR"},
        "./outbox-data",
@@ -220,7 +232,7 @@ const std::vector<Setting>& Table() {
          return {};
        }},
       {"send-rate",
-       {"OUTBOX_SEND_RATE"},
+       {"OUTBOX_SEND_RATE", "AWS_SES_SEND_LIMIT_PER_SEC"},
        "0",
        "most messages per second over the transport (token bucket), 0 = unlimited",
        false,
@@ -276,7 +288,7 @@ const std::vector<Setting>& Table() {
        false,
        Integer(In(&Config::max_body_bytes), 1024, 1LL << 30)},
       {"admin-key",
-       {"OUTBOX_ADMIN_KEY"},
+       {"OUTBOX_ADMIN_KEY", "ADMIN_API_KEY"},
        "",
        "admin API key to accept (16+ characters); if unset one is generated on first start",
        true,
@@ -325,6 +337,49 @@ const std::vector<Setting>& Table() {
        "shortest time between two one-time codes to the same address (sooner is 429)",
        false,
        Integer(In(&Config::otp_resend_interval_ms), 0, 3'600'000)},
+      {"callback-secret",
+       {"OUTBOX_CALLBACK_SECRET", "SALT"},
+       "",
+       "signs status callbacks (Bearer JWT and X-Outbox-Signature HMAC); 16+ characters. If "
+       "unset, one is generated on first start and kept in the database",
+       true,
+       [](Config& config, const std::string& flag, const std::string& value) -> Status {
+         if (!value.empty() && value.size() < 16) {
+           return Invalid(flag, "must be at least 16 characters");
+         }
+         config.callback_secret = value;
+         return {};
+       }},
+      {"callback-jwt-hours",
+       {"OUTBOX_CALLBACK_JWT_HOURS", "JWT_EXP_HRS"},
+       "3",
+       "how long the JWT sent with a status callback stays valid",
+       false,
+       Integer(In(&Config::callback_jwt_hours), 1, 8760)},
+      {"callback-disable-after",
+       {"OUTBOX_CALLBACK_DISABLE_AFTER"},
+       "20",
+       "consecutive failed callback attempts that disable an endpoint (0: never)",
+       false,
+       Integer(In(&Config::callback_disable_after), 0, 100'000)},
+      {"callback-retry-base-ms",
+       {"OUTBOX_CALLBACK_RETRY_BASE_MS"},
+       "30000",
+       "first status-callback retry delay; doubles per attempt (10 attempts), with jitter",
+       false,
+       Integer(In(&Config::callback_backoff, &queue::BackoffPolicy::base_ms), 10, 86'400'000)},
+      {"max-upload-mb",
+       {"OUTBOX_MAX_UPLOAD_MB", "MAX_UPLOAD_SIZE"},
+       "25",
+       "largest total attachment size of one SES-compatible send, in MB (larger is 413)",
+       false,
+       Integer(In(&Config::max_upload_mb), 1, 1024)},
+      {"queue-wait-ms",
+       {"OUTBOX_QUEUE_WAIT_MS", "AWS_SES_QUEUE_WAIT_TIME"},
+       "1000",
+       "longest pause of an idle delivery worker before it looks for due mail again",
+       false,
+       Integer(In(&Config::queue_wait_ms), 10, 60'000)},
       {"public-url",
        {"OUTBOX_PUBLIC_URL"},
        "",

@@ -38,7 +38,13 @@ struct Config {
   bool open_signup = false;  // GoMail /auth/signup without the admin key
   core::TimeMs otp_ttl_ms = 600'000;
   core::TimeMs otp_resend_interval_ms = 30'000;
-  std::string public_url;  // no trailing '/'; empty: http://<listen>
+  std::string public_url;       // no trailing '/'; empty: http://<listen>
+  std::string callback_secret;  // SALT; empty: generated and kept in the store
+  int callback_jwt_hours = 3;
+  int callback_disable_after = 20;
+  queue::BackoffPolicy callback_backoff{30'000, 3'600'000};
+  int max_upload_mb = 25;
+  core::TimeMs queue_wait_ms = 1'000;
   std::string timezone = "UTC";
 
   // The base of links in mail: public_url, or the listen address.

@@ -53,7 +53,7 @@ core::Result<Principal> Authenticator::Authenticate(std::string_view authorizati
   if (key->expires_at.has_value() && *key->expires_at <= now) {
     return Unauthenticated("API key expired");
   }
-  Principal principal{key->id, key->role};
+  Principal principal{key->id, key->role, key->callback_url};
   std::lock_guard lock(mutex_);
   if (cache_.size() >= kCacheMaxEntries) cache_.clear();
   cache_[hash] = Cached{principal, now + kCacheTtlMs, key->expires_at};

@@ -16,7 +16,8 @@ namespace auth {
 
 struct Principal {
   std::string key_id;
-  std::string role;  // "admin"
+  std::string role;  // "admin", "client" (GoMail users) or "sender" (SES-compatible API)
+  std::string callback_url = {};  // where the key's status callbacks go; "" for none
 };
 
 // "obx_" followed by 40 random alphanumerics (~238 bits).

@@ -2,6 +2,7 @@
 // /task/verify. Decode, call KeyService / GoMailService, encode.
 #include <algorithm>
 
+#include "auth/duration.h"
 #include "http/routes.h"
 #include "service/keys.h"
 
@@ -17,6 +18,7 @@ json KeyToJson(const store::ApiKey& key) {
   return {{"id", key.id},
           {"name", key.name},
           {"role", key.role},
+          {"callback_url", key.callback_url.empty() ? json() : json(key.callback_url)},
           {"created_at", core::FormatRfc3339(key.created_at)},
           {"expires_at", key.expires_at ? json(core::FormatRfc3339(*key.expires_at)) : json()}};
 }
@@ -49,7 +51,7 @@ Result<std::string> StringField(const json& body, const char* name, bool require
 void CreateKey(Context& context) {
   auto body = ParseJsonBody(context.request.body);
   if (!body.ok()) return context.Problem(body.error());
-  if (auto known = OnlyMembers(*body, {"name", "role", "expires_at"}); !known.ok()) {
+  if (auto known = OnlyMembers(*body, {"name", "role", "expires_at", "callback_url"}); !known.ok()) {
     return context.Problem(known.error());
   }
   service::NewKey request;
@@ -59,6 +61,9 @@ void CreateKey(Context& context) {
   auto role = StringField(*body, "role", false);
   if (!role.ok()) return context.Problem(role.error());
   if (!role->empty()) request.role = std::move(*role);
+  auto callback_url = StringField(*body, "callback_url", false);
+  if (!callback_url.ok()) return context.Problem(callback_url.error());
+  request.callback_url = std::move(*callback_url);
   auto expires = StringField(*body, "expires_at", false);
   if (!expires.ok()) return context.Problem(expires.error());
   if (!expires->empty()) {
@@ -135,6 +140,58 @@ void VerifyOtp(Context& context) {
   auto verified = context.services.gomail.VerifyCode(*to, *code);
   if (!verified.ok()) return context.Problem(verified.error());
   context.Json(200, {{"verified", *verified}});
+}
+
+void SesCreateKey(Context& context) {
+  auto body = ParseSesJsonBody(context.request.body);
+  if (!body.ok()) return context.SesError(body.error());
+  service::NewKey request;
+  request.role = service::kSenderRole;
+  auto name = StringField(*body, "api_name", true);
+  if (!name.ok()) return context.SesError(name.error());
+  request.name = std::move(*name);
+  auto url = StringField(*body, "return_api", true);
+  if (!url.ok()) return context.SesError(url.error());
+  if (auto valid = service::ValidateCallbackUrl(*url, "return_api"); !valid.ok()) {
+    return context.SesError(valid.error());
+  }
+  request.callback_url = std::move(*url);
+  auto temporary = body->find("temporary");
+  if (temporary != body->end() && !temporary->is_boolean()) {
+    return context.SesError(core::InvalidArgument("temporary", "temporary must be true or false"));
+  }
+  if (temporary != body->end() && temporary->get<bool>()) {
+    auto duration = StringField(*body, "duration", true);
+    if (!duration.ok()) return context.SesError(duration.error());
+    auto length = auth::ParseKeyDuration(*duration);
+    if (!length.ok()) return context.SesError(length.error());
+    request.expires_at = context.services.clock.NowMs() + *length;
+  }
+  auto issued = context.services.keys.Create(request);
+  if (!issued.ok()) return context.SesError(issued.error());
+  const store::ApiKey& key = issued->key;
+  context.Json(
+      200, {{"api_name", key.name},
+            {"api_key", issued->secret},
+            {"return_api", key.callback_url},
+            {"expire_date", key.expires_at ? json(core::FormatRfc3339(*key.expires_at)) : json()},
+            {"valid", true}});
+}
+
+void SesDeleteKey(Context& context) {
+  auto body = ParseSesJsonBody(context.request.body);
+  if (!body.ok()) return context.SesError(body.error());
+  auto name = StringField(*body, "api_name", false);
+  if (!name.ok()) return context.SesError(name.error());
+  auto secret = StringField(*body, "api_key", false);
+  if (!secret.ok()) return context.SesError(secret.error());
+  if (name->empty() == secret->empty()) {
+    return context.SesError(core::InvalidArgument("api_name", "send either api_name or api_key"));
+  }
+  auto& keys = context.services.keys;
+  auto deleted = name->empty() ? keys.DeleteBySecret(*secret) : keys.DeleteSenderByName(*name);
+  if (!deleted.ok()) return context.SesError(deleted.error());
+  context.Json(200, {{"valid", true}});
 }
 
 }  // namespace http

@@ -168,14 +168,23 @@ Result<store::EmailFilter> DecodeFilter(const httplib::Request& request) {
 
 }  // namespace
 
-Result<json> ParseJsonBody(const std::string& body) {
+namespace {
+
+Result<json> ParseObject(const std::string& body, bool comments) {
   if (body.empty()) return core::InvalidArgument("body", "request body is empty; send JSON");
-  json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false, comments);
   if (parsed.is_discarded()) return core::InvalidArgument("body", "request body is not valid JSON");
-  if (!parsed.is_object())
+  if (!parsed.is_object()) {
     return core::InvalidArgument("body", "request body must be a JSON object");
+  }
   return parsed;
 }
+
+}  // namespace
+
+Result<json> ParseJsonBody(const std::string& body) { return ParseObject(body, false); }
+
+Result<json> ParseSesJsonBody(const std::string& body) { return ParseObject(body, true); }
 
 Result<std::int64_t> QueryInteger(const std::string& text, const char* name, std::int64_t min,
                                   std::int64_t max) {

@@ -50,4 +50,12 @@ nlohmann::json GoMailErrorBody(const core::Error& error) {
   return {{"status", false}, {"msg", error.message}};
 }
 
+nlohmann::json SesErrorBody(const core::Error& error, std::string_view seed_code) {
+  nlohmann::json body = {{"valid", false},
+                         {"msg", error.message},
+                         {"code", seed_code.empty() ? core::ErrorCodeName(error.code) : seed_code}};
+  if (!error.field.empty()) body["field"] = error.field;
+  return body;
+}
+
 }  // namespace http

@@ -12,5 +12,9 @@ int HttpStatusFor(core::ErrorCode code);
 nlohmann::json ProblemBody(const core::Error& error);
 // GoMail's error shape: {"status": false, "msg": message}.
 nlohmann::json GoMailErrorBody(const core::Error& error);
+// The SES-compatible shape: {"valid": false, "msg", "code"} (+ "field" when the error names
+// one), where code is the seed's own where it defines one (`seed_code`) and else ours
+// ("invalid_argument", ...).
+nlohmann::json SesErrorBody(const core::Error& error, std::string_view seed_code = {});
 
 }  // namespace http

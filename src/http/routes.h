@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/auth.h"
+#include "http/problem.h"
 #include "http/server.h"
 
 namespace http {
@@ -19,10 +20,14 @@ struct Context {
   void Problem(const core::Error& error);
   // GoMail's error shape, {"status": false, "msg": ...}, with the status of the error table.
   void GoMailError(const core::Error& error);
+  // The SES-compatible error shape (SesErrorBody), with the status of the error table.
+  void SesError(const core::Error& error, std::string_view seed_code = {});
 };
 
 // A request body that must be a JSON object; kInvalidArgument (field "body") otherwise.
 core::Result<nlohmann::json> ParseJsonBody(const std::string& body);
+// The same, also taking // and /* */ comments, which the SES-compatible seed's examples carry.
+core::Result<nlohmann::json> ParseSesJsonBody(const std::string& body);
 // A query parameter's integer value in [min, max]; kInvalidArgument naming it otherwise.
 core::Result<std::int64_t> QueryInteger(const std::string& text, const char* name, std::int64_t min,
                                         std::int64_t max);
@@ -48,6 +53,18 @@ void DeleteKey(Context& context);
 void SendOtp(Context& context);
 void VerifyOtp(Context& context);
 
+void SesCreateKey(Context& context);
+void SesDeleteKey(Context& context);
+void SesAddTask(Context& context);
+void SesRemoveTask(Context& context);
+void CreateTask(Context& context);
+void GetTask(Context& context);
+void ListTasks(Context& context);
+void DeleteTask(Context& context);
+void ListWebhookDeliveries(Context& context);
+void ListWebhookEndpoints(Context& context);
+void EnableWebhookEndpoint(Context& context);
+
 void CreateList(Context& context);
 void ListLists(Context& context);
 void GetList(Context& context);
@@ -63,5 +80,18 @@ void HealthPing(Context& context);
 void HealthReady(Context& context);
 void MetricsText(Context& context);
 void WebAsset(Context& context);
+
+// Templates: the SES-compatible routes (the seed's shapes and {"valid": false, "msg", "code"}
+// errors) and /v1/templates.
+void SesAddTemplate(Context& context);
+void SesListTemplates(Context& context);
+void SesRemoveTemplate(Context& context);
+void CreateTemplate(Context& context);
+void ListTemplates(Context& context);
+void GetTemplate(Context& context);
+void UpdateTemplate(Context& context);
+void DeleteTemplate(Context& context);
+void ListTemplateVersions(Context& context);
+void PreviewTemplate(Context& context);
 
 }  // namespace http

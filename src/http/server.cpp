@@ -24,13 +24,19 @@ void Context::GoMailError(const core::Error& error) {
   Json(HttpStatusFor(error.code), GoMailErrorBody(error));
 }
 
+void Context::SesError(const core::Error& error, std::string_view seed_code) {
+  Json(HttpStatusFor(error.code), SesErrorBody(error, seed_code));
+}
+
 namespace {
 
 enum class Method { kGet, kPost, kPut, kDelete };
 // kApiKey: an admin key (the native API).
 // kGoMailKey: a GoMail user key (HS256 JWT) or the admin key, errors in GoMail's shape.
 // kGoMailSignup: public with --open-signup, else the admin key.
-enum class Access { kPublic, kApiKey, kGoMailKey, kGoMailSignup };
+// kSesAdmin: the admin key, errors in the SES-compatible shape.
+// kSesKey: a "sender" key (the admin key cannot send or add tasks: 403), SES-compatible errors.
+enum class Access { kPublic, kApiKey, kGoMailKey, kGoMailSignup, kSesAdmin, kSesKey };
 
 struct Route {
   Method method;
@@ -41,6 +47,8 @@ struct Route {
 
 // A list (content type) name in a path: what service::ValidateContentTypeName accepts.
 #define LIST_NAME "([A-Za-z0-9_.-]{1,128})"
+// A template name in a path: what service::ValidateTemplateName accepts.
+#define TEMPLATE_NAME "([A-Za-z0-9_.-]{1,128})"
 
 // Every route, in one place.
 constexpr Route kRoutes[] = {
@@ -58,6 +66,17 @@ constexpr Route kRoutes[] = {
     {Method::kDelete, "/v1/keys/([A-Za-z0-9_]{1,64})", Access::kApiKey, DeleteKey},
     {Method::kPost, "/v1/otp", Access::kApiKey, SendOtp},
     {Method::kPost, "/v1/otp/verify", Access::kApiKey, VerifyOtp},
+    {Method::kPost, "/server/api/create", Access::kSesAdmin, SesCreateKey},
+    {Method::kPost, "/server/api/delete", Access::kSesAdmin, SesDeleteKey},
+    {Method::kPost, "/server/queue/add", Access::kSesKey, SesAddTask},
+    {Method::kPost, "/server/queue/remove", Access::kSesKey, SesRemoveTask},
+    {Method::kPost, "/v1/tasks", Access::kApiKey, CreateTask},
+    {Method::kGet, "/v1/tasks", Access::kApiKey, ListTasks},
+    {Method::kGet, "/v1/tasks/([A-Za-z0-9_]{1,64})", Access::kApiKey, GetTask},
+    {Method::kDelete, "/v1/tasks/([A-Za-z0-9_]{1,64})", Access::kApiKey, DeleteTask},
+    {Method::kGet, "/v1/webhooks/deliveries", Access::kApiKey, ListWebhookDeliveries},
+    {Method::kGet, "/v1/webhooks/endpoints", Access::kApiKey, ListWebhookEndpoints},
+    {Method::kPost, "/v1/webhooks/endpoints/enable", Access::kApiKey, EnableWebhookEndpoint},
     {Method::kPost, "/v1/lists", Access::kApiKey, CreateList},
     {Method::kGet, "/v1/lists", Access::kApiKey, ListLists},
     {Method::kGet, "/v1/lists/" LIST_NAME, Access::kApiKey, GetList},
@@ -67,6 +86,18 @@ constexpr Route kRoutes[] = {
     {Method::kDelete, "/v1/lists/" LIST_NAME "/subscribers/([^/]{1,254})", Access::kApiKey,
      RemoveSubscriber},
     {Method::kPost, "/v1/subscriptions/" LIST_NAME "/run", Access::kApiKey, RunSubscriptions},
+    // Templates. The SES-compatible ones are managed with ADMIN_API_KEY, as the seed has it.
+    {Method::kPost, "/server/email/add-template", Access::kSesAdmin, SesAddTemplate},
+    {Method::kPost, "/server/email/list-templates", Access::kSesAdmin, SesListTemplates},
+    {Method::kPost, "/server/email/remove-template", Access::kSesAdmin, SesRemoveTemplate},
+    {Method::kPost, "/v1/templates", Access::kApiKey, CreateTemplate},
+    {Method::kGet, "/v1/templates", Access::kApiKey, ListTemplates},
+    {Method::kGet, "/v1/templates/" TEMPLATE_NAME, Access::kApiKey, GetTemplate},
+    {Method::kPut, "/v1/templates/" TEMPLATE_NAME, Access::kApiKey, UpdateTemplate},
+    {Method::kDelete, "/v1/templates/" TEMPLATE_NAME, Access::kApiKey, DeleteTemplate},
+    {Method::kGet, "/v1/templates/" TEMPLATE_NAME "/versions", Access::kApiKey,
+     ListTemplateVersions},
+    {Method::kPost, "/v1/templates/" TEMPLATE_NAME "/preview", Access::kApiKey, PreviewTemplate},
     {Method::kGet, "/unsubscribe/([0-9a-f]{32})", Access::kPublic, UnsubscribePage},
     {Method::kPost, "/unsubscribe/([0-9a-f]{32})", Access::kPublic, UnsubscribeOneClick},
     {Method::kPost, "/auth/signup", Access::kGoMailSignup, GoMailSignup},
@@ -80,6 +111,7 @@ constexpr Route kRoutes[] = {
      WebAsset},
 };
 #undef LIST_NAME
+#undef TEMPLATE_NAME
 
 class HttplibServer final : public Server {
  public:
@@ -162,6 +194,25 @@ class HttplibServer final : public Server {
         if (authenticated->role != "admin") {
           context.Problem({core::ErrorCode::kPermissionDenied, "this route needs an admin key",
                            "Authorization"});
+          return;
+        }
+        principal = std::move(*authenticated);
+        context.principal = &principal;
+      } else if (route.access == Access::kSesAdmin || route.access == Access::kSesKey) {
+        auto authenticated =
+            services_.authenticator.Authenticate(request.get_header_value("Authorization"));
+        if (!authenticated.ok()) {
+          context.SesError(authenticated.error());
+          return;
+        }
+        const char* wanted = route.access == Access::kSesAdmin ? "admin" : "sender";
+        if (authenticated->role != wanted) {
+          context.SesError({core::ErrorCode::kPermissionDenied,
+                            route.access == Access::kSesAdmin
+                                ? "this route needs ADMIN_API_KEY"
+                                : "this route needs an API key from /server/api/create; "
+                                  "ADMIN_API_KEY cannot send emails or add tasks",
+                            "Authorization"});
           return;
         }
         principal = std::move(*authenticated);

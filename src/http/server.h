@@ -13,6 +13,8 @@
 #include "service/keys.h"
 #include "service/metrics.h"
 #include "service/newsletters.h"
+#include "service/tasks.h"
+#include "service/templates.h"
 #include "store/store.h"
 
 namespace http {
@@ -23,12 +25,14 @@ struct Services {
   service::GoMailService& gomail;
   service::NewsletterService& newsletters;
   service::KeyService& keys;
+  service::TaskService& tasks;
   service::Metrics& metrics;
   service::CachedStats& stats;
   store::Store& store;
   const auth::Authenticator& authenticator;
   const core::Clock& clock;
   core::Logger& logger;
+  service::TemplateService& templates;
 };
 
 struct ServerOptions {

@@ -70,7 +70,7 @@ class WorkerPoolImpl final : public WorkerPool {
  private:
   void Run() {
     while (!IsStopping()) {
-      auto leases = store_.LeaseJobs(options_.lease_batch, clock_.NowMs(), options_.lease_ms);
+      auto leases = store_.LeaseJobs(store::JobKind::kEmail, options_.lease_batch, clock_.NowMs(), options_.lease_ms);
       if (!leases.ok()) {
         logger_.Error("lease failed", {{"error", leases.error().message}});
         Sleep(options_.idle_poll_ms);
@@ -186,7 +186,7 @@ class WorkerPoolImpl final : public WorkerPool {
 
   void SleepUntilDue() {
     core::TimeMs sleep_ms = options_.idle_poll_ms;
-    auto next = store_.NextRunAt();
+    auto next = store_.NextRunAt(store::JobKind::kEmail);
     if (next.ok() && next->has_value()) {
       sleep_ms = std::clamp<core::TimeMs>(**next - clock_.NowMs(), 1, options_.idle_poll_ms);
     }

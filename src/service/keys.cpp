@@ -3,10 +3,35 @@
 #include <algorithm>
 
 #include "core/random.h"
+#include "hooks/url.h"
+#include "hooks/url_guard.h"
 
 namespace service {
 
 constexpr std::size_t kMaxKeyName = 128;
+constexpr std::size_t kMaxCallbackUrl = 2048;
+constexpr std::size_t kKeyHintLength = 6;
+
+core::Status ValidateCallbackUrl(const std::string& url, const std::string& field) {
+  if (url.size() > kMaxCallbackUrl) {
+    return core::InvalidArgument(field, field + " is longer than 2048 characters");
+  }
+  auto parsed = hooks::ParseHttpUrl(url, field);
+  if (!parsed.ok()) return parsed.error();
+  std::vector<hooks::IpAddress> addresses;
+  if (auto literal = hooks::ParseIpAddress(parsed->host); literal.ok()) {
+    addresses.push_back(*literal);
+  } else if (auto resolved = hooks::ResolveHostSystem(parsed->host); resolved.ok()) {
+    addresses = std::move(*resolved);
+  }
+  for (const hooks::IpAddress& address : addresses) {
+    if (hooks::IsForbiddenCallbackAddress(address)) {
+      return core::InvalidArgument(field, field + " points at " + hooks::FormatIpAddress(address) +
+                                              ", a link-local or cloud-metadata address");
+    }
+  }
+  return {};
+}
 
 core::Result<IssuedKey> KeyService::Create(const NewKey& request) {
   const bool printable = std::all_of(request.name.begin(), request.name.end(), [](char c) {
@@ -15,8 +40,13 @@ core::Result<IssuedKey> KeyService::Create(const NewKey& request) {
   if (request.name.empty() || request.name.size() > kMaxKeyName || !printable) {
     return core::InvalidArgument("name", "name must be 1 to 128 printable characters");
   }
-  if (request.role != kAdminRole && request.role != kClientRole) {
-    return core::InvalidArgument("role", "role must be \"admin\" or \"client\"");
+  if (request.role != kAdminRole && request.role != kClientRole && request.role != kSenderRole) {
+    return core::InvalidArgument("role", "role must be \"admin\", \"client\" or \"sender\"");
+  }
+  if (!request.callback_url.empty()) {
+    if (auto valid = ValidateCallbackUrl(request.callback_url, "callback_url"); !valid.ok()) {
+      return valid.error();
+    }
   }
   const core::TimeMs now = clock_.NowMs();
   if (request.expires_at && *request.expires_at <= now) {
@@ -30,10 +60,12 @@ core::Result<IssuedKey> KeyService::Create(const NewKey& request) {
   issued.key.role = request.role;
   issued.key.created_at = now;
   issued.key.expires_at = request.expires_at;
+  issued.key.callback_url = request.callback_url;
+  issued.key.key_hint = issued.secret.substr(issued.secret.size() - kKeyHintLength);
   if (auto created = store_.CreateApiKey(issued.key); !created.ok()) {
     if (created.error().code == core::ErrorCode::kAlreadyExists) {
       return core::Error{core::ErrorCode::kAlreadyExists,
-                         "a client key named '" + request.name + "' exists", "name"};
+                         "a " + request.role + " key named '" + request.name + "' exists", "name"};
     }
     return created.error();
   }
@@ -56,6 +88,20 @@ core::Status KeyService::Delete(const std::string& id) {
   if (!deleted.ok()) return deleted.error();
   authenticator_.Forget(deleted->key_hash);
   return {};
+}
+
+core::Status KeyService::DeleteSenderByName(const std::string& name) {
+  auto deleted = store_.DeleteApiKeysByName(name, kSenderRole);
+  if (!deleted.ok()) return deleted.error();
+  if (deleted->empty()) return core::NotFound("no API key is named '" + name + "'");
+  for (const auto& key : *deleted) authenticator_.Forget(key.key_hash);
+  return {};
+}
+
+core::Status KeyService::DeleteBySecret(const std::string& secret) {
+  auto key = store_.FindApiKeyByHash(auth::HashKey(secret));
+  if (!key.ok()) return key.error();
+  return Delete(key->id);
 }
 
 }  // namespace service

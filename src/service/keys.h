@@ -15,12 +15,19 @@ namespace service {
 
 inline constexpr const char* kAdminRole = "admin";
 inline constexpr const char* kClientRole = "client";
+inline constexpr const char* kSenderRole = "sender";
 
 struct NewKey {
   std::string name;                        // 1-128 printable characters
-  std::string role = kClientRole;          // "admin" or "client"
+  std::string role = kClientRole;          // "admin", "client" or "sender"
   std::optional<core::TimeMs> expires_at;  // must lie in the future
+  std::string callback_url;                // http(s), not link-local or cloud metadata; "" for none
 };
+
+// Checks a callback URL when a key is made: http(s), no credentials, and a host that is not (or
+// does not now resolve to) a link-local or cloud-metadata address. A name that does not
+// resolve yet is accepted; every delivery checks again (hooks::CallbackSender).
+core::Status ValidateCallbackUrl(const std::string& url, const std::string& field);
 
 struct IssuedKey {
   store::ApiKey key;
@@ -35,13 +42,16 @@ class KeyService {
   KeyService(const KeyService&) = delete;
   KeyService& operator=(const KeyService&) = delete;
 
-  // kInvalidArgument naming name, role or expires_at; kAlreadyExists for a client key whose name
-  // is taken.
+  // kInvalidArgument naming name, role, expires_at or callback_url; kAlreadyExists for a client
+  // or sender key whose name is taken.
   core::Result<IssuedKey> Create(const NewKey& request);
   core::Result<std::vector<store::ApiKey>> List();
   // Revokes at once (this process's cache is dropped). kNotFound for an unknown id;
   // kFailedPrecondition for the last admin key (nobody could manage the server any more).
   core::Status Delete(const std::string& id);
+  // The SES-compatible API deletes sender keys by name or by secret. kNotFound if none matches.
+  core::Status DeleteSenderByName(const std::string& name);
+  core::Status DeleteBySecret(const std::string& secret);
 
  private:
   store::Store& store_;

@@ -4,6 +4,14 @@ namespace store {
 
 // These names are persisted in the database and shown by the API, so they never change.
 
+const char* JobKindName(JobKind kind) {
+  switch (kind) {
+    case JobKind::kEmail: return "email";
+    case JobKind::kCallback: return "callback";
+  }
+  return "email";
+}
+
 const char* JobStateName(JobState state) {
   switch (state) {
     case JobState::kQueued: return "queued";

@@ -25,6 +25,10 @@ using core::Status;
 using core::TimeMs;
 
 enum class JobState { kQueued, kLeased, kDone, kDead, kCancelled };
+// What a job does; each kind has its own workers. kEmail: deliver an email (ref_id = email id);
+// kCallback: POST a status callback (ref_id = callback id).
+enum class JobKind { kEmail, kCallback };
+const char* JobKindName(JobKind kind);  // "email", "callback": the jobs.kind column
 const char* JobStateName(JobState state);
 
 // What a client sees of an email. Derived from the job's state and attempts.
@@ -151,11 +155,72 @@ struct QueueStats {
 
 struct ApiKey {
   std::string id;
-  std::string name;
+  std::string name;      // unique for roles "client" and "sender"
   std::string key_hash;  // SHA-256 hex of the secret
-  std::string role;      // "admin", or "client" for GoMail users (name = the user id)
+  // "admin"; "client" for GoMail users (name = the user id); "sender" for the SES-compatible API
+  std::string role;
   TimeMs created_at = 0;
   std::optional<TimeMs> expires_at;
+  std::string callback_url = {};  // where status callbacks go ("return_api"); "" for none
+  std::string key_hint = {};      // the secret's last characters, for display
+};
+
+// A status callback to POST to a key's callback URL (its delivery is a kCallback job).
+struct NewCallback {
+  std::string owner;       // API key id
+  std::string url;
+  std::string event;       // PROCESSING, SENT, ..., ADD, REMOVE, EXPIRED
+  std::string subject_id;  // the email or task it is about
+  std::string payload;     // JSON body
+  TimeMs run_at = 0;       // when to send it first (0: now)
+};
+
+struct Callback {
+  std::string id;
+  std::string owner, url, event, subject_id, payload;
+  TimeMs created_at = 0;
+  std::string state;  // the job's: queued, leased, done (delivered), dead, cancelled
+  int attempts = 0;
+  bool endpoint_disabled = false;
+};
+
+// One try at delivering a callback, as recorded.
+struct CallbackAttempt {
+  std::string callback_id;
+  std::string url, event;
+  int attempt = 0;
+  TimeMs at = 0;
+  int status_code = 0;  // 0: no HTTP answer
+  TimeMs latency_ms = 0;
+  std::string error;  // "" on success
+};
+
+struct CallbackAttemptPage {
+  std::vector<CallbackAttempt> attempts;  // newest first
+  std::optional<std::int64_t> next_cursor;
+};
+
+struct WebhookEndpoint {
+  std::string url;
+  int consecutive_failures = 0;
+  std::optional<TimeMs> disabled_at, last_failure_at, last_success_at;
+};
+
+// What FinishCallback records: the attempt and what becomes of the callback.
+struct CallbackOutcome {
+  CallbackAttempt attempt;   // callback_id/url/event/attempt are filled in by the store
+  DeliveryOutcome delivery;  // kSent: delivered; kRetry at retry_at; kFailed: given up
+  int disable_after = 0;     // consecutive failures that disable the endpoint; 0: never
+};
+
+// An expiring task of the SES-compatible API.
+struct Task {
+  std::string id;
+  std::string owner;
+  std::string data;  // JSON object
+  TimeMs expires_at = 0;
+  std::optional<TimeMs> removed_at;
+  TimeMs created_at = 0;
 };
 
 // The current one-time code of a recipient (see auth/otp.h for the policy around it).
@@ -248,6 +313,24 @@ struct SubscribeResult {
   ContentType content_type;           // as stored (an existing type keeps its content)
 };
 
+// An email template (the SES-compatible API's uploaded HTML files and /v1/templates), by name:
+// 1-128 of [A-Za-z0-9_.-], case-sensitive. Every save adds a version; the current one is what
+// senders render.
+struct Template {
+  std::string name;
+  int version = 0;        // 1 for the first save
+  std::string subject;    // template text; may be empty
+  std::string html;       // template text
+  std::string text;       // template text; empty: senders derive the text part from the HTML
+  TimeMs created_at = 0;  // the first version's save
+  TimeMs updated_at = 0;  // this version's save
+};
+
+struct TemplatePage {
+  std::vector<Template> templates;  // by name, without html and text
+  std::int64_t total = 0;           // templates in the store
+};
+
 // What a verification attempt writes back to the code it read.
 enum class OtpWrite { kNothing, kMarkUsed, kCountFailure };
 // Decides a verification attempt from the stored code (nullptr: none was issued). Runs inside
@@ -306,7 +389,8 @@ class Store {
   // token and expires at now + lease_ms; the email turns "sending". Since expired and recovered
   // leases count as spent attempts, Lease::attempt can exceed max_attempts (a message that keeps
   // killing its worker): the caller should dead-letter such a lease instead of delivering it.
-  virtual Result<std::vector<Lease>> LeaseJobs(int max, TimeMs now, TimeMs lease_ms) = 0;
+  virtual Result<std::vector<Lease>> LeaseJobs(JobKind kind, int max, TimeMs now,
+                                              TimeMs lease_ms) = 0;
   // Extends a lease. kFailedPrecondition if the token no longer holds.
   virtual Status Heartbeat(std::int64_t job_id, std::int64_t token, TimeMs expires_at) = 0;
   // Applies a delivery outcome if the token still holds (else kFailedPrecondition): sent ->
@@ -330,7 +414,7 @@ class Store {
   virtual Result<int> RecoverLeases(TimeMs now) = 0;
   // The earliest time LeaseJobs could return something, to sleep until it: the earliest run_at
   // of a queued job or lease expiry of a leased one (already past if something is due now).
-  virtual Result<std::optional<TimeMs>> NextRunAt() = 0;
+  virtual Result<std::optional<TimeMs>> NextRunAt(JobKind kind) = 0;
   virtual Result<QueueStats> Stats(TimeMs now) = 0;
 
   // API keys -----------------------------------------------------------------------------
@@ -409,6 +493,60 @@ class Store {
                                             const FireRecipient& recipient, TimeMs now) = 0;
   // Keys of fires started but not fanned out to the end (a crash or error interrupted them).
   virtual Result<std::vector<std::string>> ListUnfinishedFires() = 0;
+
+  // Callbacks ----------------------------------------------------------------------------
+  // Stores the callback with its kCallback job (max_attempts attempts); returns its id.
+  virtual Result<std::string> EnqueueCallback(const NewCallback& callback, int max_attempts,
+                                              TimeMs now) = 0;
+  // kNotFound for an unknown id.
+  virtual Result<Callback> GetCallback(const std::string& id) = 0;
+  // Records an attempt of a leased callback job and applies its outcome (as FinishDelivery
+  // does for the job), in one transaction. A delivered callback resets its endpoint's failure
+  // streak; a failed attempt extends it, and the endpoint is disabled when the streak reaches
+  // disable_after. kFailedPrecondition if the lease no longer holds (nothing recorded).
+  virtual Status FinishCallback(std::int64_t job_id, std::int64_t token,
+                                const CallbackOutcome& outcome, TimeMs now) = 0;
+  // Attempts, newest first; `url` filters by endpoint when not empty.
+  virtual Result<CallbackAttemptPage> ListCallbackAttempts(const std::string& url,
+                                                           std::optional<std::int64_t> cursor,
+                                                           int limit) = 0;
+  virtual Result<std::vector<WebhookEndpoint>> ListWebhookEndpoints() = 0;
+  // Clears the failure streak and the disabled mark. kNotFound for an unknown endpoint.
+  virtual Status EnableWebhookEndpoint(const std::string& url) = 0;
+
+  // Tasks --------------------------------------------------------------------------------
+  // Stores the task and, in the same transaction, its callbacks: `added` now, `expired` at
+  // the task's expiry (either may be nullopt when the key has no callback URL).
+  virtual Status AddTask(const Task& task, const std::optional<NewCallback>& added,
+                         const std::optional<NewCallback>& expired, int max_attempts,
+                         TimeMs now) = 0;
+  // Marks the owner's task removed, cancels its pending EXPIRED callback and enqueues
+  // `removed`, in one transaction. kNotFound for an unknown id or another owner's task;
+  // kFailedPrecondition when it was removed already or has expired.
+  virtual Result<Task> RemoveTask(const std::string& id, const std::string& owner,
+                                  const std::optional<NewCallback>& removed, int max_attempts,
+                                  TimeMs now) = 0;
+  // kNotFound for an unknown id.
+  virtual Result<Task> GetTask(const std::string& id) = 0;
+  // The owner's tasks (every task for an empty owner), newest first.
+  virtual Result<std::vector<Task>> ListTasks(const std::string& owner, int limit) = 0;
+
+  // Templates ----------------------------------------------------------------------------
+  // Saves `tmpl` (its timestamps are ignored) as the next version of its name, creating the
+  // template if needed, and returns it as stored. `tmpl.version` is a precondition: 0 saves
+  // whatever is there; 1 only creates (kAlreadyExists if the name exists); n > 1 only follows
+  // version n - 1 (kNotFound if there is no template, kFailedPrecondition if another version is
+  // current). kInvalidArgument for an empty name or a negative version. Names are checked by
+  // the caller.
+  virtual Result<Template> SaveTemplate(const Template& tmpl, TimeMs now) = 0;
+  // The current version, or the given one. kNotFound if the template or version does not exist.
+  virtual Result<Template> GetTemplate(const std::string& name, std::optional<int> version) = 0;
+  // Up to `limit` templates by name after skipping `offset`, without html and text, and the total.
+  virtual Result<TemplatePage> ListTemplates(int offset, int limit) = 0;
+  // Every version, oldest first, without html and text. kNotFound if the template does not exist.
+  virtual Result<std::vector<Template>> ListTemplateVersions(const std::string& name) = 0;
+  // Deletes the template and all its versions. kNotFound if it does not exist.
+  virtual Status DeleteTemplate(const std::string& name) = 0;
 
   // Health: a cheap read that proves the store answers.
   virtual Status Ping() = 0;

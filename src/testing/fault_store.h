@@ -64,6 +64,21 @@ class FaultStore final : public store::Store {
     kListUnfinishedFires,
     kListApiKeys,
     kDeleteApiKey,
+    kEnqueueCallback,
+    kGetCallback,
+    kFinishCallback,
+    kListCallbackAttempts,
+    kListWebhookEndpoints,
+    kEnableWebhookEndpoint,
+    kAddTask,
+    kRemoveTask,
+    kGetTask,
+    kListTasks,
+    kSaveTemplate,
+    kGetTemplate,
+    kListTemplates,
+    kListTemplateVersions,
+    kDeleteTemplate,
     kCount,  // number of methods, not a method
   };
 
@@ -128,12 +143,10 @@ class FaultStore final : public store::Store {
     }
     return inner_.CancelEmail(id, now);
   }
-  core::Result<std::vector<store::Lease>> LeaseJobs(int max, core::TimeMs now,
+  core::Result<std::vector<store::Lease>> LeaseJobs(store::JobKind kind, int max, core::TimeMs now,
                                                     core::TimeMs lease_ms) override {
-    if (auto error = Fault(Method::kLeaseJobs, true)) {
-      return *error;
-    }
-    return inner_.LeaseJobs(max, now, lease_ms);
+    return Pass(Method::kLeaseJobs, true,
+                [&] { return inner_.LeaseJobs(kind, max, now, lease_ms); });
   }
   core::Status Heartbeat(std::int64_t job_id, std::int64_t token,
                          core::TimeMs expires_at) override {
@@ -161,11 +174,8 @@ class FaultStore final : public store::Store {
     }
     return inner_.RecoverLeases(now);
   }
-  core::Result<std::optional<core::TimeMs>> NextRunAt() override {
-    if (auto error = Fault(Method::kNextRunAt, false)) {
-      return *error;
-    }
-    return inner_.NextRunAt();
+  core::Result<std::optional<core::TimeMs>> NextRunAt(store::JobKind kind) override {
+    return Pass(Method::kNextRunAt, false, [&] { return inner_.NextRunAt(kind); });
   }
   core::Result<store::QueueStats> Stats(core::TimeMs now) override {
     if (auto error = Fault(Method::kStats, false)) {
@@ -303,6 +313,70 @@ class FaultStore final : public store::Store {
   core::Result<store::ApiKey> DeleteApiKey(const std::string& id) override {
     return Pass(Method::kDeleteApiKey, true, [&] { return inner_.DeleteApiKey(id); });
   }
+  core::Result<std::string> EnqueueCallback(const store::NewCallback& callback, int max_attempts,
+                                            core::TimeMs now) override {
+    return Pass(Method::kEnqueueCallback, true,
+                [&] { return inner_.EnqueueCallback(callback, max_attempts, now); });
+  }
+  core::Result<store::Callback> GetCallback(const std::string& id) override {
+    return Pass(Method::kGetCallback, false, [&] { return inner_.GetCallback(id); });
+  }
+  core::Status FinishCallback(std::int64_t job_id, std::int64_t token,
+                              const store::CallbackOutcome& outcome, core::TimeMs now) override {
+    return Pass(Method::kFinishCallback, true,
+                [&] { return inner_.FinishCallback(job_id, token, outcome, now); });
+  }
+  core::Result<store::CallbackAttemptPage> ListCallbackAttempts(const std::string& url,
+                                                                std::optional<std::int64_t> cursor,
+                                                                int limit) override {
+    return Pass(Method::kListCallbackAttempts, false,
+                [&] { return inner_.ListCallbackAttempts(url, cursor, limit); });
+  }
+  core::Result<std::vector<store::WebhookEndpoint>> ListWebhookEndpoints() override {
+    return Pass(Method::kListWebhookEndpoints, false,
+                [&] { return inner_.ListWebhookEndpoints(); });
+  }
+  core::Status EnableWebhookEndpoint(const std::string& url) override {
+    return Pass(Method::kEnableWebhookEndpoint, true,
+                [&] { return inner_.EnableWebhookEndpoint(url); });
+  }
+  core::Status AddTask(const store::Task& task, const std::optional<store::NewCallback>& added,
+                       const std::optional<store::NewCallback>& expired, int max_attempts,
+                       core::TimeMs now) override {
+    return Pass(Method::kAddTask, true,
+                [&] { return inner_.AddTask(task, added, expired, max_attempts, now); });
+  }
+  core::Result<store::Task> RemoveTask(const std::string& id, const std::string& owner,
+                                       const std::optional<store::NewCallback>& removed,
+                                       int max_attempts, core::TimeMs now) override {
+    return Pass(Method::kRemoveTask, true,
+                [&] { return inner_.RemoveTask(id, owner, removed, max_attempts, now); });
+  }
+  core::Result<store::Task> GetTask(const std::string& id) override {
+    return Pass(Method::kGetTask, false, [&] { return inner_.GetTask(id); });
+  }
+  core::Result<std::vector<store::Task>> ListTasks(const std::string& owner, int limit) override {
+    return Pass(Method::kListTasks, false, [&] { return inner_.ListTasks(owner, limit); });
+  }
+  core::Result<store::Template> SaveTemplate(const store::Template& tmpl,
+                                             core::TimeMs now) override {
+    return Pass(Method::kSaveTemplate, true, [&] { return inner_.SaveTemplate(tmpl, now); });
+  }
+  core::Result<store::Template> GetTemplate(const std::string& name,
+                                            std::optional<int> version) override {
+    return Pass(Method::kGetTemplate, false, [&] { return inner_.GetTemplate(name, version); });
+  }
+  core::Result<store::TemplatePage> ListTemplates(int offset, int limit) override {
+    return Pass(Method::kListTemplates, false, [&] { return inner_.ListTemplates(offset, limit); });
+  }
+  core::Result<std::vector<store::Template>> ListTemplateVersions(
+      const std::string& name) override {
+    return Pass(Method::kListTemplateVersions, false,
+                [&] { return inner_.ListTemplateVersions(name); });
+  }
+  core::Status DeleteTemplate(const std::string& name) override {
+    return Pass(Method::kDeleteTemplate, true, [&] { return inner_.DeleteTemplate(name); });
+  }
   core::Result<std::vector<std::string>> ListUnfinishedFires() override {
     return Pass(Method::kListUnfinishedFires, false, [&] { return inner_.ListUnfinishedFires(); });
   }
@@ -341,26 +415,61 @@ class FaultStore final : public store::Store {
 
   static const char* MethodName(Method method) {
     static constexpr std::array<const char*, static_cast<std::size_t>(Method::kCount)> kNames = {
-        "CreateEmail",        "GetEmail",
-        "ListEmailEvents",    "ListEmails",
-        "GetRawMessage",      "RetryEmail",
-        "CancelEmail",        "LeaseJobs",
-        "Heartbeat",          "FinishDelivery",
-        "ReleaseLease",       "RecoverLeases",
-        "NextRunAt",          "Stats",
-        "CreateApiKey",       "FindApiKeyByHash",
-        "CountApiKeys",       "Ping",
-        "FindApiKeyById",     "DeleteApiKeysByName",
-        "GetOrCreateSetting", "PutOtp",
-        "VerifyOtp",          "CreateContentType",
-        "UpdateContentType",  "GetContentType",
-        "Subscribe",          "Unsubscribe",
-        "CountSubscribers",   "ListContentTypes",
-        "UnsubscribeByToken", "FindSubscriberByToken",
-        "ListSubscribers",    "ListSchedules",
-        "SetNextFire",        "StartFire",
-        "FanOutFire",         "ListUnfinishedFires",
-        "ListApiKeys",        "DeleteApiKey"};
+        "CreateEmail",
+        "GetEmail",
+        "ListEmailEvents",
+        "ListEmails",
+        "GetRawMessage",
+        "RetryEmail",
+        "CancelEmail",
+        "LeaseJobs",
+        "Heartbeat",
+        "FinishDelivery",
+        "ReleaseLease",
+        "RecoverLeases",
+        "NextRunAt",
+        "Stats",
+        "CreateApiKey",
+        "FindApiKeyByHash",
+        "CountApiKeys",
+        "Ping",
+        "FindApiKeyById",
+        "DeleteApiKeysByName",
+        "GetOrCreateSetting",
+        "PutOtp",
+        "VerifyOtp",
+        "CreateContentType",
+        "UpdateContentType",
+        "GetContentType",
+        "Subscribe",
+        "Unsubscribe",
+        "CountSubscribers",
+        "ListContentTypes",
+        "UnsubscribeByToken",
+        "FindSubscriberByToken",
+        "ListSubscribers",
+        "ListSchedules",
+        "SetNextFire",
+        "StartFire",
+        "FanOutFire",
+        "ListUnfinishedFires",
+        "ListApiKeys",
+        "DeleteApiKey",
+        "EnqueueCallback",
+        "GetCallback",
+        "FinishCallback",
+        "ListCallbackAttempts",
+        "ListWebhookEndpoints",
+        "EnableWebhookEndpoint",
+        "AddTask",
+        "RemoveTask",
+        "GetTask",
+        "ListTasks",
+        "SaveTemplate",
+        "GetTemplate",
+        "ListTemplates",
+        "ListTemplateVersions",
+        "DeleteTemplate"};
     return kNames[Index(method)];
   }
 

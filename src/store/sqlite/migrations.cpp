@@ -78,11 +78,24 @@ core::Status ApplyMigrations(SQLite::Database& db, std::span<const core::Embedde
       current_file = std::string(migration.file->path);
       // The embedded text is not NUL-terminated at a guaranteed place, so copy it.
       const std::string sql(migration.file->data);
-      SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
-      db.exec(sql);
-      // PRAGMA takes no bound parameters; the value is an integer we produced.
-      db.exec("PRAGMA user_version = " + std::to_string(migration.version));
-      transaction.commit();
+      // Foreign keys are off while a migration runs (SQLite's procedure for rebuilding a
+      // table: dropping a parent would otherwise delete its children), and checked before the
+      // commit. The PRAGMA is a no-op inside a transaction, so it goes around it.
+      const bool foreign_keys = db.execAndGet("PRAGMA foreign_keys").getInt() != 0;
+      db.exec("PRAGMA foreign_keys = OFF");
+      {
+        SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
+        db.exec(sql);
+        SQLite::Statement check(db, "PRAGMA foreign_key_check");
+        if (check.executeStep()) {
+          return core::Internal("migration " + current_file + " breaks a foreign key of table " +
+                                check.getColumn(0).getString());
+        }
+        // PRAGMA takes no bound parameters; the value is an integer we produced.
+        db.exec("PRAGMA user_version = " + std::to_string(migration.version));
+        transaction.commit();
+      }
+      if (foreign_keys) db.exec("PRAGMA foreign_keys = ON");
     }
   } catch (const SQLite::Exception& exception) {
     return ErrorFromException(exception, current_file.empty()

@@ -256,7 +256,7 @@ core::Result<std::vector<std::optional<Store::RawMessage>>> ReadRawMessages(
   return messages;
 }
 
-core::Result<std::optional<TimeMs>> ReadNextRunAt(Connection& connection) {
+core::Result<std::optional<TimeMs>> ReadNextRunAt(Connection& connection, JobKind kind) {
   ReadTransaction snapshot(connection);
   std::optional<TimeMs> earliest;
   const auto consider = [&earliest](TimeMs at) {
@@ -266,9 +266,10 @@ core::Result<std::optional<TimeMs>> ReadNextRunAt(Connection& connection) {
   std::int64_t after = kBeforeAnyPriority;
   for (;;) {
     ScopedStatement next(connection,
-                         "SELECT priority, run_at FROM jobs WHERE state = 'queued' AND "
-                         "priority > ? ORDER BY priority, run_at LIMIT 1");
-    next->bind(1, after);
+                         "SELECT priority, run_at FROM jobs WHERE kind = ? AND state = 'queued' "
+                         "AND priority > ? ORDER BY priority, run_at LIMIT 1");
+    next->bind(1, JobKindName(kind));
+    next->bind(2, after);
     if (!next->executeStep()) {
       break;
     }
@@ -276,8 +277,9 @@ core::Result<std::optional<TimeMs>> ReadNextRunAt(Connection& connection) {
     consider(next->getColumn(1).getInt64());
   }
   ScopedStatement expiry(connection,
-                         "SELECT lease_expires_at FROM jobs WHERE state = 'leased' "
+                         "SELECT lease_expires_at FROM jobs WHERE kind = ? AND state = 'leased' "
                          "ORDER BY lease_expires_at LIMIT 1");
+  expiry->bind(1, JobKindName(kind));
   if (expiry->executeStep() && !expiry->isColumnNull(0)) {
     consider(expiry->getColumn(0).getInt64());
   }
@@ -288,7 +290,9 @@ core::Result<QueueStats> ReadStats(Connection& connection, TimeMs now) {
   ReadTransaction snapshot(connection);
   QueueStats stats;
   {
-    ScopedStatement select(connection, "SELECT state, COUNT(*) FROM jobs GROUP BY state");
+    // Email jobs only: callbacks are counted apart (their deliveries are listed by the API).
+    ScopedStatement select(connection,
+                           "SELECT state, COUNT(*) FROM jobs WHERE kind = 'email' GROUP BY state");
     while (select->executeStep()) {
       const std::string state = select->getColumn(0).getString();
       const std::int64_t count = select->getColumn(1).getInt64();
@@ -307,7 +311,8 @@ core::Result<QueueStats> ReadStats(Connection& connection, TimeMs now) {
   }
   {
     ScopedStatement select(connection,
-                           "SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND run_at > ?");
+                           "SELECT COUNT(*) FROM jobs WHERE kind = 'email' AND state = 'queued' "
+                           "AND run_at > ?");
     select->bind(1, now);
     if (select->executeStep()) {
       stats.scheduled = select->getColumn(0).getInt64();
@@ -342,13 +347,17 @@ ApiKey ApiKeyFromRow(SQLite::Statement& select) {
   if (!select.isColumnNull(5)) {
     key.expires_at = select.getColumn(5).getInt64();
   }
+  key.callback_url = select.getColumn(6).getString();
+  key.key_hint = select.getColumn(7).getString();
   return key;
 }
 
 core::Result<ApiKey> ReadApiKeyByHash(Connection& connection, const std::string& key_hash) {
-  ScopedStatement select(connection,
-                         "SELECT id, name, key_hash, role, created_at, expires_at FROM api_keys "
-                         "WHERE key_hash = ?");
+  ScopedStatement select(
+      connection,
+      "SELECT id, name, key_hash, role, created_at, expires_at, callback_url, key_hint "
+      "FROM api_keys "
+      "WHERE key_hash = ?");
   select->bind(1, key_hash);
   if (!select->executeStep()) {
     return core::NotFound("no API key has this hash");
@@ -357,9 +366,11 @@ core::Result<ApiKey> ReadApiKeyByHash(Connection& connection, const std::string&
 }
 
 core::Result<ApiKey> ReadApiKeyById(Connection& connection, const std::string& id) {
-  ScopedStatement select(connection,
-                         "SELECT id, name, key_hash, role, created_at, expires_at FROM api_keys "
-                         "WHERE id = ?");
+  ScopedStatement select(
+      connection,
+      "SELECT id, name, key_hash, role, created_at, expires_at, callback_url, key_hint "
+      "FROM api_keys "
+      "WHERE id = ?");
   select->bind(1, id);
   if (!select->executeStep()) {
     return core::NotFound("no API key has this id");
@@ -368,9 +379,11 @@ core::Result<ApiKey> ReadApiKeyById(Connection& connection, const std::string& i
 }
 
 core::Result<std::vector<ApiKey>> ReadApiKeys(Connection& connection) {
-  ScopedStatement select(connection,
-                         "SELECT id, name, key_hash, role, created_at, expires_at FROM api_keys "
-                         "ORDER BY created_at, id");
+  ScopedStatement select(
+      connection,
+      "SELECT id, name, key_hash, role, created_at, expires_at, callback_url, key_hint "
+      "FROM api_keys "
+      "ORDER BY created_at, id");
   std::vector<ApiKey> keys;
   while (select->executeStep()) {
     keys.push_back(ApiKeyFromRow(*select));

@@ -18,11 +18,11 @@ core::Result<std::vector<EmailEvent>> ReadEmailEvents(Connection& connection,
 core::Result<Store::RawMessage> ReadRawMessage(Connection& connection, const std::string& id);
 core::Result<std::vector<std::optional<Store::RawMessage>>> ReadRawMessages(
     Connection& connection, const std::vector<std::string>& ids);
-core::Result<std::optional<TimeMs>> ReadNextRunAt(Connection& connection);
+core::Result<std::optional<TimeMs>> ReadNextRunAt(Connection& connection, JobKind kind);
 core::Result<QueueStats> ReadStats(Connection& connection, TimeMs now);
 core::Result<ApiKey> ReadApiKeyByHash(Connection& connection, const std::string& key_hash);
 core::Result<ApiKey> ReadApiKeyById(Connection& connection, const std::string& id);
-// A row of "SELECT id, name, key_hash, role, created_at, expires_at FROM api_keys".
+// A row of "SELECT id, name, key_hash, role, created_at, expires_at, callback_url, key_hint".
 ApiKey ApiKeyFromRow(SQLite::Statement& row);
 core::Result<std::vector<ApiKey>> ReadApiKeys(Connection& connection);
 core::Result<int> ReadApiKeyCount(Connection& connection, const std::string& role);

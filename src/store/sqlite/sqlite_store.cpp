@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/sqlite/callbacks.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/group_commit.h"
 #include "store/sqlite/lock_file.h"
@@ -21,6 +22,7 @@
 #include "store/sqlite/newsletters.h"
 #include "store/sqlite/reader_pool.h"
 #include "store/sqlite/reads.h"
+#include "store/sqlite/templates.h"
 #include "store/sqlite/writes.h"
 #include "store/store.h"
 
@@ -92,9 +94,10 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<std::vector<Lease>> LeaseJobs(int max, TimeMs now, TimeMs lease_ms) override {
+  Result<std::vector<Lease>> LeaseJobs(JobKind kind, int max, TimeMs now,
+                                       TimeMs lease_ms) override {
     return Write<std::vector<Lease>>([&](Connection& connection) {
-      return sqlite::LeaseJobsInTransaction(connection, max, now, lease_ms);
+      return sqlite::LeaseJobsInTransaction(connection, kind, max, now, lease_ms);
     });
   }
 
@@ -135,9 +138,9 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<std::optional<TimeMs>> NextRunAt() override {
-    return Read<std::optional<TimeMs>>("reading the next run time", [](Connection& connection) {
-      return sqlite::ReadNextRunAt(connection);
+  Result<std::optional<TimeMs>> NextRunAt(JobKind kind) override {
+    return Read<std::optional<TimeMs>>("reading the next run time", [&](Connection& connection) {
+      return sqlite::ReadNextRunAt(connection, kind);
     });
   }
 
@@ -297,6 +300,102 @@ class SqliteStore final : public Store {
   Result<std::vector<std::string>> ListUnfinishedFires() override {
     return Read<std::vector<std::string>>("listing unfinished fires", [&](Connection& connection) {
       return sqlite::ReadUnfinishedFires(connection);
+    });
+  }
+
+  Result<std::string> EnqueueCallback(const NewCallback& callback, int max_attempts,
+                                      TimeMs now) override {
+    return Write<std::string>([&](Connection& connection) {
+      return sqlite::EnqueueCallbackInTransaction(connection, callback, max_attempts, now);
+    });
+  }
+
+  Result<Callback> GetCallback(const std::string& id) override {
+    return Read<Callback>("reading a callback", [&](Connection& connection) {
+      return sqlite::ReadCallback(connection, id);
+    });
+  }
+
+  Status FinishCallback(std::int64_t job_id, std::int64_t token, const CallbackOutcome& outcome,
+                        TimeMs now) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::FinishCallbackInTransaction(connection, job_id, token, outcome, now);
+    });
+  }
+
+  Result<CallbackAttemptPage> ListCallbackAttempts(const std::string& url,
+                                                   std::optional<std::int64_t> cursor,
+                                                   int limit) override {
+    return Read<CallbackAttemptPage>("listing callback attempts", [&](Connection& connection) {
+      return sqlite::ReadCallbackAttempts(connection, url, cursor, limit);
+    });
+  }
+
+  Result<std::vector<WebhookEndpoint>> ListWebhookEndpoints() override {
+    return Read<std::vector<WebhookEndpoint>>(
+        "listing webhook endpoints",
+        [&](Connection& connection) { return sqlite::ReadWebhookEndpoints(connection); });
+  }
+
+  Status EnableWebhookEndpoint(const std::string& url) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::EnableWebhookEndpointInTransaction(connection, url);
+    });
+  }
+
+  Status AddTask(const Task& task, const std::optional<NewCallback>& added,
+                 const std::optional<NewCallback>& expired, int max_attempts, TimeMs now) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::AddTaskInTransaction(connection, task, added, expired, max_attempts, now);
+    });
+  }
+
+  Result<Task> RemoveTask(const std::string& id, const std::string& owner,
+                          const std::optional<NewCallback>& removed, int max_attempts,
+                          TimeMs now) override {
+    return Write<Task>([&](Connection& connection) {
+      return sqlite::RemoveTaskInTransaction(connection, id, owner, removed, max_attempts, now);
+    });
+  }
+
+  Result<Task> GetTask(const std::string& id) override {
+    return Read<Task>("reading a task",
+                      [&](Connection& connection) { return sqlite::ReadTask(connection, id); });
+  }
+
+  Result<std::vector<Task>> ListTasks(const std::string& owner, int limit) override {
+    return Read<std::vector<Task>>("listing tasks", [&](Connection& connection) {
+      return sqlite::ReadTasks(connection, owner, limit);
+    });
+  }
+
+  Result<Template> SaveTemplate(const Template& tmpl, TimeMs now) override {
+    return Write<Template>([&](Connection& connection) {
+      return sqlite::SaveTemplateInTransaction(connection, tmpl, now);
+    });
+  }
+
+  Result<Template> GetTemplate(const std::string& name, std::optional<int> version) override {
+    return Read<Template>("reading a template", [&](Connection& connection) {
+      return sqlite::ReadTemplate(connection, name, version);
+    });
+  }
+
+  Result<TemplatePage> ListTemplates(int offset, int limit) override {
+    return Read<TemplatePage>("listing templates", [&](Connection& connection) {
+      return sqlite::ReadTemplatePage(connection, offset, limit);
+    });
+  }
+
+  Result<std::vector<Template>> ListTemplateVersions(const std::string& name) override {
+    return Read<std::vector<Template>>("listing template versions", [&](Connection& connection) {
+      return sqlite::ReadTemplateVersions(connection, name);
+    });
+  }
+
+  Status DeleteTemplate(const std::string& name) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::DeleteTemplateInTransaction(connection, name);
     });
   }
 

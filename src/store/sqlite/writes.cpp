@@ -260,16 +260,18 @@ struct LeaseCandidate {
 // "run_at <= now" cannot bound one scan across priorities: jobs scheduled for later at a more
 // urgent priority would be walked before due jobs at a less urgent one. Seeking once per distinct
 // priority reads only the returned rows plus one index probe per priority.
-std::vector<LeaseCandidate> DueQueuedJobs(Connection& connection, std::size_t max, TimeMs now) {
+std::vector<LeaseCandidate> DueQueuedJobs(Connection& connection, const char* kind, std::size_t max,
+                                          TimeMs now) {
   std::vector<LeaseCandidate> due;
   std::int64_t after = kBeforeAnyPriority;
   while (due.size() < max) {
     std::int64_t priority = 0;
     {
       ScopedStatement next(connection,
-                           "SELECT priority FROM jobs WHERE state = 'queued' AND priority > ? "
-                           "ORDER BY priority LIMIT 1");
-      next->bind(1, after);
+                           "SELECT priority FROM jobs WHERE kind = ? AND state = 'queued' AND "
+                           "priority > ? ORDER BY priority LIMIT 1");
+      next->bind(1, kind);
+      next->bind(2, after);
       if (!next->executeStep()) {
         break;
       }
@@ -277,11 +279,12 @@ std::vector<LeaseCandidate> DueQueuedJobs(Connection& connection, std::size_t ma
     }
     ScopedStatement select(connection,
                            "SELECT id, run_at FROM jobs "
-                           "WHERE state = 'queued' AND priority = ? AND run_at <= ? "
+                           "WHERE kind = ? AND state = 'queued' AND priority = ? AND run_at <= ? "
                            "ORDER BY run_at, id LIMIT ?");
-    select->bind(1, priority);
-    select->bind(2, now);
-    select->bind(3, static_cast<std::int64_t>(max - due.size()));
+    select->bind(1, kind);
+    select->bind(2, priority);
+    select->bind(3, now);
+    select->bind(4, static_cast<std::int64_t>(max - due.size()));
     while (select->executeStep()) {
       due.push_back({select->getColumn(0).getInt64(), priority, select->getColumn(1).getInt64()});
     }
@@ -292,14 +295,16 @@ std::vector<LeaseCandidate> DueQueuedJobs(Connection& connection, std::size_t ma
 
 // Leased jobs whose lease ran out. Walks the leased rows of the index, one per delivery in
 // flight, so it stays cheap however long the queue is.
-std::vector<LeaseCandidate> ExpiredLeases(Connection& connection, std::size_t max, TimeMs now) {
+std::vector<LeaseCandidate> ExpiredLeases(Connection& connection, const char* kind, std::size_t max,
+                                          TimeMs now) {
   std::vector<LeaseCandidate> expired;
   ScopedStatement select(connection,
                          "SELECT id, priority, run_at FROM jobs "
-                         "WHERE state = 'leased' AND lease_expires_at <= ? "
+                         "WHERE kind = ? AND state = 'leased' AND lease_expires_at <= ? "
                          "ORDER BY priority, run_at, id LIMIT ?");
-  select->bind(1, now);
-  select->bind(2, static_cast<std::int64_t>(max));
+  select->bind(1, kind);
+  select->bind(2, now);
+  select->bind(3, static_cast<std::int64_t>(max));
   while (select->executeStep()) {
     expired.push_back({select->getColumn(0).getInt64(), select->getColumn(1).getInt64(),
                        select->getColumn(2).getInt64()});
@@ -309,8 +314,8 @@ std::vector<LeaseCandidate> ExpiredLeases(Connection& connection, std::size_t ma
 
 }  // namespace
 
-core::Result<std::vector<Lease>> LeaseJobsInTransaction(Connection& connection, int max, TimeMs now,
-                                                        TimeMs lease_ms) {
+core::Result<std::vector<Lease>> LeaseJobsInTransaction(Connection& connection, JobKind kind,
+                                                        int max, TimeMs now, TimeMs lease_ms) {
   if (lease_ms <= 0) {
     return core::InvalidArgument("lease_ms", "lease duration must be positive");
   }
@@ -319,8 +324,9 @@ core::Result<std::vector<Lease>> LeaseJobsInTransaction(Connection& connection, 
     return leases;
   }
   const auto limit = static_cast<std::size_t>(max);
-  std::vector<LeaseCandidate> candidates = DueQueuedJobs(connection, limit, now);
-  std::vector<LeaseCandidate> expired = ExpiredLeases(connection, limit, now);
+  const char* kind_name = JobKindName(kind);
+  std::vector<LeaseCandidate> candidates = DueQueuedJobs(connection, kind_name, limit, now);
+  std::vector<LeaseCandidate> expired = ExpiredLeases(connection, kind_name, limit, now);
   candidates.insert(candidates.end(), expired.begin(), expired.end());
   std::sort(candidates.begin(), candidates.end());
   if (candidates.size() > limit) {
@@ -611,7 +617,7 @@ core::Status CreateApiKeyInTransaction(Connection& connection, const ApiKey& key
   try {
     ScopedStatement insert(connection,
                            "INSERT INTO api_keys (id, name, key_hash, role, created_at, "
-                           "expires_at) VALUES (?, ?, ?, ?, ?, ?)");
+                           "expires_at, callback_url, key_hint) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     insert->bind(1, key.id);
     insert->bind(2, key.name);
     insert->bind(3, key.key_hash);
@@ -622,10 +628,12 @@ core::Status CreateApiKeyInTransaction(Connection& connection, const ApiKey& key
     } else {
       insert->bind(6);
     }
+    insert->bind(7, key.callback_url);
+    insert->bind(8, key.key_hint);
     insert->exec();
   } catch (const SQLite::Exception& exception) {
     if (IsUniqueViolation(exception)) {
-      return AlreadyExists("an API key with id '" + key.id + "' or the same secret exists");
+      return AlreadyExists("an API key with this name, id or secret exists");
     }
     throw;
   }
@@ -635,9 +643,10 @@ core::Status CreateApiKeyInTransaction(Connection& connection, const ApiKey& key
 core::Result<std::vector<ApiKey>> DeleteApiKeysByNameInTransaction(Connection& connection,
                                                                    const std::string& name,
                                                                    const std::string& role) {
-  ScopedStatement remove(connection,
-                         "DELETE FROM api_keys WHERE name = ? AND role = ? "
-                         "RETURNING id, name, key_hash, role, created_at, expires_at");
+  ScopedStatement remove(
+      connection,
+      "DELETE FROM api_keys WHERE name = ? AND role = ? "
+      "RETURNING id, name, key_hash, role, created_at, expires_at, callback_url, key_hint");
   remove->bind(1, name);
   remove->bind(2, role);
   std::vector<ApiKey> deleted;
@@ -648,9 +657,10 @@ core::Result<std::vector<ApiKey>> DeleteApiKeysByNameInTransaction(Connection& c
 }
 
 core::Result<ApiKey> DeleteApiKeyInTransaction(Connection& connection, const std::string& id) {
-  ScopedStatement remove(connection,
-                         "DELETE FROM api_keys WHERE id = ? "
-                         "RETURNING id, name, key_hash, role, created_at, expires_at");
+  ScopedStatement remove(
+      connection,
+      "DELETE FROM api_keys WHERE id = ? "
+      "RETURNING id, name, key_hash, role, created_at, expires_at, callback_url, key_hint");
   remove->bind(1, id);
   if (!remove->executeStep()) {
     return core::NotFound("no API key has this id");

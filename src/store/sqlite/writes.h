@@ -38,8 +38,8 @@ core::Status InsertEmailInTransaction(Connection& connection, const NewEmail& em
 core::Result<CreateEmailResult> CreateEmailInTransaction(
     Connection& connection, const NewEmail& email, const PreparedEmail& prepared,
     const std::optional<IdempotencyClaim>& claim, TimeMs now);
-core::Result<std::vector<Lease>> LeaseJobsInTransaction(Connection& connection, int max, TimeMs now,
-                                                        TimeMs lease_ms);
+core::Result<std::vector<Lease>> LeaseJobsInTransaction(Connection& connection, JobKind kind,
+                                                        int max, TimeMs now, TimeMs lease_ms);
 core::Status HeartbeatInTransaction(Connection& connection, std::int64_t job_id, std::int64_t token,
                                     TimeMs expires_at);
 core::Status FinishDeliveryInTransaction(Connection& connection, std::int64_t job_id,

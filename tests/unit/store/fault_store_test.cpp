@@ -51,7 +51,8 @@ TEST_CASE("fault store: fails the chosen call once and forwards the rest") {
     store.FailWrites(true);
     CHECK(store.CreateEmail(MakeEmail("b"), std::nullopt, 1).error().code ==
           ErrorCode::kUnavailable);
-    CHECK(store.LeaseJobs(10, 1, 1000).error().code == ErrorCode::kUnavailable);
+    CHECK(store.LeaseJobs(store::JobKind::kEmail, 10, 1, 1000).error().code ==
+          ErrorCode::kUnavailable);
     CHECK(store.CancelEmail("a", 1).error().code == ErrorCode::kUnavailable);
     CHECK(store.GetEmail("a").ok());
     CHECK(store.Ping().ok());

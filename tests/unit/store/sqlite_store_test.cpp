@@ -53,6 +53,9 @@ TEST_CASE("sqlite store: email contract") { store_contract::RunEmailContract(Mak
 TEST_CASE("sqlite store: job contract") { store_contract::RunJobContract(MakeSqliteBackend); }
 TEST_CASE("sqlite store: admin contract") { store_contract::RunAdminContract(MakeSqliteBackend); }
 TEST_CASE("sqlite store: gomail contract") { store_contract::RunGoMailContract(MakeSqliteBackend); }
+TEST_CASE("sqlite store: callback contract") {
+  store_contract::RunCallbackContract(MakeSqliteBackend);
+}
 TEST_CASE("sqlite store: newsletter contract") {
   store_contract::RunNewsletterContract(MakeSqliteBackend);
 }
@@ -61,6 +64,9 @@ TEST_CASE("sqlite store: subscription contract") {
 }
 TEST_CASE("sqlite store: persistence contract") {
   store_contract::RunPersistenceContract(MakeSqliteBackend);
+}
+TEST_CASE("sqlite store: template contract") {
+  store_contract::RunTemplateContract(MakeSqliteBackend);
 }
 TEST_CASE("sqlite store: concurrency contract") {
   store_contract::RunConcurrencyContract(MakeSqliteBackend);

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "core/random.h"
@@ -59,7 +61,8 @@ store::Email Get(store::Store& store, const std::string& id) {
 
 std::vector<store::Lease> Lease(store::Store& store, int max, TimeMs now,
                                 TimeMs lease_ms = kLeaseMs) {
-  core::Result<std::vector<store::Lease>> leases = store.LeaseJobs(max, now, lease_ms);
+  core::Result<std::vector<store::Lease>> leases =
+      store.LeaseJobs(store::JobKind::kEmail, max, now, lease_ms);
   REQUIRE_MESSAGE(leases.ok(), leases.error().message);
   return std::move(leases).value();
 }
@@ -417,7 +420,7 @@ void RunJobContract(const BackendFactory& factory) {
     Create(store, MakeEmail("bulk-later", store::kPriorityBulk, kT0 + 90'000), kT0);
     CHECK(Lease(store, 10, kT0).empty());
     CHECK(Lease(store, 10, kT0 + 59'999).empty());
-    core::Result<std::optional<TimeMs>> next = store.NextRunAt();
+    core::Result<std::optional<TimeMs>> next = store.NextRunAt(store::JobKind::kEmail);
     REQUIRE(next.ok());
     CHECK(*next == std::optional<TimeMs>(kT0 + 60'000));
     const store::QueueStats stats = Stats(store, kT0);
@@ -427,13 +430,13 @@ void RunJobContract(const BackendFactory& factory) {
 
     const store::Lease lease = LeaseOne(store, kT0 + 60'000);
     CHECK(lease.ref_id == "later");
-    next = store.NextRunAt();
+    next = store.NextRunAt(store::JobKind::kEmail);
     REQUIRE(next.ok());
     CHECK(*next == std::optional<TimeMs>(kT0 + 60'000 + kLeaseMs));  // that lease's expiry
   }
 
   SUBCASE("NextRunAt is empty when nothing waits") {
-    core::Result<std::optional<TimeMs>> next = store.NextRunAt();
+    core::Result<std::optional<TimeMs>> next = store.NextRunAt(store::JobKind::kEmail);
     REQUIRE(next.ok());
     CHECK_FALSE(next->has_value());
   }
@@ -1247,6 +1250,152 @@ void RunNewsletterContract(const BackendFactory& factory) {
   }
 }
 
+void RunCallbackContract(const BackendFactory& factory) {
+  std::unique_ptr<Backend> backend = factory();
+  std::unique_ptr<store::Store> opened = OpenStore(*backend);
+  store::Store& store = *opened;
+  using Kind = store::DeliveryOutcome::Kind;
+
+  const auto callback = [](std::string event, TimeMs run_at = 0) {
+    return store::NewCallback{"key_1", "http://127.0.0.1:9/hook", std::move(event),
+                              "tsk_1", R"({"event":"x"})",        run_at};
+  };
+  const auto lease_one = [&](TimeMs now) {
+    core::Result<std::vector<store::Lease>> leases =
+        store.LeaseJobs(store::JobKind::kCallback, 1, now, kLeaseMs);
+    REQUIRE_MESSAGE(leases.ok(), leases.error().message);
+    REQUIRE(leases->size() == 1);
+    return leases->front();
+  };
+  const auto failure = [](int status, TimeMs retry_at, int disable_after = 0) {
+    store::CallbackOutcome outcome;
+    outcome.attempt.at = kT0;
+    outcome.attempt.status_code = status;
+    outcome.attempt.error = "HTTP " + std::to_string(status);
+    outcome.delivery = {retry_at > 0 ? Kind::kRetry : Kind::kFailed, "HTTP 500", retry_at};
+    outcome.disable_after = disable_after;
+    return outcome;
+  };
+
+  SUBCASE("callback jobs are leased apart from email jobs") {
+    Create(store, MakeEmail("em_1"));
+    core::Result<std::string> id = store.EnqueueCallback(callback("ADD"), 5, kT0);
+    REQUIRE_MESSAGE(id.ok(), id.error().message);
+    store::Lease lease = lease_one(kT0);
+    CHECK(lease.kind == "callback");
+    CHECK(lease.ref_id == *id);
+    CHECK(store.LeaseJobs(store::JobKind::kCallback, 5, kT0, kLeaseMs)->empty());
+    core::Result<std::vector<store::Lease>> emails =
+        store.LeaseJobs(store::JobKind::kEmail, 5, kT0, kLeaseMs);
+    REQUIRE(emails.ok());
+    REQUIRE(emails->size() == 1);
+    CHECK(emails->front().ref_id == "em_1");
+    // Email statistics do not count callbacks.
+    CHECK(store.Stats(kT0)->leased == 1);
+  }
+
+  SUBCASE("a callback due later waits; NextRunAt is per kind") {
+    REQUIRE(store.EnqueueCallback(callback("EXPIRED", kT0 + 5000), 5, kT0).ok());
+    CHECK(store.LeaseJobs(store::JobKind::kCallback, 5, kT0, kLeaseMs)->empty());
+    CHECK(*store.NextRunAt(store::JobKind::kCallback) == std::optional<TimeMs>(kT0 + 5000));
+    CHECK_FALSE(store.NextRunAt(store::JobKind::kEmail)->has_value());
+    CHECK(lease_one(kT0 + 5000).kind == "callback");
+  }
+
+  SUBCASE("attempts are recorded newest first; delivery resets the endpoint's streak") {
+    core::Result<std::string> id = store.EnqueueCallback(callback("ADD"), 5, kT0);
+    REQUIRE(id.ok());
+    store::Lease first = lease_one(kT0);
+    CheckOk(store.FinishCallback(first.job_id, first.token, failure(500, kT0 + 10), kT0));
+    CheckCode(store.FinishCallback(first.job_id, first.token, failure(500, kT0 + 10), kT0),
+              ErrorCode::kFailedPrecondition);
+    CHECK(store.ListWebhookEndpoints()->front().consecutive_failures == 1);
+    store::Lease second = lease_one(kT0 + 10);
+    CHECK(second.attempt == 2);
+    store::CallbackOutcome delivered;
+    delivered.attempt.at = kT0 + 10;
+    delivered.attempt.status_code = 204;
+    delivered.attempt.latency_ms = 7;
+    delivered.delivery = {Kind::kSent, "HTTP 204", 0};
+    CheckOk(store.FinishCallback(second.job_id, second.token, delivered, kT0 + 11));
+
+    core::Result<store::CallbackAttemptPage> page = store.ListCallbackAttempts("", std::nullopt, 1);
+    REQUIRE(page.ok());
+    REQUIRE(page->attempts.size() == 1);
+    CHECK(page->attempts[0].attempt == 2);
+    CHECK(page->attempts[0].status_code == 204);
+    CHECK(page->attempts[0].latency_ms == 7);
+    CHECK(page->attempts[0].event == "ADD");
+    REQUIRE(page->next_cursor.has_value());
+    page = store.ListCallbackAttempts("", page->next_cursor, 10);
+    REQUIRE(page->attempts.size() == 1);
+    CHECK(page->attempts[0].status_code == 500);
+    CHECK_FALSE(page->next_cursor.has_value());
+    CHECK(store.ListCallbackAttempts("http://other/", std::nullopt, 10)->attempts.empty());
+
+    core::Result<store::Callback> stored = store.GetCallback(*id);
+    REQUIRE(stored.ok());
+    CHECK(stored->state == "done");
+    CHECK(stored->attempts == 2);
+    const store::WebhookEndpoint endpoint = store.ListWebhookEndpoints()->front();
+    CHECK(endpoint.consecutive_failures == 0);
+    CHECK(endpoint.last_success_at == std::optional<TimeMs>(kT0 + 11));
+    CHECK(store.GetCallback("cb_missing").error().code == ErrorCode::kNotFound);
+  }
+
+  SUBCASE("an endpoint is disabled after disable_after failures in a row, and re-enabled") {
+    for (int i = 0; i < 3; ++i) {
+      REQUIRE(store.EnqueueCallback(callback("ADD"), 1, kT0).ok());
+      store::Lease lease = lease_one(kT0);
+      CheckOk(store.FinishCallback(lease.job_id, lease.token, failure(500, 0, 3), kT0));
+      const bool disabled = store.ListWebhookEndpoints()->front().disabled_at.has_value();
+      CHECK(disabled == (i == 2));
+    }
+    core::Result<std::string> id = store.EnqueueCallback(callback("ADD"), 1, kT0);
+    CHECK(store.GetCallback(*id)->endpoint_disabled);
+    CheckOk(store.EnableWebhookEndpoint("http://127.0.0.1:9/hook"));
+    CHECK_FALSE(store.GetCallback(*id)->endpoint_disabled);
+    CHECK(store.ListWebhookEndpoints()->front().consecutive_failures == 0);
+    CheckCode(store.EnableWebhookEndpoint("http://nowhere/"), ErrorCode::kNotFound);
+  }
+
+  SUBCASE("tasks: added with their callbacks; removal cancels EXPIRED and adds REMOVE") {
+    store::Task task{"tsk_1", "key_1", R"({"a":1})", kT0 + 60'000, std::nullopt, kT0};
+    CheckOk(store.AddTask(task, callback("ADD"), callback("EXPIRED", task.expires_at), 5, kT0));
+    CHECK(store.GetTask("tsk_1")->data == R"({"a":1})");
+    CHECK(*store.NextRunAt(store::JobKind::kCallback) == std::optional<TimeMs>(kT0));
+
+    CHECK(store.RemoveTask("tsk_1", "key_2", callback("REMOVE"), 5, kT0).error().code ==
+          ErrorCode::kNotFound);
+    core::Result<store::Task> removed =
+        store.RemoveTask("tsk_1", "key_1", callback("REMOVE"), 5, kT0 + 1);
+    REQUIRE_MESSAGE(removed.ok(), removed.error().message);
+    CHECK(removed->removed_at == std::optional<TimeMs>(kT0 + 1));
+    CHECK(store.RemoveTask("tsk_1", "key_1", callback("REMOVE"), 5, kT0 + 2).error().code ==
+          ErrorCode::kFailedPrecondition);
+    // ADD and REMOVE are due; EXPIRED is cancelled and never leased, even after the expiry.
+    core::Result<std::vector<store::Lease>> leases =
+        store.LeaseJobs(store::JobKind::kCallback, 10, kT0 + 120'000, kLeaseMs);
+    REQUIRE(leases.ok());
+    std::vector<std::string> events;
+    for (const auto& lease : *leases) events.push_back(store.GetCallback(lease.ref_id)->event);
+    std::sort(events.begin(), events.end());
+    CHECK(events == std::vector<std::string>{"ADD", "REMOVE"});
+    CHECK(store.ListTasks("key_1", 10)->size() == 1);
+    CHECK(store.ListTasks("key_2", 10)->empty());
+    CHECK(store.ListTasks("", 10)->size() == 1);
+  }
+
+  SUBCASE("an expired task cannot be removed; its EXPIRED callback becomes due at the expiry") {
+    store::Task task{"tsk_2", "key_1", "{}", kT0 + 1000, std::nullopt, kT0};
+    CheckOk(store.AddTask(task, std::nullopt, callback("EXPIRED", task.expires_at), 5, kT0));
+    CHECK(store.LeaseJobs(store::JobKind::kCallback, 10, kT0 + 999, kLeaseMs)->empty());
+    CHECK(store.RemoveTask("tsk_2", "key_1", std::nullopt, 5, kT0 + 1000).error().code ==
+          ErrorCode::kFailedPrecondition);
+    CHECK(lease_one(kT0 + 1000).kind == "callback");
+  }
+}
+
 void RunPersistenceContract(const BackendFactory& factory) {
   std::unique_ptr<Backend> backend = factory();
 
@@ -1357,7 +1506,8 @@ void RunConcurrencyContract(const BackendFactory& factory) {
       for (int t = 0; t < kThreads; ++t) {
         threads.emplace_back([&store, &leased, t] {
           for (;;) {
-            core::Result<std::vector<store::Lease>> leases = store.LeaseJobs(7, kT0, kLeaseMs);
+            core::Result<std::vector<store::Lease>> leases =
+                store.LeaseJobs(store::JobKind::kEmail, 7, kT0, kLeaseMs);
             if (!leases.ok() || leases->empty()) {
               return;
             }
@@ -1375,6 +1525,165 @@ void RunConcurrencyContract(const BackendFactory& factory) {
     std::sort(all.begin(), all.end());
     CHECK(all.size() == kJobs);
     CHECK(std::adjacent_find(all.begin(), all.end()) == all.end());
+  }
+}
+
+void RunTemplateContract(const BackendFactory& factory) {
+  std::unique_ptr<Backend> backend = factory();
+  std::unique_ptr<store::Store> opened = OpenStore(*backend);
+  store::Store& store = *opened;
+
+  const auto save = [&](const std::string& name, const std::string& html, TimeMs now,
+                        int expected_version = 0) {
+    store::Template tmpl;
+    tmpl.name = name;
+    tmpl.version = expected_version;
+    tmpl.subject = "Subject of " + name;
+    tmpl.html = html;
+    tmpl.text = "text " + html;
+    core::Result<store::Template> saved = store.SaveTemplate(tmpl, now);
+    REQUIRE_MESSAGE(saved.ok(), saved.error().message);
+    return std::move(saved).value();
+  };
+  const auto get = [&](const std::string& name, std::optional<int> version = std::nullopt) {
+    core::Result<store::Template> tmpl = store.GetTemplate(name, version);
+    REQUIRE_MESSAGE(tmpl.ok(), tmpl.error().message);
+    return std::move(tmpl).value();
+  };
+  const auto page = [&](int offset, int limit) {
+    core::Result<store::TemplatePage> listed = store.ListTemplates(offset, limit);
+    REQUIRE_MESSAGE(listed.ok(), listed.error().message);
+    std::vector<std::string> names;
+    for (const store::Template& tmpl : listed->templates) {
+      CHECK(tmpl.html.empty());
+      CHECK(tmpl.text.empty());
+      names.push_back(tmpl.name);
+    }
+    return std::make_pair(names, listed->total);
+  };
+
+  SUBCASE("the first save is version 1; each save adds one; the current one is read back") {
+    store::Template first = save("welcome", "<p>one</p>", kT0);
+    CHECK(first.version == 1);
+    CHECK(first.created_at == kT0);
+    CHECK(first.updated_at == kT0);
+    store::Template second = save("welcome", "<p>two</p>", kT0 + 5);
+    CHECK(second.version == 2);
+    CHECK(second.created_at == kT0);
+    CHECK(second.updated_at == kT0 + 5);
+
+    store::Template current = get("welcome");
+    CHECK(current.version == 2);
+    CHECK(current.subject == "Subject of welcome");
+    CHECK(current.html == "<p>two</p>");
+    CHECK(current.text == "text <p>two</p>");
+    CHECK(current.created_at == kT0);
+    CHECK(current.updated_at == kT0 + 5);
+
+    store::Template old = get("welcome", 1);
+    CHECK(old.version == 1);
+    CHECK(old.html == "<p>one</p>");
+    CHECK(old.created_at == kT0);
+    CHECK(old.updated_at == kT0);
+    CHECK(get("welcome", 2).html == "<p>two</p>");
+  }
+
+  SUBCASE("missing templates and versions are kNotFound; names are case-sensitive") {
+    save("welcome", "<p>one</p>", kT0);
+    CHECK(store.GetTemplate("Welcome", std::nullopt).error().code == ErrorCode::kNotFound);
+    CHECK(store.GetTemplate("welcome", 2).error().code == ErrorCode::kNotFound);
+    CHECK(store.GetTemplate("welcome", 0).error().code == ErrorCode::kNotFound);
+    CHECK(store.GetTemplate("missing", 1).error().code == ErrorCode::kNotFound);
+    CHECK(store.ListTemplateVersions("missing").error().code == ErrorCode::kNotFound);
+    CheckCode(store.DeleteTemplate("Welcome"), ErrorCode::kNotFound);
+  }
+
+  SUBCASE("the expected version: 1 only creates, n only follows n - 1; nothing written else") {
+    save("t", "<p>one</p>", kT0, 1);
+    store::Template again;
+    again.name = "t";
+    again.html = "<p>other</p>";
+    again.version = 1;
+    CHECK(store.SaveTemplate(again, kT0 + 1).error().code == ErrorCode::kAlreadyExists);
+    again.version = 3;
+    CHECK(store.SaveTemplate(again, kT0 + 1).error().code == ErrorCode::kFailedPrecondition);
+    again.name = "missing";
+    CHECK(store.SaveTemplate(again, kT0 + 1).error().code == ErrorCode::kNotFound);
+    CHECK(store.GetTemplate("missing", std::nullopt).error().code == ErrorCode::kNotFound);
+    CHECK(get("t").version == 1);
+    CHECK(save("t", "<p>two</p>", kT0 + 2, 2).version == 2);
+    CHECK(get("t").html == "<p>two</p>");
+
+    again.name = "";
+    again.version = 0;
+    CHECK(store.SaveTemplate(again, kT0).error().code == ErrorCode::kInvalidArgument);
+    again.name = "t";
+    again.version = -1;
+    CHECK(store.SaveTemplate(again, kT0).error().code == ErrorCode::kInvalidArgument);
+  }
+
+  SUBCASE("versions are listed oldest first, without bodies") {
+    save("t", "<p>one</p>", kT0);
+    save("t", "<p>two</p>", kT0 + 1);
+    save("t", "<p>three</p>", kT0 + 2);
+    core::Result<std::vector<store::Template>> versions = store.ListTemplateVersions("t");
+    REQUIRE_MESSAGE(versions.ok(), versions.error().message);
+    REQUIRE(versions->size() == 3);
+    for (int i = 0; i < 3; ++i) {
+      const store::Template& version = (*versions)[static_cast<std::size_t>(i)];
+      CHECK(version.name == "t");
+      CHECK(version.version == i + 1);
+      CHECK(version.subject == "Subject of t");
+      CHECK(version.html.empty());
+      CHECK(version.created_at == kT0);
+      CHECK(version.updated_at == kT0 + i);
+    }
+  }
+
+  SUBCASE("pages by name with the total") {
+    for (const char* name : {"c", "a", "B", "b", "d"}) save(name, "<p>x</p>", kT0);
+    save("a", "<p>y</p>", kT0 + 1);  // a new version is not a new template
+    CHECK(page(0, 2) == std::make_pair(std::vector<std::string>{"B", "a"}, std::int64_t{5}));
+    CHECK(page(2, 2) == std::make_pair(std::vector<std::string>{"b", "c"}, std::int64_t{5}));
+    CHECK(page(4, 2) == std::make_pair(std::vector<std::string>{"d"}, std::int64_t{5}));
+    CHECK(page(6, 2) == std::make_pair(std::vector<std::string>{}, std::int64_t{5}));
+    CHECK(store.ListTemplates(-1, 2).error().code == ErrorCode::kInvalidArgument);
+    core::Result<store::TemplatePage> listed = store.ListTemplates(0, 1);
+    REQUIRE(listed.ok());
+    CHECK(listed->templates.front().version == 1);
+    CHECK(listed->templates.front().subject == "Subject of B");
+  }
+
+  SUBCASE("delete removes the template and its versions; a new save starts at version 1") {
+    save("t", "<p>one</p>", kT0);
+    save("t", "<p>two</p>", kT0 + 1);
+    save("u", "<p>u</p>", kT0);
+    CheckOk(store.DeleteTemplate("t"));
+    CheckCode(store.DeleteTemplate("t"), ErrorCode::kNotFound);
+    CHECK(store.GetTemplate("t", std::nullopt).error().code == ErrorCode::kNotFound);
+    CHECK(store.GetTemplate("t", 1).error().code == ErrorCode::kNotFound);
+    CHECK(store.ListTemplateVersions("t").error().code == ErrorCode::kNotFound);
+    CHECK(page(0, 10) == std::make_pair(std::vector<std::string>{"u"}, std::int64_t{1}));
+    store::Template fresh = save("t", "<p>new</p>", kT0 + 9);
+    CHECK(fresh.version == 1);
+    CHECK(fresh.created_at == kT0 + 9);
+    CHECK(store.ListTemplateVersions("t")->size() == 1);
+  }
+
+  SUBCASE("templates survive reopening, large bodies byte for byte") {
+    std::string html(std::size_t{500} * 1024, 'x');
+    html += "\xC3\xA9 {{-NAME-}}";
+    save("big", html, kT0);
+    save("big", html + "!", kT0 + 1);
+    opened.reset();
+    std::unique_ptr<store::Store> reopened = OpenStore(*backend);
+    core::Result<store::Template> current = reopened->GetTemplate("big", std::nullopt);
+    REQUIRE(current.ok());
+    CHECK(current->version == 2);
+    CHECK(current->html == html + "!");
+    core::Result<store::Template> first = reopened->GetTemplate("big", 1);
+    REQUIRE(first.ok());
+    CHECK(first->html == html);
   }
 }
 

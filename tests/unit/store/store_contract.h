@@ -36,8 +36,12 @@ void RunSubscriptionContract(const BackendFactory& factory);
 // What survives closing and reopening the store.
 // Newsletter schedules, unsubscribe tokens, fires and their fan-out.
 void RunNewsletterContract(const BackendFactory& factory);
+// Status callbacks (their own job kind), delivery attempts, endpoints and expiring tasks.
+void RunCallbackContract(const BackendFactory& factory);
 void RunPersistenceContract(const BackendFactory& factory);
 // Many threads writing at once.
 void RunConcurrencyContract(const BackendFactory& factory);
+// Templates: versions on every save, the expected-version precondition, pages, delete.
+void RunTemplateContract(const BackendFactory& factory);
 
 }  // namespace store_contract

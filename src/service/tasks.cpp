@@ -1,0 +1,83 @@
+#include "service/tasks.h"
+
+#include "core/log.h"
+#include "core/random.h"
+
+namespace service {
+
+constexpr std::size_t kMaxTaskDataBytes = 64 * 1024;
+
+nlohmann::json TaskEventPayload(const store::Task& task, const std::string& event) {
+  return {{"queue_id", task.id},
+          {"expire_data", core::FormatRfc3339(task.expires_at)},
+          {"event", event},
+          {"data", nlohmann::json::parse(task.data, nullptr, false)}};
+}
+
+std::optional<store::NewCallback> TaskService::Callback(const auth::Principal& owner,
+                                                        const store::Task& task,
+                                                        const std::string& event,
+                                                        core::TimeMs run_at) const {
+  if (owner.callback_url.empty()) return std::nullopt;
+  return store::NewCallback{
+      owner.key_id, owner.callback_url, event, task.id, TaskEventPayload(task, event).dump(),
+      run_at};
+}
+
+core::Result<store::Task> TaskService::Add(const auth::Principal& owner, const nlohmann::json& data,
+                                           core::TimeMs expires_at) {
+  if (!data.is_object()) return core::InvalidArgument("data", "data must be a JSON object");
+  const std::string text = data.dump();
+  if (text.size() > kMaxTaskDataBytes) {
+    return core::Error{core::ErrorCode::kPayloadTooLarge, "data is larger than 64 KB", "data"};
+  }
+  const core::TimeMs now = clock_.NowMs();
+  if (expires_at <= now) {
+    return core::InvalidArgument("expiryDate", "expiryDate must lie in the future");
+  }
+  store::Task task{
+      core::TimeOrderedId("tsk_", now), owner.key_id, text, expires_at, std::nullopt, now};
+  auto added =
+      store_.AddTask(task, Callback(owner, task, "ADD", now),
+                     Callback(owner, task, "EXPIRED", expires_at), callback_attempts_, now);
+  if (!added.ok()) return added.error();
+  wake_();
+  return task;
+}
+
+core::Result<store::Task> TaskService::Remove(const auth::Principal& owner, const std::string& id) {
+  const core::TimeMs now = clock_.NowMs();
+  auto task = store_.GetTask(id);
+  if (!task.ok()) return task.error();
+  auto removed = store_.RemoveTask(id, owner.key_id, Callback(owner, *task, "REMOVE", now),
+                                   callback_attempts_, now);
+  if (!removed.ok()) return removed.error();
+  wake_();
+  return removed;
+}
+
+TaskView TaskService::View(store::Task task) const {
+  std::string state = task.removed_at                     ? "removed"
+                      : task.expires_at <= clock_.NowMs() ? "expired"
+                                                          : "pending";
+  return TaskView{std::move(task), std::move(state)};
+}
+
+core::Result<TaskView> TaskService::Get(const auth::Principal& caller, const std::string& id) {
+  auto task = store_.GetTask(id);
+  if (!task.ok()) return task.error();
+  if (caller.role != "admin" && task->owner != caller.key_id) {
+    return core::NotFound("'taskId' does not exist.");
+  }
+  return View(std::move(task).value());
+}
+
+core::Result<std::vector<TaskView>> TaskService::List(const auth::Principal& caller, int limit) {
+  auto tasks = store_.ListTasks(caller.role == "admin" ? "" : caller.key_id, limit);
+  if (!tasks.ok()) return tasks.error();
+  std::vector<TaskView> views;
+  for (auto& task : *tasks) views.push_back(View(std::move(task)));
+  return views;
+}
+
+}  // namespace service
