@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/random.h"
+#include "hooks/fetch.h"
 #include "http/server.h"
 #include "mail/rate_limiter.h"
 #include "mail/transport.h"
@@ -27,6 +28,8 @@
 #include "service/keys.h"
 #include "service/metrics.h"
 #include "service/newsletters.h"
+#include "service/provider_events.h"
+#include "service/ses.h"
 #include "service/tasks.h"
 #include "service/templates.h"
 #include "store/store.h"
@@ -132,14 +135,18 @@ class App {
     worker_options.lease_ms = config_.lease_ms;
     worker_options.backoff = config_.backoff;
     worker_options.idle_poll_ms = config_.queue_wait_ms;
+    worker_options.domain_rate = config_.domain_rate;
     workers_ = queue::NewWorkerPool(worker_options, *store_, *transport_, *limiter_, *clock_,
                                     *logger_, metrics_);
     service::ServiceOptions service_options{config_.default_from, config_.max_attempts};
+    service_options.max_attachment_bytes =
+        static_cast<std::size_t>(config_.max_upload_mb) * 1'000'000;
     emails_ = std::make_unique<service::EmailService>(service_options, *store_, *clock_,
                                                       [this] { workers_->Notify(); });
     authenticator_ = std::make_unique<auth::Authenticator>(*store_, *clock_);
     stats_ = std::make_unique<service::CachedStats>(*store_, *clock_, kStatsTtlMs);
     templates_ = std::make_unique<service::TemplateService>(*store_, *clock_);
+    ses_ = std::make_unique<service::SesService>(*emails_, *templates_, *store_, *clock_);
     keys_ = std::make_unique<service::KeyService>(*store_, *authenticator_, *clock_);
     auto callback_secret = config_.callback_secret.empty()
                                ? store_->GetOrCreateSetting("callback_secret", core::RandomHex(32))
@@ -156,6 +163,14 @@ class App {
         queue::NewCallbackWorkers(callback_options, *store_, *callback_sender_, *clock_, *logger_);
     tasks_ = std::make_unique<service::TaskService>(
         *store_, *clock_, [this] { callback_workers_->Notify(); }, callback_options.max_attempts);
+    service::ProviderEventOptions provider_options;
+    provider_options.cert_host_pattern = config_.sns_cert_hosts;
+    provider_options.topic_arns = config_.sns_topic_arns;
+    provider_events_ = std::make_unique<service::ProviderEventService>(
+        provider_options, *store_, *clock_, *logger_,
+        hooks::NewCurlFetcher({provider_options.http_timeout_ms, service::kMaxFetchedBytes,
+                               std::string("outbox/") + OUTBOX_VERSION}),
+        [this] { callback_workers_->Notify(); });
     service::NewsletterOptions newsletter_options;
     newsletter_options.default_from = config_.default_from;
     newsletter_options.public_url = config_.public_url;
@@ -173,16 +188,17 @@ class App {
     gomail_ = std::move(*gomail);
 
     auto server = http::BindServer(
-        {config_.listen_host, config_.listen_port, config_.http_threads, config_.max_body_bytes},
-        {*emails_, *gomail_, *newsletters_, *keys_, *tasks_, metrics_, *stats_, *store_,
-         *authenticator_, *clock_, *logger_, *templates_});
+        {config_.listen_host, config_.listen_port, config_.http_threads, config_.max_body_bytes,
+         // Attachments up to the limit plus room for the form's other fields.
+         static_cast<std::size_t>(config_.max_upload_mb + 1) * 1'000'000},
+        {*emails_, *gomail_, *newsletters_, *keys_, *tasks_, *ses_, metrics_, *stats_, *store_,
+         *authenticator_, *clock_, *logger_, *templates_, *provider_events_});
     if (!server.ok()) return Fail(server.error());
     server_ = std::move(*server);
-    if (config_.public_url.empty()) {
-      Config listening = config_;
-      listening.listen_port = server_->port();
-      newsletters_->SetPublicUrl(listening.PublicUrl());
-    }
+    Config listening = config_;
+    listening.listen_port = server_->port();
+    newsletters_->SetPublicUrl(listening.PublicUrl());
+    ses_->SetPublicUrl(listening.PublicUrl());
 
     workers_->Start();
     callback_workers_->Start();
@@ -244,6 +260,8 @@ class App {
   std::unique_ptr<hooks::CallbackSender> callback_sender_;
   std::unique_ptr<queue::CallbackWorkers> callback_workers_;
   std::unique_ptr<service::TaskService> tasks_;
+  std::unique_ptr<service::ProviderEventService> provider_events_;
+  std::unique_ptr<service::SesService> ses_;
   std::unique_ptr<service::NewsletterService> newsletters_;
   std::unique_ptr<service::GoMailService> gomail_;
   std::unique_ptr<http::Server> server_;

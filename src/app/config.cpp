@@ -5,6 +5,7 @@
 #include <limits>
 #include <sstream>
 
+#include "hooks/sns.h"
 #include "sched/timezone.h"
 
 namespace app {
@@ -61,6 +62,19 @@ Apply Integer(Field<T> field, long long min, long long max) {
     auto parsed = ParseInteger(flag, value, min, max);
     if (!parsed.ok()) return parsed.error();
     field(config) = static_cast<T>(*parsed);
+    return {};
+  };
+}
+
+// A rate in messages per second, 0 to 1e6 (0 = unlimited).
+Apply Rate(Field<double> field) {
+  return [=](Config& config, const std::string& flag, const std::string& value) -> Status {
+    char* end = nullptr;
+    const double rate = std::strtod(value.c_str(), &end);
+    if (value.empty() || *end != '\0' || !std::isfinite(rate) || rate < 0 || rate > 1e6) {
+      return Invalid(flag, "expected a number from 0 to 1000000, got '" + value + "'");
+    }
+    field(config) = rate;
     return {};
   };
 }
@@ -236,15 +250,14 @@ const std::vector<Setting>& Table() {
        "0",
        "most messages per second over the transport (token bucket), 0 = unlimited",
        false,
-       [](Config& config, const std::string& flag, const std::string& value) -> Status {
-         char* end = nullptr;
-         double rate = std::strtod(value.c_str(), &end);
-         if (value.empty() || *end != '\0' || !std::isfinite(rate) || rate < 0 || rate > 1e6) {
-           return Invalid(flag, "expected a number from 0 to 1000000, got '" + value + "'");
-         }
-         config.send_rate = rate;
-         return {};
-       }},
+       Rate(In(&Config::send_rate))},
+      {"domain-rate",
+       {"OUTBOX_DOMAIN_RATE"},
+       "0",
+       "most messages per second to one recipient domain (what mailbox providers throttle on); "
+       "0 = unlimited",
+       false,
+       Rate(In(&Config::domain_rate))},
       {"default-from",
        {"OUTBOX_DEFAULT_FROM"},
        "",
@@ -411,6 +424,43 @@ const std::vector<Setting>& Table() {
            return Invalid(flag, zone.error().message);
          }
          config.timezone = value;
+         return {};
+       }},
+      {"sns-topic-arns",
+       {"OUTBOX_SNS_TOPIC_ARNS"},
+       "",
+       "comma-separated SNS topic ARNs POST /email-status accepts messages from; empty accepts "
+       "any topic (then anyone can subscribe it to a topic of theirs: set it in production)",
+       false,
+       [](Config& config, const std::string& flag, const std::string& value) -> Status {
+         config.sns_topic_arns.clear();
+         std::stringstream list(value);
+         for (std::string arn; std::getline(list, arn, ',');) {
+           if (arn.empty()) continue;
+           if (arn.rfind("arn:", 0) != 0) {
+             return Invalid(
+                 flag, "expected ARNs like arn:aws:sns:REGION:ACCOUNT:TOPIC, got '" + arn + "'");
+           }
+           config.sns_topic_arns.push_back(arn);
+         }
+         return {};
+       }},
+      {"sns-cert-hosts",
+       {"OUTBOX_SNS_CERT_HOSTS"},
+       // hooks::kDefaultSnsCertHostPattern (a literal, so .data() is NUL-terminated).
+       hooks::kDefaultSnsCertHostPattern.data(),
+       "hosts POST /email-status trusts for SNS signing certificates and SubscribeURLs: "
+       "comma-separated, '*' matches within one DNS label; https only, except plain http to a "
+       "loopback address named literally (e.g. 127.0.0.1, for tests)",
+       false,
+       [](Config& config, const std::string& flag, const std::string& value) -> Status {
+         // An empty or malformed pattern is kFailedPrecondition whatever the URL; any other
+         // answer (matched or not) means the pattern itself is usable.
+         auto checked = hooks::CheckSigningCertUrl("https://pattern-check.invalid/", value);
+         if (!checked.ok() && checked.error().code == core::ErrorCode::kFailedPrecondition) {
+           return Invalid(flag, checked.error().message);
+         }
+         config.sns_cert_hosts = value;
          return {};
        }},
   };

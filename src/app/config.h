@@ -25,7 +25,8 @@ struct Config {
   store::Durability durability = store::Durability::kFull;
   TransportKind transport = TransportKind::kAuto;
   mail::SmtpOptions smtp;
-  double send_rate = 0;  // messages per second over the transport, 0 = unlimited
+  double send_rate = 0;    // messages per second over the transport, 0 = unlimited
+  double domain_rate = 0;  // messages per second to one recipient domain, 0 = unlimited
   std::string default_from;
   int max_attempts = 5;
   queue::BackoffPolicy backoff;
@@ -46,6 +47,9 @@ struct Config {
   int max_upload_mb = 25;
   core::TimeMs queue_wait_ms = 1'000;
   std::string timezone = "UTC";
+  // Hosts SNS certificate and SubscribeURL URLs may name (hooks::CheckSigningCertUrl syntax).
+  std::string sns_cert_hosts = "sns.*.amazonaws.com";
+  std::vector<std::string> sns_topic_arns;  // empty: any topic
 
   // The base of links in mail: public_url, or the listen address.
   std::string PublicUrl() const;

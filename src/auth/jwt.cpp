@@ -328,4 +328,23 @@ core::Result<nlohmann::json> VerifyHs256(std::string_view token, std::string_vie
   return claims;
 }
 
+// Reuses the strict base64url decoder after mapping the alphabet.
+core::Result<std::string> Base64Decode(std::string_view text) {
+  if (text.empty() || text.size() % 4 != 0 || text.find_first_of("-_") != std::string_view::npos) {
+    return core::InvalidArgument("", "invalid base64");
+  }
+  std::size_t padding = 0;
+  while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') {
+    ++padding;
+  }
+  std::string url_alphabet(text.substr(0, text.size() - padding));
+  std::replace(url_alphabet.begin(), url_alphabet.end(), '+', '-');
+  std::replace(url_alphabet.begin(), url_alphabet.end(), '/', '_');
+  auto decoded = Base64UrlDecode(url_alphabet);
+  if (!decoded.ok()) {
+    return core::InvalidArgument("", "invalid base64");
+  }
+  return decoded;
+}
+
 }  // namespace auth

@@ -49,6 +49,9 @@ std::string Base64UrlEncode(std::string_view data);
 // that is 1 mod 4, and unused trailing bits must be zero, so every byte string has exactly one
 // accepted encoding. kInvalidArgument otherwise.
 core::Result<std::string> Base64UrlDecode(std::string_view text);
+// Standard base64 (RFC 4648 section 4) with its padding, strictly: no whitespace, so every byte
+// string has exactly one accepted encoding. kInvalidArgument (no field) otherwise.
+core::Result<std::string> Base64Decode(std::string_view text);
 
 // Lower-case hex HMAC-SHA256(key, data), e.g. for webhook signature headers. Check a received
 // value with ConstantTimeEquals, never ==. Throws std::runtime_error only if libcrypto fails.

@@ -43,26 +43,6 @@ core::Error Unauthenticated(std::string field, std::string message) {
   return core::Error{core::ErrorCode::kUnauthenticated, std::move(message), std::move(field)};
 }
 
-// Standard base64 (RFC 4648 section 4) with its padding, strictly: reuses the strict base64url
-// decoder after mapping the alphabet, so every byte string has exactly one accepted encoding.
-core::Result<std::string> DecodeBase64(std::string_view text) {
-  if (text.empty() || text.size() % 4 != 0 || text.find_first_of("-_") != std::string_view::npos) {
-    return core::InvalidArgument("", "invalid base64");
-  }
-  std::size_t padding = 0;
-  while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') {
-    ++padding;
-  }
-  std::string url_alphabet(text.substr(0, text.size() - padding));
-  std::replace(url_alphabet.begin(), url_alphabet.end(), '+', '-');
-  std::replace(url_alphabet.begin(), url_alphabet.end(), '/', '_');
-  auto decoded = auth::Base64UrlDecode(url_alphabet);
-  if (!decoded.ok()) {
-    return core::InvalidArgument("", "invalid base64");
-  }
-  return decoded;
-}
-
 // Matches one host label against one pattern label, where each '*' stands for one or more
 // characters. Labels are short (at most 63 bytes in a parsed host), so the classic two-index
 // wildcard walk is linear enough.
@@ -256,7 +236,7 @@ core::Result<SnsMessage> ParseSnsMessage(std::string_view json) {
   if (signature_base64.size() > kMaxSignatureBase64) {
     return core::InvalidArgument("Signature", "Signature too long");
   }
-  auto signature = DecodeBase64(signature_base64);
+  auto signature = auth::Base64Decode(signature_base64);
   if (!signature.ok()) {
     return core::InvalidArgument("Signature", "Signature is not valid base64");
   }

@@ -51,7 +51,8 @@ Result<std::string> StringField(const json& body, const char* name, bool require
 void CreateKey(Context& context) {
   auto body = ParseJsonBody(context.request.body);
   if (!body.ok()) return context.Problem(body.error());
-  if (auto known = OnlyMembers(*body, {"name", "role", "expires_at", "callback_url"}); !known.ok()) {
+  if (auto known = OnlyMembers(*body, {"name", "role", "expires_at", "callback_url"});
+      !known.ok()) {
     return context.Problem(known.error());
   }
   service::NewKey request;

@@ -1,6 +1,7 @@
 // /v1/emails: decode the JSON request, call the EmailService, encode the answer.
 #include <charconv>
 
+#include "auth/jwt.h"
 #include "core/log.h"
 #include "core/random.h"
 #include "http/routes.h"
@@ -33,8 +34,49 @@ Result<std::vector<std::string>> GetStringList(const json& value, const std::str
   return out;
 }
 
-Result<service::SendEmailRequest> DecodeSendEmail(const json& body) {
+// [{"filename", "content_type"?, "content": base64}, ...]
+Result<std::vector<mail::Attachment>> DecodeAttachments(const json& value) {
+  if (!value.is_array()) {
+    return core::InvalidArgument("attachments", "attachments must be an array of objects");
+  }
+  std::vector<mail::Attachment> attachments;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const std::string field = "attachments[" + std::to_string(i) + "]";
+    const json& item = value[i];
+    if (!item.is_object()) return core::InvalidArgument(field, field + " must be an object");
+    mail::Attachment attachment;
+    for (const auto& [key, member] : item.items()) {
+      auto text = GetString(member, field + "." + key);
+      if (!text.ok()) return text.error();
+      if (key == "filename") {
+        attachment.filename = std::move(*text);
+      } else if (key == "content_type") {
+        attachment.content_type = std::move(*text);
+      } else if (key == "content") {
+        auto bytes = auth::Base64Decode(*text);
+        if (!bytes.ok()) {
+          return core::InvalidArgument(field + ".content", "content must be standard base64");
+        }
+        attachment.data = std::move(*bytes);
+      } else {
+        return core::InvalidArgument(field + "." + key, "unknown field \"" + key + "\"");
+      }
+    }
+    attachments.push_back(std::move(attachment));
+  }
+  return attachments;
+}
+
+// A send's fields plus the template to render, if it names one.
+struct NativeSend {
   service::SendEmailRequest request;
+  std::string template_name;
+  json data = json::object();
+};
+
+Result<NativeSend> DecodeSendEmail(const json& body) {
+  NativeSend send;
+  service::SendEmailRequest& request = send.request;
   for (const auto& [key, value] : body.items()) {
     if (value.is_null()) continue;  // explicit null = absent
     core::Status status;
@@ -97,11 +139,25 @@ Result<service::SendEmailRequest> DecodeSendEmail(const json& body) {
       } else {
         return core::InvalidArgument(key, "priority must be \"transactional\" or \"bulk\"");
       }
+    } else if (key == "template") {
+      auto name = GetString(value, key);
+      if (!name.ok()) return name.error();
+      send.template_name = std::move(*name);
+    } else if (key == "data") {
+      if (!value.is_object()) return core::InvalidArgument(key, "data must be an object");
+      send.data = value;
+    } else if (key == "attachments") {
+      auto attachments = DecodeAttachments(value);
+      if (!attachments.ok()) return attachments.error();
+      request.attachments = std::move(*attachments);
     } else {
       return core::InvalidArgument(key, "unknown field \"" + key + "\"");
     }
   }
-  return request;
+  if (!send.template_name.empty() && (!request.html.empty() || !request.text.empty())) {
+    return core::InvalidArgument("template", "send either a template or html/text, not both");
+  }
+  return send;
 }
 
 Result<std::optional<service::Idempotency>> DecodeIdempotency(const httplib::Request& request) {
@@ -200,11 +256,19 @@ Result<std::int64_t> QueryInteger(const std::string& text, const char* name, std
 void PostEmail(Context& context) {
   auto body = ParseJsonBody(context.request.body);
   if (!body.ok()) return context.Problem(body.error());
-  auto request = DecodeSendEmail(*body);
-  if (!request.ok()) return context.Problem(request.error());
+  auto send = DecodeSendEmail(*body);
+  if (!send.ok()) return context.Problem(send.error());
+  service::SendEmailRequest& request = send->request;
+  if (!send->template_name.empty()) {
+    auto rendered = context.services.templates.Render(send->template_name, send->data);
+    if (!rendered.ok()) return context.Problem(rendered.error());
+    if (request.subject.empty()) request.subject = rendered->subject;
+    request.html = std::move(rendered->html);
+    request.text = std::move(rendered->text);
+  }
   auto idempotency = DecodeIdempotency(context.request);
   if (!idempotency.ok()) return context.Problem(idempotency.error());
-  auto accepted = context.services.emails.Send(*request, *context.principal, *idempotency);
+  auto accepted = context.services.emails.Send(request, *context.principal, *idempotency);
   if (!accepted.ok()) return context.Problem(accepted.error());
   context.response.status = accepted->status;
   context.response.set_content(accepted->body, "application/json");

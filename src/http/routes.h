@@ -53,6 +53,10 @@ void DeleteKey(Context& context);
 void SendOtp(Context& context);
 void VerifyOtp(Context& context);
 
+void SesSendEmail(Context& context);
+void SesFetchSpecificRecords(Context& context);
+void SesFetchApiRecords(Context& context);
+void TrackingPixel(Context& context);
 void SesCreateKey(Context& context);
 void SesDeleteKey(Context& context);
 void SesAddTask(Context& context);
@@ -93,5 +97,12 @@ void UpdateTemplate(Context& context);
 void DeleteTemplate(Context& context);
 void ListTemplateVersions(Context& context);
 void PreviewTemplate(Context& context);
+
+// SES delivery events through SNS (POST /email-status, SES-compatible answers) and the native
+// suppression list (/v1/suppressions).
+void SesEmailStatus(Context& context);
+void ListSuppressions(Context& context);
+void CreateSuppression(Context& context);
+void DeleteSuppression(Context& context);
 
 }  // namespace http

@@ -43,6 +43,9 @@ struct Route {
   const char* pattern;  // regex; capture groups become request.matches
   Access access;
   void (*handler)(Context&);
+  // Takes file uploads (multipart/form-data) up to ServerOptions::max_upload_bytes; every other
+  // body is limited to max_body_bytes.
+  bool uploads = false;
 };
 
 // A list (content type) name in a path: what service::ValidateContentTypeName accepts.
@@ -68,6 +71,11 @@ constexpr Route kRoutes[] = {
     {Method::kPost, "/v1/otp/verify", Access::kApiKey, VerifyOtp},
     {Method::kPost, "/server/api/create", Access::kSesAdmin, SesCreateKey},
     {Method::kPost, "/server/api/delete", Access::kSesAdmin, SesDeleteKey},
+    {Method::kPost, "/server/email/add", Access::kSesKey, SesSendEmail, true},
+    {Method::kPost, "/server/email/fetch-specific-records", Access::kSesKey,
+     SesFetchSpecificRecords},
+    {Method::kPost, "/server/email/fetch-api-records", Access::kSesKey, SesFetchApiRecords},
+    {Method::kGet, "/t/([0-9a-f]{32})\\.gif", Access::kPublic, TrackingPixel},
     {Method::kPost, "/server/queue/add", Access::kSesKey, SesAddTask},
     {Method::kPost, "/server/queue/remove", Access::kSesKey, SesRemoveTask},
     {Method::kPost, "/v1/tasks", Access::kApiKey, CreateTask},
@@ -86,8 +94,13 @@ constexpr Route kRoutes[] = {
     {Method::kDelete, "/v1/lists/" LIST_NAME "/subscribers/([^/]{1,254})", Access::kApiKey,
      RemoveSubscriber},
     {Method::kPost, "/v1/subscriptions/" LIST_NAME "/run", Access::kApiKey, RunSubscriptions},
+    // SES delivery events (Amazon SNS posts them, signed) and the suppression list they feed.
+    {Method::kPost, "/email-status", Access::kPublic, SesEmailStatus},
+    {Method::kGet, "/v1/suppressions", Access::kApiKey, ListSuppressions},
+    {Method::kPost, "/v1/suppressions", Access::kApiKey, CreateSuppression},
+    {Method::kDelete, "/v1/suppressions/([^/]{1,254})", Access::kApiKey, DeleteSuppression},
     // Templates. The SES-compatible ones are managed with ADMIN_API_KEY, as the seed has it.
-    {Method::kPost, "/server/email/add-template", Access::kSesAdmin, SesAddTemplate},
+    {Method::kPost, "/server/email/add-template", Access::kSesAdmin, SesAddTemplate, true},
     {Method::kPost, "/server/email/list-templates", Access::kSesAdmin, SesListTemplates},
     {Method::kPost, "/server/email/remove-template", Access::kSesAdmin, SesRemoveTemplate},
     {Method::kPost, "/v1/templates", Access::kApiKey, CreateTemplate},
@@ -126,7 +139,7 @@ class HttplibServer final : public Server {
     server_.set_keep_alive_timeout(5);
     server_.set_read_timeout(30);
     server_.set_write_timeout(30);
-    server_.set_payload_max_length(options_.max_body_bytes);
+    server_.set_payload_max_length(std::max(options_.max_body_bytes, options_.max_upload_bytes));
     const int threads = options_.threads;
     server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     for (const Route& route : kRoutes) Register(route);
@@ -181,6 +194,15 @@ class HttplibServer final : public Server {
   void Register(const Route& route) {
     auto handler = [this, route](const httplib::Request& request, httplib::Response& response) {
       Context context{request, response, services_, nullptr};
+      std::size_t size = request.body.size();
+      for (const auto& [name, part] : request.files) size += part.content.size();
+      if (size > (route.uploads ? options_.max_upload_bytes : options_.max_body_bytes)) {
+        const core::Error too_large{core::ErrorCode::kPayloadTooLarge,
+                                    "request body is larger than the configured limit", "body"};
+        const bool ses = route.access == Access::kSesAdmin || route.access == Access::kSesKey;
+        ses ? context.SesError(too_large) : context.Problem(too_large);
+        return;
+      }
       auth::Principal principal;
       if (route.access == Access::kApiKey) {
         auto authenticated =

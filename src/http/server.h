@@ -13,6 +13,8 @@
 #include "service/keys.h"
 #include "service/metrics.h"
 #include "service/newsletters.h"
+#include "service/provider_events.h"
+#include "service/ses.h"
 #include "service/tasks.h"
 #include "service/templates.h"
 #include "store/store.h"
@@ -26,6 +28,7 @@ struct Services {
   service::NewsletterService& newsletters;
   service::KeyService& keys;
   service::TaskService& tasks;
+  service::SesService& ses;
   service::Metrics& metrics;
   service::CachedStats& stats;
   store::Store& store;
@@ -33,6 +36,7 @@ struct Services {
   const core::Clock& clock;
   core::Logger& logger;
   service::TemplateService& templates;
+  service::ProviderEventService& provider_events;
 };
 
 struct ServerOptions {
@@ -40,6 +44,7 @@ struct ServerOptions {
   int port = 8080;  // 0 picks a free port
   int threads = 64;
   std::size_t max_body_bytes = 10 << 20;
+  std::size_t max_upload_bytes = 26 << 20;  // multipart bodies of upload routes
 };
 
 class Server {

@@ -126,7 +126,8 @@ class CallbackWorkersImpl final : public CallbackWorkers {
   }
 
   void Release(const store::Lease& lease) {
-    if (auto released = store_.ReleaseLease(lease.job_id, lease.token, clock_.NowMs());
+    if (auto released =
+            store_.ReleaseLease(lease.job_id, lease.token, clock_.NowMs(), clock_.NowMs());
         !released.ok()) {
       logger_.Warn("callback release failed", {{"error", released.error().message}});
     }

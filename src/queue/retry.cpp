@@ -12,19 +12,14 @@ core::TimeMs BackoffDelay(const BackoffPolicy& policy, int attempt, double unit)
   return half + static_cast<core::TimeMs>(static_cast<double>(delay - half) * unit);
 }
 
-store::DeliveryOutcome DecideOutcome(const mail::SendResult& result, int attempt,
-                                     int max_attempts, core::TimeMs now,
-                                     const BackoffPolicy& policy, double unit) {
+store::DeliveryOutcome DecideOutcome(const mail::SendResult& result, int attempt, int max_attempts,
+                                     core::TimeMs now, const BackoffPolicy& policy, double unit) {
   using Kind = store::DeliveryOutcome::Kind;
   store::DeliveryOutcome outcome;
   outcome.reply = result.reply;
   switch (result.kind) {
-    case mail::SendResult::Kind::kSent:
-      outcome.kind = Kind::kSent;
-      break;
-    case mail::SendResult::Kind::kPermanent:
-      outcome.kind = Kind::kFailed;
-      break;
+    case mail::SendResult::Kind::kSent: outcome.kind = Kind::kSent; break;
+    case mail::SendResult::Kind::kPermanent: outcome.kind = Kind::kFailed; break;
     case mail::SendResult::Kind::kTransient:
       if (attempt >= max_attempts) {
         outcome.kind = Kind::kFailed;

@@ -19,8 +19,7 @@ struct BackoffPolicy {
 core::TimeMs BackoffDelay(const BackoffPolicy& policy, int attempt, double unit);
 
 // attempt: the attempt that just ran (1-based); max_attempts: the job's budget.
-store::DeliveryOutcome DecideOutcome(const mail::SendResult& result, int attempt,
-                                     int max_attempts, core::TimeMs now,
-                                     const BackoffPolicy& policy, double unit);
+store::DeliveryOutcome DecideOutcome(const mail::SendResult& result, int attempt, int max_attempts,
+                                     core::TimeMs now, const BackoffPolicy& policy, double unit);
 
 }  // namespace queue

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/random.h"
+#include "mail/domain_rate_limiter.h"
 
 namespace queue {
 namespace {
@@ -24,7 +25,8 @@ class WorkerPoolImpl final : public WorkerPool {
         limiter_(limiter),
         clock_(clock),
         logger_(logger),
-        observer_(observer) {}
+        observer_(observer),
+        domains_(options.domain_rate) {}
 
   ~WorkerPoolImpl() override {
     {
@@ -70,7 +72,8 @@ class WorkerPoolImpl final : public WorkerPool {
  private:
   void Run() {
     while (!IsStopping()) {
-      auto leases = store_.LeaseJobs(store::JobKind::kEmail, options_.lease_batch, clock_.NowMs(), options_.lease_ms);
+      auto leases = store_.LeaseJobs(store::JobKind::kEmail, options_.lease_batch, clock_.NowMs(),
+                                     options_.lease_ms);
       if (!leases.ok()) {
         logger_.Error("lease failed", {{"error", leases.error().message}});
         Sleep(options_.idle_poll_ms);
@@ -105,6 +108,10 @@ class WorkerPoolImpl final : public WorkerPool {
       const store::Lease& lease = leases[i];
       if (IsStopping()) {
         Release(lease);
+        continue;
+      }
+      if (const core::TimeMs wait = DomainWait((*messages)[i]); wait > 0) {
+        Release(lease, clock_.NowMs() + wait);
         continue;
       }
       auto outcome = Deliver(lease, (*messages)[i]);
@@ -167,8 +174,21 @@ class WorkerPoolImpl final : public WorkerPool {
     return outcome;
   }
 
-  void Release(const store::Lease& lease) {
-    auto released = store_.ReleaseLease(lease.job_id, lease.token, clock_.NowMs());
+  // How long the message's recipient domain must wait for a token (0: send now).
+  core::TimeMs DomainWait(const std::optional<store::Store::RawMessage>& message) {
+    if (options_.domain_rate <= 0 || !message || message->envelope_recipients.empty()) return 0;
+    const std::string& recipient = message->envelope_recipients.front();
+    const auto at = recipient.rfind('@');
+    if (at == std::string::npos) return 0;
+    const auto now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Monotonic().time_since_epoch())
+            .count();
+    return domains_.TryAcquire(std::string_view(recipient).substr(at + 1), now);
+  }
+
+  void Release(const store::Lease& lease, std::optional<core::TimeMs> run_at = std::nullopt) {
+    const core::TimeMs now = clock_.NowMs();
+    auto released = store_.ReleaseLease(lease.job_id, lease.token, run_at.value_or(now), now);
     if (!released.ok()) {
       logger_.Warn("release failed",
                    {{"job_id", lease.job_id}, {"error", released.error().message}});
@@ -212,6 +232,7 @@ class WorkerPoolImpl final : public WorkerPool {
   const core::Clock& clock_;
   core::Logger& logger_;
   DeliveryObserver& observer_;
+  mail::DomainRateLimiter domains_;
 
   std::mutex mutex_;
   std::condition_variable wake_;

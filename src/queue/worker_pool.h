@@ -23,11 +23,15 @@ class DeliveryObserver {
 };
 
 struct WorkerOptions {
-  int workers = 4;                // threads = concurrent SMTP sessions
-  int lease_batch = 8;            // jobs leased per store round trip
+  int workers = 4;      // threads = concurrent SMTP sessions
+  int lease_batch = 8;  // jobs leased per store round trip
   core::TimeMs lease_ms = 60'000;
   core::TimeMs idle_poll_ms = 1'000;  // longest sleep when nothing is due (Notify wakes sooner)
   BackoffPolicy backoff;
+  // Most messages per second to one recipient domain (that of the first recipient); 0 means
+  // unlimited. A message over it goes back to the queue until its domain has a token, without
+  // spending an attempt, and the worker goes on with other mail.
+  double domain_rate = 0;
 };
 
 class WorkerPool {

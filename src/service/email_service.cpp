@@ -3,6 +3,7 @@
 #include "core/log.h"
 #include "core/random.h"
 #include "mail/message.h"
+#include "mail/sniff.h"
 
 namespace service {
 namespace {
@@ -103,6 +104,29 @@ Result<mail::Message> BuildMessage(const SendEmailRequest& request, const Servic
   if (request.metadata.dump().size() > kMaxMetadataBytes) {
     return core::InvalidArgument("metadata", "metadata is larger than 4096 bytes");
   }
+  std::size_t attachment_bytes = 0;
+  for (std::size_t i = 0; i < request.attachments.size(); ++i) {
+    const mail::Attachment& attachment = request.attachments[i];
+    const std::string field = "attachments[" + std::to_string(i) + "]";
+    if (auto valid = mail::ValidateAttachment(attachment, field); !valid.ok()) return valid.error();
+    if (auto allowed = mail::CheckAttachmentType(attachment.data, attachment.filename,
+                                                 attachment.content_type, field);
+        !allowed.ok()) {
+      return allowed.error();
+    }
+    attachment_bytes += attachment.data.size();
+    mail::Attachment checked = attachment;
+    checked.content_type = mail::SniffContentType(attachment.data, attachment.filename)
+                               .value_or(attachment.content_type);
+    message.attachments.push_back(std::move(checked));
+  }
+  if (attachment_bytes > options.max_attachment_bytes) {
+    return core::Error{core::ErrorCode::kPayloadTooLarge,
+                       "attachments are larger than " +
+                           std::to_string(options.max_attachment_bytes / 1'000'000) +
+                           " MB together",
+                       "attachments"};
+  }
   if (request.max_attempts.has_value() &&
       (*request.max_attempts < 1 || *request.max_attempts > 50)) {
     return core::InvalidArgument("max_attempts", "max_attempts must be between 1 and 50");
@@ -130,8 +154,13 @@ Result<Accepted> EmailService::Send(const SendEmailRequest& request,
   email.bcc = request.bcc;
   email.envelope_from = message->from.address;
   for (const auto* list : {&message->to, &message->cc, &message->bcc}) {
-    for (const auto& address : *list) email.envelope_recipients.push_back(address.address);
+    for (const auto& address : *list) {
+      auto suppressed = store_.FindSuppression(address.address);
+      if (!suppressed.ok()) return suppressed.error();
+      if (!suppressed->has_value()) email.envelope_recipients.push_back(address.address);
+    }
   }
+  email.suppressed = email.envelope_recipients.empty();
   email.reply_to = request.reply_to;
   email.subject = request.subject;
   email.raw_message = mail::RenderMime(*message);
@@ -141,8 +170,12 @@ Result<Accepted> EmailService::Send(const SendEmailRequest& request,
   email.priority = request.priority;
   email.max_attempts = request.max_attempts.value_or(options_.default_max_attempts);
   email.owner = principal.key_id;
+  email.tracking = request.tracking;
+  if (email.tracking) email.tracking->attachments = static_cast<int>(request.attachments.size());
 
-  Accepted accepted{202, nlohmann::json{{"id", id}, {"status", "queued"}}.dump()};
+  Accepted accepted{
+      202,
+      nlohmann::json{{"id", id}, {"status", email.suppressed ? "suppressed" : "queued"}}.dump()};
   std::optional<store::IdempotencyClaim> claim;
   if (idempotency.has_value()) {
     claim = store::IdempotencyClaim{principal.key_id, idempotency->key, idempotency->request_hash,
@@ -153,7 +186,7 @@ Result<Accepted> EmailService::Send(const SendEmailRequest& request,
   if (created->replayed.has_value()) {
     return Accepted{created->replayed->status, created->replayed->body};
   }
-  if (email.send_at <= now) wake_();
+  if (email.send_at <= now && !email.suppressed) wake_();
   return accepted;
 }
 

@@ -11,6 +11,7 @@
 #include "auth/auth.h"
 #include "core/clock.h"
 #include "core/result.h"
+#include "mail/message.h"
 #include "store/store.h"
 
 namespace service {
@@ -27,6 +28,8 @@ struct SendEmailRequest {
   nlohmann::json metadata = nlohmann::json::object();
   std::optional<int> max_attempts;
   int priority = store::kPriorityTransactional;
+  std::vector<mail::Attachment> attachments;  // checked against the allow-list (mail/sniff.h)
+  std::optional<store::EmailTracking> tracking;
 };
 
 struct Idempotency {
@@ -49,6 +52,7 @@ struct ServiceOptions {
   std::string default_from;
   int default_max_attempts = 5;
   std::size_t max_recipients = 100;
+  std::size_t max_attachment_bytes = 25'000'000;  // all attachments of one email together
 };
 
 // Tells the delivery workers there is new work (so they need not wait for their next poll).
@@ -62,9 +66,12 @@ class EmailService {
   EmailService(const EmailService&) = delete;
   EmailService& operator=(const EmailService&) = delete;
 
-  // Validates (addresses, header injection, limits), renders the MIME message and stores the
-  // email with its delivery job. Errors are kInvalidArgument naming the field (e.g. "to[1]"),
-  // or kAlreadyExists when the Idempotency-Key was used for a different request.
+  // Validates (addresses, header injection, limits, attachment types and sizes), renders the MIME
+  // message and stores the email with its delivery job. Recipients on the suppression list are
+  // left out of the envelope; when none is left the email is stored as "suppressed" and never
+  // attempted. Errors are kInvalidArgument naming the field (e.g. "to[1]"), kPayloadTooLarge
+  // for attachments over the limit, or kAlreadyExists when the Idempotency-Key was used for a
+  // different request.
   core::Result<Accepted> Send(const SendEmailRequest& request, const auth::Principal& principal,
                               const std::optional<Idempotency>& idempotency);
   core::Result<EmailDetail> Get(const std::string& id);

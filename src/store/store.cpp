@@ -31,6 +31,7 @@ const char* EmailStatusName(EmailStatus status) {
     case EmailStatus::kDeferred: return "deferred";
     case EmailStatus::kFailed: return "failed";
     case EmailStatus::kCancelled: return "cancelled";
+    case EmailStatus::kSuppressed: return "suppressed";
   }
   return "queued";
 }
@@ -38,7 +39,7 @@ const char* EmailStatusName(EmailStatus status) {
 std::optional<EmailStatus> ParseEmailStatus(const std::string& name) {
   for (EmailStatus status :
        {EmailStatus::kQueued, EmailStatus::kSending, EmailStatus::kSent, EmailStatus::kDeferred,
-        EmailStatus::kFailed, EmailStatus::kCancelled}) {
+        EmailStatus::kFailed, EmailStatus::kCancelled, EmailStatus::kSuppressed}) {
     if (name == EmailStatusName(status)) {
       return status;
     }

@@ -32,13 +32,26 @@ const char* JobKindName(JobKind kind);  // "email", "callback": the jobs.kind co
 const char* JobStateName(JobState state);
 
 // What a client sees of an email. Derived from the job's state and attempts.
-enum class EmailStatus { kQueued, kSending, kSent, kDeferred, kFailed, kCancelled };
+// kSuppressed: sent to a suppressed address, so never attempted.
+enum class EmailStatus { kQueued, kSending, kSent, kDeferred, kFailed, kCancelled, kSuppressed };
 const char* EmailStatusName(EmailStatus status);
 std::optional<EmailStatus> ParseEmailStatus(const std::string& name);
 
 // Priorities: lower runs first. Transactional mail (one-off sends, OTPs) goes before bulk.
 inline constexpr int kPriorityTransactional = 0;
 inline constexpr int kPriorityBulk = 10;
+
+// Attempts a status callback gets (30 s, 1 min, ... capped at 1 h: about 5 hours in all).
+inline constexpr int kCallbackAttempts = 10;
+
+// What is kept of a tracked email (the SES-compatible sends) besides the email itself.
+struct EmailTracking {
+  std::string template_name;
+  std::string data = "{}";  // the template data as sent (JSON object)
+  int attachments = 0;
+  std::string open_token;    // in the open-tracking pixel's URL; "" for none
+  std::string callback_url;  // where its status callbacks go; "" for none
+};
 
 struct NewEmail {
   std::string id;  // chosen by the caller (random, unguessable)
@@ -58,6 +71,9 @@ struct NewEmail {
   // A newsletter's recipient email: raw_message holds only its own headers, the rest of the
   // message is this fire's body (see Store::FanOutFire). Empty for every other email.
   std::string fire_key;
+  std::optional<EmailTracking> tracking = {};
+  // Addressed to a suppressed address: stored as kSuppressed with its job cancelled.
+  bool suppressed = false;
 };
 
 // A claim for an Idempotency-Key: same (owner, key) + same request hash returns the stored
@@ -165,9 +181,34 @@ struct ApiKey {
   std::string key_hint = {};      // the secret's last characters, for display
 };
 
+// A tracked email as the SES-compatible records show it.
+struct EmailRecord {
+  Email email;
+  EmailTracking tracking;
+  std::optional<TimeMs> opened_at;
+  std::string key_hint;  // the last characters of the sending key
+};
+
+// A delivery event reported by the provider (SES through SNS) about a tracked email.
+struct ProviderEvent {
+  std::string email_id;               // ours, when the event names it (the Message-ID we set)
+  std::string provider_id;            // else the provider's message id
+  std::string event;                  // DELIVERED, BOUNCE, COMPLAINT
+  std::string aws_data;               // the provider's event (JSON), passed on in the callback
+  std::vector<std::string> suppress;  // addresses to add to the suppression list
+  std::string reason;                 // "bounce" or "complaint"
+};
+
+struct Suppression {
+  std::string address;
+  std::string reason;  // bounce, complaint, manual
+  std::string detail;
+  TimeMs created_at = 0;
+};
+
 // A status callback to POST to a key's callback URL (its delivery is a kCallback job).
 struct NewCallback {
-  std::string owner;       // API key id
+  std::string owner;  // API key id
   std::string url;
   std::string event;       // PROCESSING, SENT, ..., ADD, REMOVE, EXPIRED
   std::string subject_id;  // the email or task it is about
@@ -390,7 +431,7 @@ class Store {
   // leases count as spent attempts, Lease::attempt can exceed max_attempts (a message that keeps
   // killing its worker): the caller should dead-letter such a lease instead of delivering it.
   virtual Result<std::vector<Lease>> LeaseJobs(JobKind kind, int max, TimeMs now,
-                                              TimeMs lease_ms) = 0;
+                                               TimeMs lease_ms) = 0;
   // Extends a lease. kFailedPrecondition if the token no longer holds.
   virtual Status Heartbeat(std::int64_t job_id, std::int64_t token, TimeMs expires_at) = 0;
   // Applies a delivery outcome if the token still holds (else kFailedPrecondition): sent ->
@@ -407,8 +448,10 @@ class Store {
     if (!statuses.ok()) return statuses.error();
     return statuses->front();
   }
-  // Gives a lease back unused (shutdown): queued again, the attempt not counted.
-  virtual Status ReleaseLease(std::int64_t job_id, std::int64_t token, TimeMs now) = 0;
+  // Gives a lease back unused: queued again at run_at (now at shutdown; later when a rate limit
+  // defers it), the attempt not counted.
+  virtual Status ReleaseLease(std::int64_t job_id, std::int64_t token, TimeMs run_at,
+                              TimeMs now) = 0;
   // Returns every leased job to the queue. Called at start: with the store's single-process
   // lock held, no lease can belong to a live worker.
   virtual Result<int> RecoverLeases(TimeMs now) = 0;
@@ -513,6 +556,32 @@ class Store {
   virtual Result<std::vector<WebhookEndpoint>> ListWebhookEndpoints() = 0;
   // Clears the failure streak and the disabled mark. kNotFound for an unknown endpoint.
   virtual Status EnableWebhookEndpoint(const std::string& url) = 0;
+
+  // Tracked email ------------------------------------------------------------------------
+  // The owner's tracked emails among `ids` (others and unknown ids are left out), in that order.
+  virtual Result<std::vector<EmailRecord>> GetEmailRecords(const std::string& owner,
+                                                           const std::vector<std::string>& ids) = 0;
+  // The owner's tracked emails, newest first.
+  virtual Result<std::vector<EmailRecord>> ListEmailRecords(const std::string& owner, int offset,
+                                                            int limit) = 0;
+  // The first fetch of an email's pixel: marks it opened and enqueues its OPEN callback, in one
+  // transaction. Returns false when it was opened before. kNotFound for an unknown token.
+  virtual Result<bool> MarkOpened(const std::string& open_token, TimeMs now) = 0;
+  // Suppresses the given addresses and, when one of the ids names a tracked email, records the
+  // event on it and enqueues its callback, in one transaction. Returns that email's id, or
+  // nullopt when the event is about mail outbox does not track (the suppressions still hold).
+  virtual Result<std::optional<std::string>> RecordProviderEvent(const ProviderEvent& event,
+                                                                 TimeMs now) = 0;
+
+  // Suppression list ---------------------------------------------------------------------
+  // Adds (or keeps) the address, compared lower-cased.
+  virtual Status Suppress(const Suppression& suppression) = 0;
+  // kNotFound if the address is not suppressed.
+  virtual Status Unsuppress(const std::string& address) = 0;
+  virtual Result<std::optional<Suppression>> FindSuppression(const std::string& address) = 0;
+  // By address, after `cursor`.
+  virtual Result<std::vector<Suppression>> ListSuppressions(const std::string& cursor,
+                                                            int limit) = 0;
 
   // Tasks --------------------------------------------------------------------------------
   // Stores the task and, in the same transaction, its callbacks: `added` now, `expired` at

@@ -74,6 +74,14 @@ class FaultStore final : public store::Store {
     kRemoveTask,
     kGetTask,
     kListTasks,
+    kGetEmailRecords,
+    kListEmailRecords,
+    kMarkOpened,
+    kRecordProviderEvent,
+    kSuppress,
+    kUnsuppress,
+    kFindSuppression,
+    kListSuppressions,
     kSaveTemplate,
     kGetTemplate,
     kListTemplates,
@@ -162,11 +170,12 @@ class FaultStore final : public store::Store {
     }
     return inner_.FinishDeliveries(attempts, now);
   }
-  core::Status ReleaseLease(std::int64_t job_id, std::int64_t token, core::TimeMs now) override {
+  core::Status ReleaseLease(std::int64_t job_id, std::int64_t token, core::TimeMs run_at,
+                            core::TimeMs now) override {
     if (auto error = Fault(Method::kReleaseLease, true)) {
       return *error;
     }
-    return inner_.ReleaseLease(job_id, token, now);
+    return inner_.ReleaseLease(job_id, token, run_at, now);
   }
   core::Result<int> RecoverLeases(core::TimeMs now) override {
     if (auto error = Fault(Method::kRecoverLeases, true)) {
@@ -377,6 +386,39 @@ class FaultStore final : public store::Store {
   core::Status DeleteTemplate(const std::string& name) override {
     return Pass(Method::kDeleteTemplate, true, [&] { return inner_.DeleteTemplate(name); });
   }
+  core::Result<std::vector<store::EmailRecord>> GetEmailRecords(
+      const std::string& owner, const std::vector<std::string>& ids) override {
+    return Pass(Method::kGetEmailRecords, false,
+                [&] { return inner_.GetEmailRecords(owner, ids); });
+  }
+  core::Result<std::vector<store::EmailRecord>> ListEmailRecords(const std::string& owner,
+                                                                 int offset, int limit) override {
+    return Pass(Method::kListEmailRecords, false,
+                [&] { return inner_.ListEmailRecords(owner, offset, limit); });
+  }
+  core::Result<bool> MarkOpened(const std::string& open_token, core::TimeMs now) override {
+    return Pass(Method::kMarkOpened, true, [&] { return inner_.MarkOpened(open_token, now); });
+  }
+  core::Result<std::optional<std::string>> RecordProviderEvent(const store::ProviderEvent& event,
+                                                               core::TimeMs now) override {
+    return Pass(Method::kRecordProviderEvent, true,
+                [&] { return inner_.RecordProviderEvent(event, now); });
+  }
+  core::Status Suppress(const store::Suppression& suppression) override {
+    return Pass(Method::kSuppress, true, [&] { return inner_.Suppress(suppression); });
+  }
+  core::Status Unsuppress(const std::string& address) override {
+    return Pass(Method::kUnsuppress, true, [&] { return inner_.Unsuppress(address); });
+  }
+  core::Result<std::optional<store::Suppression>> FindSuppression(
+      const std::string& address) override {
+    return Pass(Method::kFindSuppression, false, [&] { return inner_.FindSuppression(address); });
+  }
+  core::Result<std::vector<store::Suppression>> ListSuppressions(const std::string& cursor,
+                                                                 int limit) override {
+    return Pass(Method::kListSuppressions, false,
+                [&] { return inner_.ListSuppressions(cursor, limit); });
+  }
   core::Result<std::vector<std::string>> ListUnfinishedFires() override {
     return Pass(Method::kListUnfinishedFires, false, [&] { return inner_.ListUnfinishedFires(); });
   }
@@ -465,6 +507,14 @@ class FaultStore final : public store::Store {
         "RemoveTask",
         "GetTask",
         "ListTasks",
+        "GetEmailRecords",
+        "ListEmailRecords",
+        "MarkOpened",
+        "RecordProviderEvent",
+        "Suppress",
+        "Unsuppress",
+        "FindSuppression",
+        "ListSuppressions",
         "SaveTemplate",
         "GetTemplate",
         "ListTemplates",

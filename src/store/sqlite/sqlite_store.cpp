@@ -23,6 +23,7 @@
 #include "store/sqlite/reader_pool.h"
 #include "store/sqlite/reads.h"
 #include "store/sqlite/templates.h"
+#include "store/sqlite/tracking.h"
 #include "store/sqlite/writes.h"
 #include "store/store.h"
 
@@ -126,9 +127,9 @@ class SqliteStore final : public Store {
     });
   }
 
-  Status ReleaseLease(std::int64_t job_id, std::int64_t token, TimeMs now) override {
+  Status ReleaseLease(std::int64_t job_id, std::int64_t token, TimeMs run_at, TimeMs now) override {
     return WriteStatus([&](Connection& connection) {
-      return sqlite::ReleaseLeaseInTransaction(connection, job_id, token, now);
+      return sqlite::ReleaseLeaseInTransaction(connection, job_id, token, run_at, now);
     });
   }
 
@@ -396,6 +397,57 @@ class SqliteStore final : public Store {
   Status DeleteTemplate(const std::string& name) override {
     return WriteStatus([&](Connection& connection) {
       return sqlite::DeleteTemplateInTransaction(connection, name);
+    });
+  }
+
+  Result<std::vector<EmailRecord>> GetEmailRecords(const std::string& owner,
+                                                   const std::vector<std::string>& ids) override {
+    return Read<std::vector<EmailRecord>>("reading email records", [&](Connection& connection) {
+      return sqlite::ReadEmailRecords(connection, owner, ids);
+    });
+  }
+
+  Result<std::vector<EmailRecord>> ListEmailRecords(const std::string& owner, int offset,
+                                                    int limit) override {
+    return Read<std::vector<EmailRecord>>("listing email records", [&](Connection& connection) {
+      return sqlite::ReadEmailRecordPage(connection, owner, offset, limit);
+    });
+  }
+
+  Result<bool> MarkOpened(const std::string& open_token, TimeMs now) override {
+    return Write<bool>([&](Connection& connection) {
+      return sqlite::MarkOpenedInTransaction(connection, open_token, now);
+    });
+  }
+
+  Result<std::optional<std::string>> RecordProviderEvent(const ProviderEvent& event,
+                                                         TimeMs now) override {
+    return Write<std::optional<std::string>>([&](Connection& connection) {
+      return sqlite::RecordProviderEventInTransaction(connection, event, now);
+    });
+  }
+
+  Status Suppress(const Suppression& suppression) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::SuppressInTransaction(connection, suppression);
+    });
+  }
+
+  Status Unsuppress(const std::string& address) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::UnsuppressInTransaction(connection, address);
+    });
+  }
+
+  Result<std::optional<Suppression>> FindSuppression(const std::string& address) override {
+    return Read<std::optional<Suppression>>("reading a suppression", [&](Connection& connection) {
+      return sqlite::ReadSuppression(connection, address);
+    });
+  }
+
+  Result<std::vector<Suppression>> ListSuppressions(const std::string& cursor, int limit) override {
+    return Read<std::vector<Suppression>>("listing suppressions", [&](Connection& connection) {
+      return sqlite::ReadSuppressions(connection, cursor, limit);
     });
   }
 

@@ -10,6 +10,7 @@
 
 #include "store/sqlite/columns.h"
 #include "store/sqlite/reads.h"
+#include "store/sqlite/tracking.h"
 
 namespace store::sqlite {
 
@@ -129,13 +130,14 @@ core::Status InsertEmailInTransaction(Connection& connection, const NewEmail& em
     ScopedStatement insert(connection,
                            "INSERT INTO jobs (kind, ref_id, state, priority, run_at, attempts, "
                            "max_attempts, created_at, updated_at) "
-                           "VALUES ('email', ?, 'queued', ?, ?, 0, ?, ?, ?)");
+                           "VALUES ('email', ?, ?, ?, ?, 0, ?, ?, ?)");
     insert->bind(1, email.id);
-    insert->bind(2, email.priority);
-    insert->bind(3, std::max(email.send_at, now));
-    insert->bind(4, email.max_attempts);
-    insert->bind(5, now);
+    insert->bind(2, email.suppressed ? "cancelled" : "queued");
+    insert->bind(3, email.priority);
+    insert->bind(4, std::max(email.send_at, now));
+    insert->bind(5, email.max_attempts);
     insert->bind(6, now);
+    insert->bind(7, now);
     insert->exec();
     job_id = connection.db.getLastInsertRowid();
   }
@@ -147,22 +149,23 @@ core::Status InsertEmailInTransaction(Connection& connection, const NewEmail& em
         "INSERT INTO emails (id, job_id, status, from_address, to_addresses, cc_addresses, "
         "bcc_addresses, reply_to, subject, tags, metadata, attempts, max_attempts, last_reply, "
         "created_at, send_at, updated_at, owner) "
-        "VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?, ?, ?, ?)");
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?, ?, ?, ?)");
     insert->bind(1, email.id);
     insert->bind(2, job_id);
-    insert->bind(3, email.from);
-    insert->bindNoCopy(4, prepared.to);
-    insert->bindNoCopy(5, prepared.cc);
-    insert->bindNoCopy(6, prepared.bcc);
-    insert->bind(7, email.reply_to);
-    insert->bind(8, email.subject);
-    insert->bindNoCopy(9, prepared.tags);
-    insert->bindNoCopy(10, prepared.metadata);
-    insert->bind(11, email.max_attempts);
-    insert->bind(12, now);
-    insert->bind(13, email.send_at);
-    insert->bind(14, now);
-    insert->bind(15, email.owner);
+    insert->bind(3, email.suppressed ? "suppressed" : "queued");
+    insert->bind(4, email.from);
+    insert->bindNoCopy(5, prepared.to);
+    insert->bindNoCopy(6, prepared.cc);
+    insert->bindNoCopy(7, prepared.bcc);
+    insert->bind(8, email.reply_to);
+    insert->bind(9, email.subject);
+    insert->bindNoCopy(10, prepared.tags);
+    insert->bindNoCopy(11, prepared.metadata);
+    insert->bind(12, email.max_attempts);
+    insert->bind(13, now);
+    insert->bind(14, email.send_at);
+    insert->bind(15, now);
+    insert->bind(16, email.owner);
     insert->exec();
     seq = connection.db.getLastInsertRowid();
   } catch (const SQLite::Exception& exception) {
@@ -197,7 +200,11 @@ core::Status InsertEmailInTransaction(Connection& connection, const NewEmail& em
     insert->exec();
   }
 
-  AddEvent(connection, email.id, now, "queued", "");
+  AddEvent(connection, email.id, now, email.suppressed ? "suppressed" : "queued",
+           email.suppressed ? "the address is on the suppression list" : "");
+  if (email.tracking) {
+    InsertTracking(connection, email.id, *email.tracking);
+  }
   return {};
 }
 
@@ -386,6 +393,9 @@ core::Result<std::vector<Lease>> LeaseJobsInTransaction(Connection& connection, 
       update->exec();
       AddEvent(connection, lease.ref_id, now, "sending",
                "attempt " + std::to_string(lease.attempt));
+      if (lease.attempt == 1) {
+        EnqueueEmailCallback(connection, lease.ref_id, "PROCESSING", {}, now);
+      }
     }
     leases.push_back(std::move(lease));
   }
@@ -471,6 +481,9 @@ core::Status FinishDeliveryInTransaction(Connection& connection, std::int64_t jo
       update->exec();
       AddEvent(connection, job->ref_id, now, "sent", outcome.reply);
       BumpCounter(connection, "sent_total");
+      RecordProviderId(connection, job->ref_id, outcome.reply);
+      EnqueueEmailCallback(connection, job->ref_id, "SENT",
+                           {{"aws_data", {{"reply", outcome.reply}}}}, now);
       break;
     }
     case Kind::kRetry:
@@ -485,6 +498,10 @@ core::Status FinishDeliveryInTransaction(Connection& connection, std::int64_t jo
       update->exec();
       AddEvent(connection, job->ref_id, now, retry ? "deferred" : "failed", outcome.reply);
       BumpCounter(connection, retry ? "retried_total" : "failed_total");
+      if (!retry) {
+        EnqueueEmailCallback(connection, job->ref_id, "ERROR",
+                             {{"error", {{"message", outcome.reply}}}}, now);
+      }
       break;
     }
   }
@@ -492,15 +509,16 @@ core::Status FinishDeliveryInTransaction(Connection& connection, std::int64_t jo
 }
 
 core::Status ReleaseLeaseInTransaction(Connection& connection, std::int64_t job_id,
-                                       std::int64_t token, TimeMs now) {
+                                       std::int64_t token, TimeMs run_at, TimeMs now) {
   ScopedStatement update(connection,
                          "UPDATE jobs SET state = 'queued', attempts = max(attempts - 1, 0), "
-                         "lease_expires_at = NULL, updated_at = ? "
+                         "run_at = ?, lease_expires_at = NULL, updated_at = ? "
                          "WHERE id = ? AND state = 'leased' AND lease_token = ? "
                          "RETURNING kind, ref_id, attempts");
-  update->bind(1, now);
-  update->bind(2, job_id);
-  update->bind(3, token);
+  update->bind(1, run_at);
+  update->bind(2, now);
+  update->bind(3, job_id);
+  update->bind(4, token);
   const std::optional<TransitionedJob> job = ReadTransitionedJob(*update);
   if (!job) {
     return LeaseLost(job_id, token);

@@ -46,7 +46,7 @@ core::Status FinishDeliveryInTransaction(Connection& connection, std::int64_t jo
                                          std::int64_t token, const DeliveryOutcome& outcome,
                                          TimeMs now);
 core::Status ReleaseLeaseInTransaction(Connection& connection, std::int64_t job_id,
-                                       std::int64_t token, TimeMs now);
+                                       std::int64_t token, TimeMs run_at, TimeMs now);
 core::Result<int> RecoverLeasesInTransaction(Connection& connection, TimeMs now);
 core::Status RetryEmailInTransaction(Connection& connection, const std::string& id, TimeMs now);
 core::Status CancelEmailInTransaction(Connection& connection, const std::string& id, TimeMs now);

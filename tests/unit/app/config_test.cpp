@@ -157,3 +157,19 @@ TEST_CASE("help lists every flag with its environment names") {
   CHECK(help.find("smtp_server") != std::string::npos);
   CHECK(help.find("OUTBOX_DURABILITY") != std::string::npos);
 }
+
+TEST_CASE("SNS certificate hosts: Amazon's by default; an unusable pattern stops the start") {
+  auto loaded = app::LoadConfig({}, kNoEnv, "");
+  REQUIRE(loaded.ok());
+  CHECK(loaded->config.sns_cert_hosts == "sns.*.amazonaws.com");
+  loaded =
+      app::LoadConfig({}, EnvFrom({{"OUTBOX_SNS_CERT_HOSTS", "127.0.0.1, sns.*.example"}}), "");
+  REQUIRE(loaded.ok());
+  CHECK(loaded->config.sns_cert_hosts == "127.0.0.1, sns.*.example");
+  for (const char* bad : {"", " , ", "sns/evil", "host name"}) {
+    CAPTURE(bad);
+    auto refused = app::LoadConfig({"--sns-cert-hosts", bad}, kNoEnv, "");
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().field == "--sns-cert-hosts");
+  }
+}

@@ -456,7 +456,7 @@ void RunJobContract(const BackendFactory& factory) {
     CheckCode(store.FinishDelivery(first.job_id, first.token,
                                    Outcome(DeliveryOutcome::Kind::kSent, "250 ok"), kT0 + 1100),
               ErrorCode::kFailedPrecondition);
-    CheckCode(store.ReleaseLease(first.job_id, first.token, kT0 + 1100),
+    CheckCode(store.ReleaseLease(first.job_id, first.token, kT0 + 1100, kT0 + 1100),
               ErrorCode::kFailedPrecondition);
 
     // The stale calls changed nothing: the current holder still owns the job.
@@ -495,7 +495,7 @@ void RunJobContract(const BackendFactory& factory) {
     CheckCode(store.Heartbeat(12345, 1, kT0), ErrorCode::kFailedPrecondition);
     CheckCode(store.FinishDelivery(12345, 1, Outcome(DeliveryOutcome::Kind::kSent, ""), kT0),
               ErrorCode::kFailedPrecondition);
-    CheckCode(store.ReleaseLease(12345, 1, kT0), ErrorCode::kFailedPrecondition);
+    CheckCode(store.ReleaseLease(12345, 1, kT0, kT0), ErrorCode::kFailedPrecondition);
   }
 
   SUBCASE("sent: the job is done, the email sent, once") {
@@ -636,9 +636,9 @@ void RunJobContract(const BackendFactory& factory) {
   SUBCASE("ReleaseLease gives the attempt back") {
     Create(store, MakeEmail("e1"), kT0);
     const store::Lease lease = LeaseOne(store, kT0);
-    CheckCode(store.ReleaseLease(lease.job_id, lease.token + 1, kT0 + 1),
+    CheckCode(store.ReleaseLease(lease.job_id, lease.token + 1, kT0 + 1, kT0 + 1),
               ErrorCode::kFailedPrecondition);
-    CheckOk(store.ReleaseLease(lease.job_id, lease.token, kT0 + 1));
+    CheckOk(store.ReleaseLease(lease.job_id, lease.token, kT0 + 1, kT0 + 1));
     const store::Email email = Get(store, "e1");
     CHECK(email.status == EmailStatus::kQueued);
     CHECK(email.attempts == 0);
@@ -653,6 +653,15 @@ void RunJobContract(const BackendFactory& factory) {
     CHECK(again.token > lease.token);
   }
 
+  SUBCASE("ReleaseLease with a later run_at defers the job without spending an attempt") {
+    Create(store, MakeEmail("e1"), kT0);
+    const store::Lease lease = LeaseOne(store, kT0);
+    CheckOk(store.ReleaseLease(lease.job_id, lease.token, kT0 + 5000, kT0 + 1));
+    CHECK(Get(store, "e1").next_attempt_at == std::optional<TimeMs>(kT0 + 5000));
+    CHECK(store.LeaseJobs(store::JobKind::kEmail, 5, kT0 + 4999, kLeaseMs)->empty());
+    CHECK(LeaseOne(store, kT0 + 5000).attempt == 1);
+  }
+
   SUBCASE("ReleaseLease after an earlier attempt leaves the email deferred") {
     Create(store, MakeEmail("e1"), kT0);
     store::Lease lease = LeaseOne(store, kT0);
@@ -660,7 +669,7 @@ void RunJobContract(const BackendFactory& factory) {
                                  Outcome(DeliveryOutcome::Kind::kRetry, "421", kT0), kT0));
     lease = LeaseOne(store, kT0 + 1);
     CHECK(lease.attempt == 2);
-    CheckOk(store.ReleaseLease(lease.job_id, lease.token, kT0 + 2));
+    CheckOk(store.ReleaseLease(lease.job_id, lease.token, kT0 + 2, kT0 + 2));
     const store::Email email = Get(store, "e1");
     CHECK(email.status == EmailStatus::kDeferred);
     CHECK(email.attempts == 1);

@@ -1,0 +1,121 @@
+// GET over libcurl's easy interface, one handle per call (calls come from several HTTP threads
+// at once and are rare: a certificate is fetched once per URL, a SubscribeURL once per topic).
+#include "hooks/fetch.h"
+
+#include <curl/curl.h>
+
+#include <array>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace hooks {
+namespace {
+
+struct CurlEasyDeleter {
+  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
+};
+using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
+
+// See sender.cpp: curl_global_init is reference counted and thread-safe in this libcurl; it is
+// never undone.
+CURLcode InitCurlOnce() {
+  static std::once_flag once;
+  static CURLcode result = CURLE_OK;
+  std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
+  return result;
+}
+
+struct Body {
+  std::string bytes;
+  std::size_t limit = 0;
+  bool cut_off = false;
+};
+
+// CURLOPT_WRITEFUNCTION. Never throws into curl: `bytes` is reserved to the limit up front.
+std::size_t Collect(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* body = static_cast<Body*>(user);
+  const std::size_t length = size * count;
+  if (length > body->limit - body->bytes.size()) {
+    body->cut_off = true;
+    return 0;  // makes curl stop with CURLE_WRITE_ERROR
+  }
+  body->bytes.append(data, length);
+  return length;
+}
+
+core::Result<std::string> Fetch(const FetchOptions& options, CURLcode init_result,
+                                const std::string& url) {
+  if (init_result != CURLE_OK) {
+    return core::Unavailable(std::string("libcurl initialization failed: ") +
+                             curl_easy_strerror(init_result));
+  }
+  const CurlEasy handle(curl_easy_init());
+  if (!handle) {
+    return core::Unavailable("libcurl: out of memory");
+  }
+  Body body;
+  body.limit = options.max_body_bytes;
+  body.bytes.reserve(options.max_body_bytes);
+  std::array<char, CURL_ERROR_SIZE> error_text{};
+  CURL* h = handle.get();
+  CURLcode code = CURLE_OK;
+  const auto check = [&code](CURLcode result) {
+    if (code == CURLE_OK) {
+      code = result;
+    }
+  };
+  check(curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_text.data()));
+  check(curl_easy_setopt(h, CURLOPT_URL, url.c_str()));
+  check(curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https"));
+  check(curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L));
+  check(curl_easy_setopt(h, CURLOPT_PROXY, ""));
+  check(curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L));
+  check(curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout_ms)));
+  check(curl_easy_setopt(h, CURLOPT_HTTPGET, 1L));
+  if (!options.user_agent.empty()) {
+    check(curl_easy_setopt(h, CURLOPT_USERAGENT, options.user_agent.c_str()));
+  }
+  check(curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, Collect));
+  check(curl_easy_setopt(h, CURLOPT_WRITEDATA, static_cast<void*>(&body)));
+  if (code == CURLE_OK) {
+    code = curl_easy_perform(h);
+  }
+  if (body.cut_off) {
+    return core::Error{
+        core::ErrorCode::kResourceExhausted,
+        "GET " + url + ": body larger than " + std::to_string(options.max_body_bytes) + " bytes",
+        {}};
+  }
+  if (code != CURLE_OK) {
+    return core::Unavailable("GET " + url + ": " +
+                             (error_text[0] != '\0' ? std::string(error_text.data())
+                                                    : std::string(curl_easy_strerror(code))));
+  }
+  long status = 0;
+  if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) {
+    status = 0;
+  }
+  if (status < 200 || status > 299) {
+    return core::Unavailable(
+        "GET " + url + ": HTTP " + std::to_string(status) +
+        (status >= 300 && status <= 399 ? " (redirects are not followed)" : ""));
+  }
+  return std::move(body.bytes);
+}
+
+}  // namespace
+
+UrlFetcher NewCurlFetcher(const FetchOptions& options) {
+  const CURLcode init_result = InitCurlOnce();
+  return [options, init_result](const std::string& url) -> core::Result<std::string> {
+    try {
+      return Fetch(options, init_result, url);
+    } catch (const std::exception& error) {  // bad_alloc
+      return core::Unavailable("GET " + url + ": " + error.what());
+    }
+  };
+}
+
+}  // namespace hooks

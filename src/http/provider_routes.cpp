@@ -1,0 +1,129 @@
+// POST /email-status, where Amazon SNS delivers SES's delivery events (answered in the
+// SES-compatible shape), and the native /v1/suppressions list. Decode, call
+// ProviderEventService, encode.
+#include <initializer_list>
+#include <string>
+
+#include "http/routes.h"
+#include "service/provider_events.h"
+
+namespace http {
+namespace {
+
+using core::Result;
+using nlohmann::json;
+
+constexpr int kDefaultPageSize = 100;
+constexpr int kMaxPageSize = 1000;
+
+json SuppressionToJson(const store::Suppression& suppression) {
+  return {{"address", suppression.address},
+          {"reason", suppression.reason},
+          {"detail", suppression.detail},
+          {"created_at", core::FormatRfc3339(suppression.created_at)}};
+}
+
+// `object[name]` as a string: required (non-empty) or optional ("" when absent or null).
+Result<std::string> StringMember(const json& object, const char* name, bool required) {
+  auto found = object.find(name);
+  if (found == object.end() || found->is_null()) {
+    if (required) {
+      return core::InvalidArgument(name, std::string(name) + " is required");
+    }
+    return std::string();
+  }
+  if (!found->is_string()) {
+    return core::InvalidArgument(name, std::string(name) + " must be a string");
+  }
+  if (required && found->get_ref<const std::string&>().empty()) {
+    return core::InvalidArgument(name, std::string(name) + " must not be empty");
+  }
+  return found->get<std::string>();
+}
+
+// Refuses members other than `allowed`, so a misspelt field is an error, not ignored.
+core::Status OnlyMembers(const json& object, std::initializer_list<const char*> allowed) {
+  for (const auto& [key, value] : object.items()) {
+    bool known = false;
+    for (const char* name : allowed) {
+      known = known || key == name;
+    }
+    if (!known) {
+      return core::InvalidArgument(key, "unknown field \"" + key + "\"");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+// SNS posts its JSON with Content-Type text/plain, so the body is read whatever the type says.
+void SesEmailStatus(Context& context) {
+  auto handled = context.services.provider_events.Handle(context.request.body);
+  if (!handled.ok()) {
+    return context.SesError(handled.error());
+  }
+  context.Json(200, {{"valid", true}});
+}
+
+void ListSuppressions(Context& context) {
+  std::string cursor;
+  int limit = kDefaultPageSize;
+  for (const auto& [name, value] : context.request.params) {
+    if (name == "cursor") {
+      cursor = value;
+    } else if (name == "limit") {
+      auto parsed = QueryInteger(value, "limit", 1, kMaxPageSize);
+      if (!parsed.ok()) {
+        return context.Problem(parsed.error());
+      }
+      limit = static_cast<int>(*parsed);
+    } else {
+      return context.Problem(
+          core::InvalidArgument(name, "unknown query parameter \"" + name + "\""));
+    }
+  }
+  auto page = context.services.provider_events.ListSuppressions(cursor, limit);
+  if (!page.ok()) {
+    return context.Problem(page.error());
+  }
+  json data = json::array();
+  for (const auto& suppression : page->suppressions) data.push_back(SuppressionToJson(suppression));
+  context.Json(
+      200, {{"data", std::move(data)},
+            {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}});
+}
+
+void CreateSuppression(Context& context) {
+  auto body = ParseJsonBody(context.request.body);
+  if (!body.ok()) {
+    return context.Problem(body.error());
+  }
+  if (auto known = OnlyMembers(*body, {"address", "reason"}); !known.ok()) {
+    return context.Problem(known.error());
+  }
+  auto address = StringMember(*body, "address", true);
+  if (!address.ok()) {
+    return context.Problem(address.error());
+  }
+  auto reason = StringMember(*body, "reason", false);
+  if (!reason.ok()) {
+    return context.Problem(reason.error());
+  }
+  auto added = context.services.provider_events.Suppress(*address, *reason);
+  if (!added.ok()) {
+    return context.Problem(added.error());
+  }
+  // 201 for a new entry; 200 when the address was on the list already (kept as it was).
+  context.Json(added->created ? 201 : 200, SuppressionToJson(added->suppression));
+}
+
+void DeleteSuppression(Context& context) {
+  auto removed = context.services.provider_events.Unsuppress(context.request.matches[1].str());
+  if (!removed.ok()) {
+    return context.Problem(removed.error());
+  }
+  context.response.status = 204;
+}
+
+}  // namespace http
