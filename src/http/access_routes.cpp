@@ -23,29 +23,6 @@ json KeyToJson(const store::ApiKey& key) {
           {"expires_at", key.expires_at ? json(core::FormatRfc3339(*key.expires_at)) : json()}};
 }
 
-// Refuses members other than `allowed`, so a misspelt field is an error, not ignored.
-core::Status OnlyMembers(const json& object, std::initializer_list<const char*> allowed) {
-  for (const auto& [key, value] : object.items()) {
-    if (std::none_of(allowed.begin(), allowed.end(),
-                     [&](const char* name) { return key == name; })) {
-      return core::InvalidArgument(key, "unknown field \"" + key + "\"");
-    }
-  }
-  return {};
-}
-
-Result<std::string> StringField(const json& body, const char* name, bool required) {
-  auto found = body.find(name);
-  if (found == body.end() || found->is_null()) {
-    if (required) return core::InvalidArgument(name, std::string(name) + " is required");
-    return std::string();
-  }
-  if (!found->is_string()) {
-    return core::InvalidArgument(name, std::string(name) + " must be a string");
-  }
-  return found->get<std::string>();
-}
-
 }  // namespace
 
 void CreateKey(Context& context) {
@@ -56,16 +33,16 @@ void CreateKey(Context& context) {
     return context.Problem(known.error());
   }
   service::NewKey request;
-  auto name = StringField(*body, "name", true);
+  auto name = StringMember(*body, "name", true);
   if (!name.ok()) return context.Problem(name.error());
   request.name = std::move(*name);
-  auto role = StringField(*body, "role", false);
+  auto role = StringMember(*body, "role", false);
   if (!role.ok()) return context.Problem(role.error());
   if (!role->empty()) request.role = std::move(*role);
-  auto callback_url = StringField(*body, "callback_url", false);
+  auto callback_url = StringMember(*body, "callback_url", false);
   if (!callback_url.ok()) return context.Problem(callback_url.error());
   request.callback_url = std::move(*callback_url);
-  auto expires = StringField(*body, "expires_at", false);
+  auto expires = StringMember(*body, "expires_at", false);
   if (!expires.ok()) return context.Problem(expires.error());
   if (!expires->empty()) {
     core::TimeMs at = 0;
@@ -136,7 +113,7 @@ void VerifyOtp(Context& context) {
   }
   auto to = service::NormalizeUserId(body->value("to", json()), "to");
   if (!to.ok()) return context.Problem(to.error());
-  auto code = StringField(*body, "code", true);
+  auto code = StringMember(*body, "code", true);
   if (!code.ok()) return context.Problem(code.error());
   auto verified = context.services.gomail.VerifyCode(*to, *code);
   if (!verified.ok()) return context.Problem(verified.error());
@@ -148,10 +125,10 @@ void SesCreateKey(Context& context) {
   if (!body.ok()) return context.SesError(body.error());
   service::NewKey request;
   request.role = service::kSenderRole;
-  auto name = StringField(*body, "api_name", true);
+  auto name = StringMember(*body, "api_name", true);
   if (!name.ok()) return context.SesError(name.error());
   request.name = std::move(*name);
-  auto url = StringField(*body, "return_api", true);
+  auto url = StringMember(*body, "return_api", true);
   if (!url.ok()) return context.SesError(url.error());
   if (auto valid = service::ValidateCallbackUrl(*url, "return_api"); !valid.ok()) {
     return context.SesError(valid.error());
@@ -162,7 +139,7 @@ void SesCreateKey(Context& context) {
     return context.SesError(core::InvalidArgument("temporary", "temporary must be true or false"));
   }
   if (temporary != body->end() && temporary->get<bool>()) {
-    auto duration = StringField(*body, "duration", true);
+    auto duration = StringMember(*body, "duration", true);
     if (!duration.ok()) return context.SesError(duration.error());
     auto length = auth::ParseKeyDuration(*duration);
     if (!length.ok()) return context.SesError(length.error());
@@ -182,9 +159,9 @@ void SesCreateKey(Context& context) {
 void SesDeleteKey(Context& context) {
   auto body = ParseSesJsonBody(context.request.body);
   if (!body.ok()) return context.SesError(body.error());
-  auto name = StringField(*body, "api_name", false);
+  auto name = StringMember(*body, "api_name", false);
   if (!name.ok()) return context.SesError(name.error());
-  auto secret = StringField(*body, "api_key", false);
+  auto secret = StringMember(*body, "api_key", false);
   if (!secret.ok()) return context.SesError(secret.error());
   if (name->empty() == secret->empty()) {
     return context.SesError(core::InvalidArgument("api_name", "send either api_name or api_key"));

@@ -1,6 +1,4 @@
 // /v1/emails: decode the JSON request, call the EmailService, encode the answer.
-#include <charconv>
-
 #include "auth/jwt.h"
 #include "core/log.h"
 #include "core/random.h"
@@ -223,35 +221,6 @@ Result<store::EmailFilter> DecodeFilter(const httplib::Request& request) {
 }
 
 }  // namespace
-
-namespace {
-
-Result<json> ParseObject(const std::string& body, bool comments) {
-  if (body.empty()) return core::InvalidArgument("body", "request body is empty; send JSON");
-  json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false, comments);
-  if (parsed.is_discarded()) return core::InvalidArgument("body", "request body is not valid JSON");
-  if (!parsed.is_object()) {
-    return core::InvalidArgument("body", "request body must be a JSON object");
-  }
-  return parsed;
-}
-
-}  // namespace
-
-Result<json> ParseJsonBody(const std::string& body) { return ParseObject(body, false); }
-
-Result<json> ParseSesJsonBody(const std::string& body) { return ParseObject(body, true); }
-
-Result<std::int64_t> QueryInteger(const std::string& text, const char* name, std::int64_t min,
-                                  std::int64_t max) {
-  std::int64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < min || value > max) {
-    return core::InvalidArgument(name, std::string(name) + " must be an integer from " +
-                                           std::to_string(min) + " to " + std::to_string(max));
-  }
-  return value;
-}
 
 void PostEmail(Context& context) {
   auto body = ParseJsonBody(context.request.body);

@@ -41,32 +41,6 @@ json ScheduleToJson(const store::Schedule& group) {
           {"next_fire_at", time(group.next_fire)}};
 }
 
-// `object[name]` as a string: required (non-empty) or optional ("" when absent or null).
-Result<std::string> StringMember(const json& object, const char* name, bool required) {
-  auto found = object.find(name);
-  if (found == object.end() || found->is_null()) {
-    if (required) return core::InvalidArgument(name, std::string(name) + " is required");
-    return std::string();
-  }
-  if (!found->is_string()) {
-    return core::InvalidArgument(name, std::string(name) + " must be a string");
-  }
-  if (required && found->get_ref<const std::string&>().empty()) {
-    return core::InvalidArgument(name, std::string(name) + " must not be empty");
-  }
-  return found->get<std::string>();
-}
-
-// Refuses members other than `allowed`, so a misspelt field is an error, not ignored.
-core::Status OnlyMembers(const json& object, std::initializer_list<const char*> allowed) {
-  for (const auto& [key, value] : object.items()) {
-    bool known = false;
-    for (const char* name : allowed) known = known || key == name;
-    if (!known) return core::InvalidArgument(key, "unknown field \"" + key + "\"");
-  }
-  return {};
-}
-
 // The subject and HTML of a list from a request body; `name` from the path or the body.
 Result<store::ContentType> DecodeList(const json& body, std::string name) {
   store::ContentType list;

@@ -23,38 +23,6 @@ json SuppressionToJson(const store::Suppression& suppression) {
           {"created_at", core::FormatRfc3339(suppression.created_at)}};
 }
 
-// `object[name]` as a string: required (non-empty) or optional ("" when absent or null).
-Result<std::string> StringMember(const json& object, const char* name, bool required) {
-  auto found = object.find(name);
-  if (found == object.end() || found->is_null()) {
-    if (required) {
-      return core::InvalidArgument(name, std::string(name) + " is required");
-    }
-    return std::string();
-  }
-  if (!found->is_string()) {
-    return core::InvalidArgument(name, std::string(name) + " must be a string");
-  }
-  if (required && found->get_ref<const std::string&>().empty()) {
-    return core::InvalidArgument(name, std::string(name) + " must not be empty");
-  }
-  return found->get<std::string>();
-}
-
-// Refuses members other than `allowed`, so a misspelt field is an error, not ignored.
-core::Status OnlyMembers(const json& object, std::initializer_list<const char*> allowed) {
-  for (const auto& [key, value] : object.items()) {
-    bool known = false;
-    for (const char* name : allowed) {
-      known = known || key == name;
-    }
-    if (!known) {
-      return core::InvalidArgument(key, "unknown field \"" + key + "\"");
-    }
-  }
-  return {};
-}
-
 }  // namespace
 
 // SNS posts its JSON with Content-Type text/plain, so the body is read whatever the type says.

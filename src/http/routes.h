@@ -28,6 +28,12 @@ struct Context {
 core::Result<nlohmann::json> ParseJsonBody(const std::string& body);
 // The same, also taking // and /* */ comments, which the SES-compatible seed's examples carry.
 core::Result<nlohmann::json> ParseSesJsonBody(const std::string& body);
+// Refuses members other than `allowed`, so a misspelt field is an error, not ignored.
+core::Status OnlyMembers(const nlohmann::json& object, std::initializer_list<const char*> allowed);
+// `object[name]` as a string: "" when absent or null unless `required` (then also non-empty).
+// kInvalidArgument naming `name` otherwise.
+core::Result<std::string> StringMember(const nlohmann::json& object, const char* name,
+                                       bool required);
 // A query parameter's integer value in [min, max]; kInvalidArgument naming it otherwise.
 core::Result<std::int64_t> QueryInteger(const std::string& text, const char* name, std::int64_t min,
                                         std::int64_t max);

@@ -38,36 +38,6 @@ std::string NameOfFile(std::string_view file_name) {
   return std::string(file_name);
 }
 
-// Refuses members other than `allowed`, so a misspelt field is an error, not ignored.
-core::Status OnlyMembers(const json& object, std::initializer_list<const char*> allowed) {
-  for (const auto& item : object.items()) {
-    const std::string& key = item.key();
-    if (std::none_of(allowed.begin(), allowed.end(),
-                     [&key](const char* name) { return key == name; })) {
-      return core::InvalidArgument(key, "unknown field \"" + key + "\"");
-    }
-  }
-  return {};
-}
-
-// `body[name]` as a string: "" when absent or null unless required (then non-empty).
-Result<std::string> StringMember(const json& body, const char* name, bool required) {
-  auto found = body.find(name);
-  if (found == body.end() || found->is_null()) {
-    if (required) {
-      return core::InvalidArgument(name, std::string(name) + " is required");
-    }
-    return std::string();
-  }
-  if (!found->is_string()) {
-    return core::InvalidArgument(name, std::string(name) + " must be a string");
-  }
-  if (required && found->get_ref<const std::string&>().empty()) {
-    return core::InvalidArgument(name, std::string(name) + " must not be empty");
-  }
-  return found->get<std::string>();
-}
-
 // `body[name]` as an integer in [min, max]; `fallback` when absent or null.
 Result<int> IntegerMember(const json& body, const char* name, int min, int max, int fallback) {
   auto found = body.find(name);

@@ -465,10 +465,10 @@ TEST_CASE("a newsletter's recipient headers + shared part make one complete mess
   CHECK(shared_entity.Count("Message-ID") == 0);
   CHECK(shared_entity.Header("Subject") == "Hello there");
 
-  const std::string own = mail::RenderRecipientHeaders(
-      Addr("reader@example.org"), "n1@example.com",
-      {{"List-Unsubscribe", "<https://x.example/unsubscribe/abc>"},
-       {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}});
+  const std::string own =
+      mail::RenderRecipientHeaders(Addr("reader@example.org"), "n1@example.com",
+                                   {{"List-Unsubscribe", "<https://x.example/unsubscribe/abc>"},
+                                    {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}});
   const Entity entity = ParseEntity(own + shared);
   CHECK(entity.Header("To") == "reader@example.org");
   CHECK(entity.Count("To") == 1);

@@ -1,0 +1,66 @@
+// The JSON and query helpers every route file uses.
+#include <algorithm>
+#include <charconv>
+
+#include "http/routes.h"
+
+namespace http {
+
+using core::Result;
+using nlohmann::json;
+
+namespace {
+
+Result<json> ParseObject(const std::string& body, bool comments) {
+  if (body.empty()) return core::InvalidArgument("body", "request body is empty; send JSON");
+  json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false, comments);
+  if (parsed.is_discarded()) return core::InvalidArgument("body", "request body is not valid JSON");
+  if (!parsed.is_object()) {
+    return core::InvalidArgument("body", "request body must be a JSON object");
+  }
+  return parsed;
+}
+
+}  // namespace
+
+Result<json> ParseJsonBody(const std::string& body) { return ParseObject(body, false); }
+
+Result<json> ParseSesJsonBody(const std::string& body) { return ParseObject(body, true); }
+
+Result<std::int64_t> QueryInteger(const std::string& text, const char* name, std::int64_t min,
+                                  std::int64_t max) {
+  std::int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+    return core::InvalidArgument(name, std::string(name) + " must be an integer from " +
+                                           std::to_string(min) + " to " + std::to_string(max));
+  }
+  return value;
+}
+
+core::Status OnlyMembers(const json& object, std::initializer_list<const char*> allowed) {
+  for (const auto& [key, value] : object.items()) {
+    if (std::none_of(allowed.begin(), allowed.end(),
+                     [&](const char* name) { return key == name; })) {
+      return core::InvalidArgument(key, "unknown field \"" + key + "\"");
+    }
+  }
+  return {};
+}
+
+Result<std::string> StringMember(const json& object, const char* name, bool required) {
+  auto found = object.find(name);
+  if (found == object.end() || found->is_null()) {
+    if (required) return core::InvalidArgument(name, std::string(name) + " is required");
+    return std::string();
+  }
+  if (!found->is_string()) {
+    return core::InvalidArgument(name, std::string(name) + " must be a string");
+  }
+  if (required && found->get_ref<const std::string&>().empty()) {
+    return core::InvalidArgument(name, std::string(name) + " must not be empty");
+  }
+  return found->get<std::string>();
+}
+
+}  // namespace http
