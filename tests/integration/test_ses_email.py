@@ -125,6 +125,10 @@ def test_records_are_per_key_newest_first(ses):
     assert [rec["email_id"] for rec in r.body["result"]] == ids[::-1]
     r = post(ob, "/server/email/fetch-api-records", {"page": 2, "amount": 2}, key)
     assert [rec["email_id"] for rec in r.body["result"]] == ids[:1]
+    # The seed's own example: an id this server never issued.
+    r = post(ob, "/server/email/fetch-specific-records",
+             '{\n  "email_ids": ["StIiOwJiK0AaYybV97Hp-3R95ig-N62MgYcZCw8O"]\n}', key)
+    assert (r.status, r.body) == (200, {"valid": True, "result": []})
     other = create_key(ob, "other", hook.url)
     assert post(ob, "/server/email/fetch-specific-records", {"email_ids": ids}, other).body == \
         {"valid": True, "result": []}

@@ -165,7 +165,8 @@ def test_task_add_expire_and_remove_callbacks(ses, receiver):
     assert hook.events("REMOVE")[0].json["queue_id"] == removable
     assert ob.api("GET", f"/v1/tasks/{removable}").body["state"] == "removed"
 
-    r = post(ob, "/server/queue/remove", {"queue_id": "nope"}, key)
+    r = post(ob, "/server/queue/remove",
+             '{\n    "queue_id": "328V32KoEOuy8zLs4pdP-RY8oh9-ep68NY786RsD"\n}', key)
     assert r.status == 404, r
     assert r.body == {"removed": False, "msg": "'taskId' does not exist.", "valid": False,
                       "code": "QUE001_90012"}
