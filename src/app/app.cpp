@@ -148,9 +148,7 @@ class App {
     templates_ = std::make_unique<service::TemplateService>(*store_, *clock_);
     ses_ = std::make_unique<service::SesService>(*emails_, *templates_, *store_, *clock_);
     keys_ = std::make_unique<service::KeyService>(*store_, *authenticator_, *clock_);
-    auto callback_secret = config_.callback_secret.empty()
-                               ? store_->GetOrCreateSetting("callback_secret", core::RandomHex(32))
-                               : core::Result<std::string>(config_.callback_secret);
+    auto callback_secret = CallbackSecret();
     if (!callback_secret.ok()) return Fail(callback_secret.error());
     callback_sender_ = hooks::NewCurlCallbackSender(
         {.user_agent = std::string("outbox/") + OUTBOX_VERSION}, *clock_);
@@ -228,6 +226,21 @@ class App {
   }
 
  private:
+  // SALT: the configured one, else the one generated on first start and kept in the store. A
+  // receiver needs it to verify callbacks, so a newly generated one is printed once, as the
+  // admin key is (printed, not logged: it must not land in app.log).
+  core::Result<std::string> CallbackSecret() {
+    if (!config_.callback_secret.empty()) return config_.callback_secret;
+    const std::string candidate = core::RandomHex(32);
+    auto secret = store_->GetOrCreateSetting("callback_secret", candidate);
+    if (secret.ok() && *secret == candidate) {
+      std::printf("outbox: callback secret (SALT; shown once, store it now): %s\n",
+                  secret->c_str());
+      std::fflush(stdout);
+    }
+    return secret;
+  }
+
   int Fail(const core::Error& error) {
     if (logger_) logger_->Error("cannot start", {{"error", error.message}});
     std::fprintf(stderr, "outbox: %s\n", error.message.c_str());

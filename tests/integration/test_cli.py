@@ -200,6 +200,18 @@ def test_no_admin_key_printed_when_given(outbox):
     assert "admin API key" not in ob.stdout()
 
 
+def test_a_generated_callback_secret_is_printed_once(outbox):
+    ob = outbox()
+    lines = [l for l in ob.stdout().splitlines() if "callback secret" in l]
+    assert len(lines) == 1, ob.stdout()
+    secret = re.search(r": ([0-9a-f]{64})$", lines[0]).group(1)
+    assert secret not in open(os.path.join(ob.data_dir, "app.log")).read()
+    ob.restart()
+    assert "callback secret" not in ob.stdout()
+    given = outbox("--callback-secret", "configured-salt-0123456789")
+    assert "callback secret" not in given.stdout()
+
+
 # ------------------------------------------------------------------ signals
 
 
@@ -233,7 +245,8 @@ def test_sigterm_idle_exits_quickly(outbox):
 
 
 def test_logs_are_json_lines_on_stdout_and_app_log(outbox):
-    ob = outbox()
+    # Given keys, so no first-start line for humans (admin key, callback secret) is printed.
+    ob = outbox("--callback-secret", "configured-salt-0123456789")
     ob.send(simple_email())
     ob.api("GET", "/health/ping", auth=False)
     rc, _ = ob.stop()
