@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -12,6 +13,8 @@
 namespace queue {
 
 constexpr int kHttpGone = 410;
+// How soon a callback waiting for its subject's earlier one is looked at again.
+constexpr core::TimeMs kOrderRetryMs = 200;
 
 store::DeliveryOutcome DecideCallbackOutcome(const hooks::CallbackAttempt& attempt, int number,
                                              int max_attempts, core::TimeMs now,
@@ -89,6 +92,11 @@ class CallbackWorkersImpl final : public CallbackWorkers {
       Release(lease);
       return;
     }
+    if (callback->earlier_pending) {
+      // Its subject's earlier callback goes first; look again shortly.
+      Release(lease, clock_.NowMs() + kOrderRetryMs);
+      return;
+    }
     store::CallbackOutcome outcome;
     outcome.disable_after = options_.disable_after;
     outcome.attempt.at = clock_.NowMs();
@@ -125,9 +133,9 @@ class CallbackWorkersImpl final : public CallbackWorkers {
     }
   }
 
-  void Release(const store::Lease& lease) {
-    if (auto released =
-            store_.ReleaseLease(lease.job_id, lease.token, clock_.NowMs(), clock_.NowMs());
+  void Release(const store::Lease& lease, std::optional<core::TimeMs> run_at = std::nullopt) {
+    const core::TimeMs now = clock_.NowMs();
+    if (auto released = store_.ReleaseLease(lease.job_id, lease.token, run_at.value_or(now), now);
         !released.ok()) {
       logger_.Warn("callback release failed", {{"error", released.error().message}});
     }

@@ -223,6 +223,9 @@ struct Callback {
   std::string state;  // the job's: queued, leased, done (delivered), dead, cancelled
   int attempts = 0;
   bool endpoint_disabled = false;
+  // An earlier callback about the same email or task to the same URL is still queued or being
+  // sent: this one waits, so one subject's callbacks arrive in order.
+  bool earlier_pending = false;
 };
 
 // One try at delivering a callback, as recorded.

@@ -202,6 +202,9 @@ def test_a_failing_receiver_gets_the_callback_on_the_third_attempt(ses, receiver
     key = create_key(ob, "tasks", hook.url)
     post(ob, "/server/queue/add", seed_task(iso(600)), key)
     wait_for(lambda: len(hook.events("ADD")) == 3, timeout=15, message="third ADD attempt")
+    # The receiver answers before outbox records the attempt: wait for the record too.
+    wait_for(lambda: len(ob.api("GET", "/v1/webhooks/deliveries").body["data"]) == 3,
+             timeout=10, message="third attempt recorded")
     deliveries = ob.api("GET", "/v1/webhooks/deliveries").body["data"]
     assert [(d["attempt"], d["status_code"]) for d in deliveries] == [(3, 200), (2, 503), (1, 500)]
     assert deliveries[1]["error"] == "HTTP 503"

@@ -11,7 +11,9 @@ namespace {
 
 constexpr const char* kCallbackColumns =
     "c.id, c.owner, c.url, c.event, c.subject_id, c.payload, c.created_at, j.state, j.attempts, "
-    "e.disabled_at IS NOT NULL";
+    "e.disabled_at IS NOT NULL, EXISTS (SELECT 1 FROM callbacks p JOIN jobs pj ON pj.id = "
+    "p.job_id WHERE p.subject_id = c.subject_id AND p.url = c.url AND p.job_id < c.job_id AND "
+    "pj.state IN ('queued', 'leased'))";
 constexpr const char* kCallbackJoins =
     " FROM callbacks c JOIN jobs j ON j.id = c.job_id "
     "LEFT JOIN webhook_endpoints e ON e.url = c.url";
@@ -28,6 +30,7 @@ Callback ReadCallbackRow(SQLite::Statement& row) {
   callback.state = row.getColumn(7).getString();
   callback.attempts = row.getColumn(8).getInt();
   callback.endpoint_disabled = row.getColumn(9).getInt() != 0;
+  callback.earlier_pending = row.getColumn(10).getInt() != 0;
   return callback;
 }
 

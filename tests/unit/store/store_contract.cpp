@@ -1303,6 +1303,21 @@ void RunCallbackContract(const BackendFactory& factory) {
     CHECK(store.Stats(kT0)->leased == 1);
   }
 
+  SUBCASE("a subject's later callback waits while an earlier one is pending") {
+    core::Result<std::string> first = store.EnqueueCallback(callback("PROCESSING"), 5, kT0);
+    core::Result<std::string> second = store.EnqueueCallback(callback("SENT"), 5, kT0);
+    REQUIRE(first.ok());
+    REQUIRE(second.ok());
+    CHECK_FALSE(store.GetCallback(*first)->earlier_pending);
+    CHECK(store.GetCallback(*second)->earlier_pending);
+    store::Lease lease = lease_one(kT0);
+    REQUIRE(lease.ref_id == *first);
+    store::CallbackOutcome delivered;
+    delivered.delivery = {Kind::kSent, "HTTP 200", 0};
+    CheckOk(store.FinishCallback(lease.job_id, lease.token, delivered, kT0));
+    CHECK_FALSE(store.GetCallback(*second)->earlier_pending);
+  }
+
   SUBCASE("a callback due later waits; NextRunAt is per kind") {
     REQUIRE(store.EnqueueCallback(callback("EXPIRED", kT0 + 5000), 5, kT0).ok());
     CHECK(store.LeaseJobs(store::JobKind::kCallback, 5, kT0, kLeaseMs)->empty());
