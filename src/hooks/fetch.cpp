@@ -7,43 +7,12 @@
 #include <array>
 #include <exception>
 #include <memory>
-#include <mutex>
 #include <string>
+
+#include "hooks/curl_easy.h"
 
 namespace hooks {
 namespace {
-
-struct CurlEasyDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
-using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
-
-// See sender.cpp: curl_global_init is reference counted and thread-safe in this libcurl; it is
-// never undone.
-CURLcode InitCurlOnce() {
-  static std::once_flag once;
-  static CURLcode result = CURLE_OK;
-  std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
-  return result;
-}
-
-struct Body {
-  std::string bytes;
-  std::size_t limit = 0;
-  bool cut_off = false;
-};
-
-// CURLOPT_WRITEFUNCTION. Never throws into curl: `bytes` is reserved to the limit up front.
-std::size_t Collect(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* body = static_cast<Body*>(user);
-  const std::size_t length = size * count;
-  if (length > body->limit - body->bytes.size()) {
-    body->cut_off = true;
-    return 0;  // makes curl stop with CURLE_WRITE_ERROR
-  }
-  body->bytes.append(data, length);
-  return length;
-}
 
 core::Result<std::string> Fetch(const FetchOptions& options, CURLcode init_result,
                                 const std::string& url) {
@@ -51,13 +20,11 @@ core::Result<std::string> Fetch(const FetchOptions& options, CURLcode init_resul
     return core::Unavailable(std::string("libcurl initialization failed: ") +
                              curl_easy_strerror(init_result));
   }
-  const CurlEasy handle(curl_easy_init());
+  const curl::Easy handle(curl_easy_init());
   if (!handle) {
     return core::Unavailable("libcurl: out of memory");
   }
-  Body body;
-  body.limit = options.max_body_bytes;
-  body.bytes.reserve(options.max_body_bytes);
+  curl::Body body(options.max_body_bytes);
   std::array<char, CURL_ERROR_SIZE> error_text{};
   CURL* h = handle.get();
   CURLcode code = CURLE_OK;
@@ -77,7 +44,7 @@ core::Result<std::string> Fetch(const FetchOptions& options, CURLcode init_resul
   if (!options.user_agent.empty()) {
     check(curl_easy_setopt(h, CURLOPT_USERAGENT, options.user_agent.c_str()));
   }
-  check(curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, Collect));
+  check(curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, curl::CollectBody));
   check(curl_easy_setopt(h, CURLOPT_WRITEDATA, static_cast<void*>(&body)));
   if (code == CURLE_OK) {
     code = curl_easy_perform(h);
@@ -108,7 +75,7 @@ core::Result<std::string> Fetch(const FetchOptions& options, CURLcode init_resul
 }  // namespace
 
 UrlFetcher NewCurlFetcher(const FetchOptions& options) {
-  const CURLcode init_result = InitCurlOnce();
+  const CURLcode init_result = curl::InitOnce();
   return [options, init_result](const std::string& url) -> core::Result<std::string> {
     try {
       return Fetch(options, init_result, url);

@@ -21,50 +21,11 @@
 #include <chrono>
 #include <cstring>
 #include <exception>
-#include <mutex>
+
+#include "hooks/curl_easy.h"
 
 namespace hooks {
 namespace {
-
-struct CurlEasyDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
-using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
-
-struct CurlSlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
-
-// curl_global_init must run before the first handle exists. The SMTP transport runs its own
-// once; curl counts the calls, and this libcurl (7.84+, "threadsafe" feature) serializes them.
-// Never undone: libcurl stays initialized for the life of the process.
-CURLcode InitCurlOnce() {
-  static std::once_flag once;
-  static CURLcode result = CURLE_OK;
-  std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
-  return result;
-}
-
-// What the write callback collects. `bytes` is reserved to kMaxResponseBytes up front, so
-// appending never allocates (and never throws inside curl's C callback).
-struct ResponseBuffer {
-  std::string bytes;
-  bool cut_off = false;  // the body went on past kMaxResponseBytes; the transfer was stopped
-};
-
-std::size_t CollectBody(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* buffer = static_cast<ResponseBuffer*>(user);
-  const std::size_t length = size * count;
-  const std::size_t room = kMaxResponseBytes - buffer->bytes.size();
-  if (length > room) {
-    buffer->bytes.append(data, room);
-    buffer->cut_off = true;
-    return 0;  // anything but `length` makes curl stop with CURLE_WRITE_ERROR
-  }
-  buffer->bytes.append(data, length);
-  return length;
-}
 
 // The IP address of a socket address curl is about to connect to; false for other families.
 bool PeerAddress(const curl_sockaddr& address, IpAddress& ip) {
@@ -137,7 +98,7 @@ std::string CheckHeaders(const std::vector<std::pair<std::string, std::string>>&
 }
 
 // Appends to a curl list; false (list unchanged) when out of memory.
-bool Append(CurlSlist& list, const std::string& entry) {
+bool Append(curl::Slist& list, const std::string& entry) {
   curl_slist* appended = curl_slist_append(list.get(), entry.c_str());
   if (appended == nullptr) {
     return false;
@@ -148,7 +109,7 @@ bool Append(CurlSlist& list, const std::string& entry) {
 }
 
 bool BuildHeaders(const std::vector<std::pair<std::string, std::string>>& headers,
-                  CurlSlist& list) {
+                  curl::Slist& list) {
   const bool has_content_type = std::any_of(headers.begin(), headers.end(), [](const auto& header) {
     return EqualsIgnoreCase(header.first, "Content-Type");
   });
@@ -234,7 +195,7 @@ std::size_t Utf8CharLength(std::string_view bytes) {
 class CurlCallbackSender : public CallbackSender {
  public:
   CurlCallbackSender(const SenderOptions& options, const core::Clock& clock)
-      : options_(options), clock_(clock), init_result_(InitCurlOnce()) {}
+      : options_(options), clock_(clock), init_result_(curl::InitOnce()) {}
   CurlCallbackSender(const CurlCallbackSender&) = delete;
   CurlCallbackSender& operator=(const CurlCallbackSender&) = delete;
 
@@ -270,9 +231,9 @@ class CurlCallbackSender : public CallbackSender {
           std::string("libcurl initialization failed: ") + curl_easy_strerror(init_result_);
       return;
     }
-    const CurlEasy handle(curl_easy_init());
-    CurlSlist headers;
-    CurlSlist pins;
+    const curl::Easy handle(curl_easy_init());
+    curl::Slist headers;
+    curl::Slist pins;
     if (!handle || !BuildHeaders(request.headers, headers) ||
         (!ParseIpAddress(resolved->url.host).ok() && !Append(pins, ResolveEntry(*resolved)))) {
       attempt.error = "libcurl: out of memory";
@@ -280,8 +241,7 @@ class CurlCallbackSender : public CallbackSender {
     }
 
     const std::string url = CurlUrl(resolved->url);
-    ResponseBuffer response;
-    response.bytes.reserve(kMaxResponseBytes);
+    curl::Body response(kMaxResponseBytes);
     std::array<char, CURL_ERROR_SIZE> error_text{};
     CURL* h = handle.get();
     CURLcode code = CURLE_OK;
@@ -315,7 +275,7 @@ class CurlCallbackSender : public CallbackSender {
     check(curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
                            static_cast<curl_off_t>(request.body.size())));
     check(curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data()));
-    check(curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, CollectBody));
+    check(curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, curl::CollectBody));
     check(curl_easy_setopt(h, CURLOPT_WRITEDATA, static_cast<void*>(&response)));
     if (code == CURLE_OK) {
       code = curl_easy_perform(h);
