@@ -298,10 +298,6 @@ struct NewSubscription {
   std::string unsubscribe_token;  // for a new subscription; a renewed one keeps its token
 };
 
-// The frequencies GoMail's /task/ accepts (the native API also takes cron expressions).
-inline constexpr const char* kSubscriptionFrequencies[] = {"@hourly", "@daily", "@weekly",
-                                                           "@monthly", "@yearly"};
-
 struct Subscriber {
   std::string content_type;
   std::string user_id;

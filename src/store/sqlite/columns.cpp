@@ -17,13 +17,16 @@ std::string BareAddress(std::string_view address) {
   while (!address.empty() && is_space(address.back())) {
     address.remove_suffix(1);
   }
-  std::string bare(address);
-  for (char& c : bare) {
+  return LowerAscii(std::string(address));
+}
+
+std::string LowerAscii(std::string text) {
+  for (char& c : text) {
     if (c >= 'A' && c <= 'Z') {
       c = static_cast<char>(c - 'A' + 'a');
     }
   }
-  return bare;
+  return text;
 }
 
 std::string DumpJson(const nlohmann::json& value) {

@@ -16,6 +16,9 @@ namespace store::sqlite {
 // jobs_runnable index starts.
 inline constexpr std::int64_t kBeforeAnyPriority = std::numeric_limits<std::int64_t>::min();
 
+// ASCII lower-casing, as SQLite's lower() does (CHECKs compare stored addresses with it).
+std::string LowerAscii(std::string text);
+
 // "Ada <Ada@Example.org>" -> "ada@example.org"; a bare address is only trimmed and lower-cased.
 std::string BareAddress(std::string_view address);
 

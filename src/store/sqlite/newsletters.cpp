@@ -3,24 +3,11 @@
 #include <optional>
 #include <utility>
 
+#include "store/sqlite/columns.h"
 #include "store/sqlite/writes.h"
 
 namespace store::sqlite {
 namespace {
-
-// ASCII lower-casing, as SQLite's lower() does (the subscriptions CHECK compares with it).
-std::string LowerAscii(std::string text) {
-  for (char& c : text) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return text;
-}
-
-core::Error AlreadyExists(std::string message) {
-  return core::Error{core::ErrorCode::kAlreadyExists, std::move(message), {}};
-}
 
 std::optional<ContentType> FindContentType(Connection& connection, const std::string& name) {
   ScopedStatement select(connection,

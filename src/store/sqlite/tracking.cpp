@@ -5,17 +5,12 @@
 
 #include "core/random.h"
 #include "store/sqlite/callbacks.h"
+#include "store/sqlite/columns.h"
 #include "store/sqlite/reads.h"
+#include "store/sqlite/writes.h"
 
 namespace store::sqlite {
 namespace {
-
-std::string LowerAscii(std::string text) {
-  for (char& c : text) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return text;
-}
 
 struct TrackingRow {
   EmailTracking tracking;
@@ -38,18 +33,6 @@ std::optional<TrackingRow> FindTracking(Connection& connection, const std::strin
   if (!select->isColumnNull(4)) row.opened_at = select->getColumn(4).getInt64();
   row.tracking.callback_url = select->getColumn(5).getString();
   return row;
-}
-
-void AddEmailEvent(Connection& connection, const std::string& email_id, TimeMs at,
-                   const std::string& type, const std::string& detail) {
-  ScopedStatement insert(connection,
-                         "INSERT INTO email_events (email_id, at, type, detail) "
-                         "VALUES (?, ?, ?, ?)");
-  insert->bind(1, email_id);
-  insert->bind(2, at);
-  insert->bind(3, type);
-  insert->bind(4, detail);
-  insert->exec();
 }
 
 // "<em_...@example.com>" -> "em_...": the email id in a Message-ID outbox set.
@@ -153,7 +136,7 @@ core::Result<bool> MarkOpenedInTransaction(Connection& connection, const std::st
   update->bind(1, now);
   update->bind(2, email_id);
   update->exec();
-  AddEmailEvent(connection, email_id, now, "opened", "");
+  AddEvent(connection, email_id, now, "opened", "");
   EnqueueEmailCallback(connection, email_id, "OPEN", {}, now);
   return true;
 }
@@ -170,7 +153,7 @@ core::Result<std::optional<std::string>> RecordProviderEventInTransaction(
     return email_id;
   }
   std::string lower = LowerAscii(event.event);
-  AddEmailEvent(connection, *email_id, now, lower, "");
+  AddEvent(connection, *email_id, now, lower, "");
   nlohmann::json aws = nlohmann::json::parse(event.aws_data, nullptr, false);
   EnqueueEmailCallback(connection, *email_id, event.event,
                        {{"aws_data", aws.is_discarded() ? nlohmann::json() : aws}}, now);

@@ -14,6 +14,22 @@
 
 namespace store::sqlite {
 
+core::Error AlreadyExists(std::string message) {
+  return core::Error{core::ErrorCode::kAlreadyExists, std::move(message), {}};
+}
+
+void AddEvent(Connection& connection, const std::string& email_id, TimeMs at, std::string_view type,
+              const std::string& detail) {
+  ScopedStatement insert(connection,
+                         "INSERT INTO email_events (email_id, at, type, detail) "
+                         "VALUES (?, ?, ?, ?)");
+  insert->bind(1, email_id);
+  insert->bind(2, at);
+  insert->bind(3, std::string(type));
+  insert->bind(4, detail);
+  insert->exec();
+}
+
 void AddToCounter(Connection& connection, const char* name, std::int64_t amount) {
   ScopedStatement update(connection, "UPDATE counters SET value = value + ? WHERE name = ?");
   update->bind(1, amount);
@@ -42,25 +58,9 @@ bool IsUniqueViolation(const SQLite::Exception& exception) {
   return code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY;
 }
 
-Error AlreadyExists(std::string message) {
-  return Error{ErrorCode::kAlreadyExists, std::move(message), {}};
-}
-
 Error LeaseLost(std::int64_t job_id, std::int64_t token) {
   return core::FailedPrecondition("lease lost: job " + std::to_string(job_id) +
                                   " is no longer held by token " + std::to_string(token));
-}
-
-void AddEvent(Connection& connection, const std::string& email_id, TimeMs at, const char* type,
-              const std::string& detail) {
-  ScopedStatement insert(connection,
-                         "INSERT INTO email_events (email_id, at, type, detail) "
-                         "VALUES (?, ?, ?, ?)");
-  insert->bind(1, email_id);
-  insert->bind(2, at);
-  insert->bind(3, type);
-  insert->bind(4, detail);
-  insert->exec();
 }
 
 void BumpCounter(Connection& connection, const char* name) { AddToCounter(connection, name, 1); }

@@ -25,6 +25,10 @@ struct PreparedEmail {
 // Validates `email` (id, max_attempts, message size) and computes its columns.
 core::Result<PreparedEmail> PrepareEmail(const NewEmail& email);
 
+core::Error AlreadyExists(std::string message);
+// Appends an event to the email's timeline.
+void AddEvent(Connection& connection, const std::string& email_id, TimeMs at, std::string_view type,
+              const std::string& detail);
 // Adds `amount` to one of the persistent counters (enqueued_total, sent_total, ...).
 void AddToCounter(Connection& connection, const char* name, std::int64_t amount);
 
