@@ -1,10 +1,7 @@
 #include "hooks/sns.h"
 
 #include <doctest/doctest.h>
-#include <openssl/bio.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -12,91 +9,20 @@
 #include <string>
 #include <string_view>
 
+#include "testing/rsa_signer.h"
+
 namespace {
 
 using Json = nlohmann::json;
 using namespace std::string_literals;
 
-struct KeyFree {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-using Key = std::unique_ptr<EVP_PKEY, KeyFree>;
+using Signer = testing::RsaSigner;
+using testing::Base64;
+using testing::Key;
+using testing::SelfSignedPem;
 
-void Require(bool ok, const char* what) {
-  if (!ok) {
-    throw std::runtime_error(what);
-  }
-}
-
-// A self-signed certificate for `key`, as PEM, like the one SNS serves at SigningCertURL.
-std::string SelfSignedPem(EVP_PKEY* key) {
-  const std::unique_ptr<X509, decltype(&X509_free)> certificate(X509_new(), &X509_free);
-  Require(certificate != nullptr, "X509_new");
-  X509* cert = certificate.get();
-  Require(X509_set_version(cert, 2) == 1, "X509_set_version");
-  Require(ASN1_INTEGER_set(X509_get_serialNumber(cert), 1) == 1, "serial");
-  Require(X509_gmtime_adj(X509_getm_notBefore(cert), 0) != nullptr, "notBefore");
-  Require(X509_gmtime_adj(X509_getm_notAfter(cert), 3600) != nullptr, "notAfter");
-  Require(X509_set_pubkey(cert, key) == 1, "X509_set_pubkey");
-  X509_NAME* name = X509_get_subject_name(cert);
-  Require(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                     reinterpret_cast<const unsigned char*>("sns.amazonaws.com"),
-                                     -1, -1, 0) == 1,
-          "subject");
-  Require(X509_set_issuer_name(cert, name) == 1, "issuer");
-  Require(X509_sign(cert, key, EVP_sha256()) > 0, "X509_sign");
-  const std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
-  Require(bio && PEM_write_bio_X509(bio.get(), cert) == 1, "PEM_write_bio_X509");
-  char* data = nullptr;
-  const long length = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(length));
-}
-
-struct Signer {
-  Key key;
-  std::string certificate_pem;
-};
-
-// RSA key generation takes a while: one key per process for the good signer, one for the
-// impostor.
-const Signer& MakeSigner(int which) {
-  static const auto make = [] {
-    Signer signer{Key(EVP_RSA_gen(2048)), {}};
-    Require(signer.key != nullptr, "EVP_RSA_gen");
-    signer.certificate_pem = SelfSignedPem(signer.key.get());
-    return signer;
-  };
-  static const Signer kSns = make();
-  static const Signer kImpostor = make();
-  return which == 0 ? kSns : kImpostor;
-}
-const Signer& Sns() { return MakeSigner(0); }
-const Signer& Impostor() { return MakeSigner(1); }
-
-std::string Base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                     reinterpret_cast<const unsigned char*>(bytes.data()),
-                                     static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(length));
-  return out;
-}
-
-std::string SignText(EVP_PKEY* key, const EVP_MD* digest, std::string_view text) {
-  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
-                                                                        &EVP_MD_CTX_free);
-  Require(context && EVP_DigestSignInit(context.get(), nullptr, digest, nullptr, key) == 1,
-          "EVP_DigestSignInit");
-  std::size_t length = 0;
-  const auto* data = reinterpret_cast<const unsigned char*>(text.data());
-  Require(EVP_DigestSign(context.get(), nullptr, &length, data, text.size()) == 1, "size");
-  std::string signature(length, '\0');
-  Require(EVP_DigestSign(context.get(), reinterpret_cast<unsigned char*>(signature.data()), &length,
-                         data, text.size()) == 1,
-          "EVP_DigestSign");
-  signature.resize(length);
-  return signature;
-}
+const Signer& Sns() { return Signer::Get(0); }
+const Signer& Impostor() { return Signer::Get(1); }
 
 const char* const kCertUrl =
     "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000000000000000.pem";
@@ -141,7 +67,7 @@ Json Signed(Json body, const Signer& signer) {
   auto parsed = hooks::ParseSnsMessage(body.dump());
   REQUIRE_MESSAGE(parsed.ok(), parsed.error().message);
   const EVP_MD* digest = body["SignatureVersion"] == "1" ? EVP_sha1() : EVP_sha256();
-  body["Signature"] = Base64(SignText(signer.key.get(), digest, hooks::SnsStringToSign(*parsed)));
+  body["Signature"] = Base64(signer.Sign(digest, hooks::SnsStringToSign(*parsed)));
   return body;
 }
 
