@@ -32,6 +32,7 @@
 #include "service/ses.h"
 #include "service/tasks.h"
 #include "service/templates.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
 #ifndef OUTBOX_VERSION
@@ -110,6 +111,8 @@ class App {
     auto opened = OpenStore(config_);
     if (!opened.ok()) return Fail(opened.error());
     store_ = std::move(*opened);
+    // Tracked emails' status callbacks speak the SES-compatible API's shape.
+    store_->SetStatusCallbackComposer(service::SesStatusCallback);
 
     auto admin_key = auth::EnsureAdminKey(*store_, config_.admin_key, clock_->NowMs());
     if (!admin_key.ok()) return Fail(admin_key.error());
@@ -141,7 +144,7 @@ class App {
     service::ServiceOptions service_options{config_.default_from, config_.max_attempts};
     service_options.max_attachment_bytes =
         static_cast<std::size_t>(config_.max_upload_mb) * 1'000'000;
-    emails_ = std::make_unique<service::EmailService>(service_options, *store_, *clock_,
+    emails_ = std::make_unique<service::EmailService>(service_options, *store_, *store_, *clock_,
                                                       [this] { workers_->Notify(); });
     authenticator_ = std::make_unique<auth::Authenticator>(*store_, *clock_);
     stats_ = std::make_unique<service::CachedStats>(*store_, *clock_, kStatsTtlMs);
@@ -178,10 +181,10 @@ class App {
                                                           *logger_, [this] { workers_->Notify(); });
     if (!newsletters.ok()) return Fail(newsletters.error());
     newsletters_ = std::move(*newsletters);
-    auto gomail =
-        service::GoMailService::Create({config_.open_signup, config_.otp_ttl_ms,
-                                        config_.otp_resend_interval_ms, config_.default_from},
-                                       *store_, *emails_, *newsletters_, *authenticator_, *clock_);
+    auto gomail = service::GoMailService::Create(
+        {config_.open_signup, config_.otp_ttl_ms, config_.otp_resend_interval_ms,
+         config_.default_from},
+        *store_, *store_, *emails_, *newsletters_, *authenticator_, *clock_);
     if (!gomail.ok()) return Fail(gomail.error());
     gomail_ = std::move(*gomail);
 

@@ -12,7 +12,7 @@
 #include "core/result.h"
 #include "mail/transport.h"
 #include "queue/retry.h"
-#include "store/store.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace app {
 

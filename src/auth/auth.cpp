@@ -65,7 +65,7 @@ void Authenticator::Forget(const std::string& key_hash) const {
   cache_.erase(key_hash);
 }
 
-core::Result<std::optional<std::string>> EnsureAdminKey(store::Store& store,
+core::Result<std::optional<std::string>> EnsureAdminKey(store::AccessStore& store,
                                                         const std::string& configured,
                                                         core::TimeMs now) {
   if (!configured.empty()) {

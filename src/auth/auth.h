@@ -10,7 +10,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
-#include "store/store.h"
+#include "store/access_store.h"
 
 namespace auth {
 
@@ -34,7 +34,8 @@ class Authenticator {
  public:
   static constexpr core::TimeMs kCacheTtlMs = 5'000;
 
-  Authenticator(store::Store& store, const core::Clock& clock) : store_(store), clock_(clock) {}
+  Authenticator(store::AccessStore& store, const core::Clock& clock)
+      : store_(store), clock_(clock) {}
   Authenticator(const Authenticator&) = delete;
   Authenticator& operator=(const Authenticator&) = delete;
 
@@ -52,7 +53,7 @@ class Authenticator {
   };
   static constexpr std::size_t kCacheMaxEntries = 10'000;
 
-  store::Store& store_;
+  store::AccessStore& store_;
   const core::Clock& clock_;
   mutable std::mutex mutex_;
   mutable std::unordered_map<std::string, Cached> cache_;  // key hash -> principal
@@ -61,7 +62,7 @@ class Authenticator {
 // Makes sure an admin key exists. With `configured` non-empty, that key is registered (if not
 // yet) and nullopt returned. Otherwise, if no admin key exists, one is generated, stored
 // hashed, and returned so the caller can show it once.
-core::Result<std::optional<std::string>> EnsureAdminKey(store::Store& store,
+core::Result<std::optional<std::string>> EnsureAdminKey(store::AccessStore& store,
                                                         const std::string& configured,
                                                         core::TimeMs now);
 

@@ -1,4 +1,5 @@
-// The one place that decides whether a failed SMTP delivery is worth retrying.
+// The one place that decides whether a failed SMTP delivery is worth retrying, and what an
+// accepting reply says about the message.
 #include <curl/curl.h>
 
 #include <array>
@@ -63,6 +64,12 @@ SendResult::Kind ClassifySmtpFailure(int curl_code, int smtp_code, bool at_greet
     }
   }
   return Kind::kTransient;  // codes outside 0-999: unexpected, so retry
+}
+
+std::string ProviderMessageId(std::string_view reply) {
+  const auto space = reply.find_last_of(' ');
+  if (space == std::string_view::npos || space + 1 >= reply.size()) return "";
+  return std::string(reply.substr(space + 1));
 }
 
 }  // namespace mail

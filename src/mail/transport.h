@@ -3,6 +3,7 @@
 // concurrently, each call is one SMTP transaction (or one capture).
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.h"
@@ -59,5 +60,10 @@ std::unique_ptr<Transport> NewCaptureTransport();
 // curl_code is a CURLcode value; smtp_code the last reply code (0 if none); at_greeting is
 // true when the failing reply was the server's greeting on a fresh connection.
 SendResult::Kind ClassifySmtpFailure(int curl_code, int smtp_code, bool at_greeting = false);
+
+// The relay's id of an accepted message, from its reply to DATA: the last word of
+// "250 Ok 0100018b...-000000" (Amazon SES); "" when the reply has no word after a space. Other
+// relays answer differently; a word that is not an id just never matches a provider event. Pure.
+std::string ProviderMessageId(std::string_view reply);
 
 }  // namespace mail

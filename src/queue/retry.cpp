@@ -18,7 +18,10 @@ store::DeliveryOutcome DecideOutcome(const mail::SendResult& result, int attempt
   store::DeliveryOutcome outcome;
   outcome.reply = result.reply;
   switch (result.kind) {
-    case mail::SendResult::Kind::kSent: outcome.kind = Kind::kSent; break;
+    case mail::SendResult::Kind::kSent:
+      outcome.kind = Kind::kSent;
+      outcome.provider_id = mail::ProviderMessageId(result.reply);
+      break;
     case mail::SendResult::Kind::kPermanent: outcome.kind = Kind::kFailed; break;
     case mail::SendResult::Kind::kTransient:
       if (attempt >= max_attempts) {

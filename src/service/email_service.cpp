@@ -155,7 +155,7 @@ Result<Accepted> EmailService::Send(const SendEmailRequest& request,
   email.envelope_from = message->from.address;
   for (const auto* list : {&message->to, &message->cc, &message->bcc}) {
     for (const auto& address : *list) {
-      auto suppressed = store_.FindSuppression(address.address);
+      auto suppressed = suppressions_.FindSuppression(address.address);
       if (!suppressed.ok()) return suppressed.error();
       if (!suppressed->has_value()) email.envelope_recipients.push_back(address.address);
     }

@@ -12,7 +12,8 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "mail/message.h"
-#include "store/store.h"
+#include "store/email_store.h"
+#include "store/tracking_store.h"
 
 namespace service {
 
@@ -60,9 +61,14 @@ using WakeWorkers = std::function<void()>;
 
 class EmailService {
  public:
-  EmailService(const ServiceOptions& options, store::Store& store, const core::Clock& clock,
-               WakeWorkers wake)
-      : options_(options), store_(store), clock_(clock), wake_(std::move(wake)) {}
+  // `suppressions` is read to leave suppressed recipients out.
+  EmailService(const ServiceOptions& options, store::EmailStore& store,
+               store::TrackingStore& suppressions, const core::Clock& clock, WakeWorkers wake)
+      : options_(options),
+        store_(store),
+        suppressions_(suppressions),
+        clock_(clock),
+        wake_(std::move(wake)) {}
   EmailService(const EmailService&) = delete;
   EmailService& operator=(const EmailService&) = delete;
 
@@ -82,7 +88,8 @@ class EmailService {
 
  private:
   const ServiceOptions options_;
-  store::Store& store_;
+  store::EmailStore& store_;
+  store::TrackingStore& suppressions_;
   const core::Clock& clock_;
   WakeWorkers wake_;
 };

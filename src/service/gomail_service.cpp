@@ -334,15 +334,15 @@ Result<json> ParseGoMailJson(std::string_view body) {
 }
 
 Result<std::unique_ptr<GoMailService>> GoMailService::Create(
-    const GoMailOptions& options, store::Store& store, EmailService& emails,
-    NewsletterService& newsletters, const auth::Authenticator& authenticator,
+    const GoMailOptions& options, store::AccessStore& store, store::JobQueue& jobs,
+    EmailService& emails, NewsletterService& newsletters, const auth::Authenticator& authenticator,
     const core::Clock& clock) {
   auto jwt_secret = store.GetOrCreateSetting("jwt_secret", core::RandomHex(kSecretBytes));
   if (!jwt_secret.ok()) return jwt_secret.error();
   auto otp_secret = store.GetOrCreateSetting("otp_secret", core::RandomHex(kSecretBytes));
   if (!otp_secret.ok()) return otp_secret.error();
   return std::unique_ptr<GoMailService>(
-      new GoMailService(options, store, emails, newsletters, authenticator, clock,
+      new GoMailService(options, store, jobs, emails, newsletters, authenticator, clock,
                         std::move(*jwt_secret), std::move(*otp_secret)));
 }
 
@@ -560,7 +560,7 @@ Result<bool> GoMailService::VerifyCode(const std::string& recipient, const std::
 }
 
 Result<GoMailMetrics> GoMailService::Metrics() {
-  auto stats = store_.Stats(clock_.NowMs());
+  auto stats = jobs_.Stats(clock_.NowMs());
   if (!stats.ok()) return stats.error();
   return GoMailMetrics{stats->sent_total + stats->failed_total, stats->sent_total,
                        stats->failed_total};

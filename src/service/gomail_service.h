@@ -15,7 +15,8 @@
 #include "core/result.h"
 #include "service/email_service.h"
 #include "service/newsletters.h"
-#include "store/store.h"
+#include "store/access_store.h"
+#include "store/job_queue.h"
 
 namespace service {
 
@@ -82,9 +83,9 @@ class GoMailService {
  public:
   // Loads (creating on first start) the JWT and OTP secrets from the store's settings.
   static core::Result<std::unique_ptr<GoMailService>> Create(
-      const GoMailOptions& options, store::Store& store, EmailService& emails,
-      NewsletterService& newsletters, const auth::Authenticator& authenticator,
-      const core::Clock& clock);
+      const GoMailOptions& options, store::AccessStore& store, store::JobQueue& jobs,
+      EmailService& emails, NewsletterService& newsletters,
+      const auth::Authenticator& authenticator, const core::Clock& clock);
   GoMailService(const GoMailService&) = delete;
   GoMailService& operator=(const GoMailService&) = delete;
 
@@ -121,11 +122,13 @@ class GoMailService {
   core::Result<GoMailMetrics> Metrics();
 
  private:
-  GoMailService(const GoMailOptions& options, store::Store& store, EmailService& emails,
-                NewsletterService& newsletters, const auth::Authenticator& authenticator,
-                const core::Clock& clock, std::string jwt_secret, std::string otp_secret)
+  GoMailService(const GoMailOptions& options, store::AccessStore& store, store::JobQueue& jobs,
+                EmailService& emails, NewsletterService& newsletters,
+                const auth::Authenticator& authenticator, const core::Clock& clock,
+                std::string jwt_secret, std::string otp_secret)
       : options_(options),
         store_(store),
+        jobs_(jobs),
         emails_(emails),
         newsletters_(newsletters),
         authenticator_(authenticator),
@@ -139,7 +142,8 @@ class GoMailService {
   core::Status Unsubscribe(const GoMailTask& task);
 
   const GoMailOptions options_;
-  store::Store& store_;
+  store::AccessStore& store_;
+  store::JobQueue& jobs_;  // for the job counters of Metrics
   EmailService& emails_;
   NewsletterService& newsletters_;
   const auth::Authenticator& authenticator_;

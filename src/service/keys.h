@@ -9,7 +9,7 @@
 #include "auth/auth.h"
 #include "core/clock.h"
 #include "core/result.h"
-#include "store/store.h"
+#include "store/access_store.h"
 
 namespace service {
 
@@ -36,7 +36,7 @@ struct IssuedKey {
 
 class KeyService {
  public:
-  KeyService(store::Store& store, const auth::Authenticator& authenticator,
+  KeyService(store::AccessStore& store, const auth::Authenticator& authenticator,
              const core::Clock& clock)
       : store_(store), authenticator_(authenticator), clock_(clock) {}
   KeyService(const KeyService&) = delete;
@@ -54,7 +54,7 @@ class KeyService {
   core::Status DeleteBySecret(const std::string& secret);
 
  private:
-  store::Store& store_;
+  store::AccessStore& store_;
   const auth::Authenticator& authenticator_;
   const core::Clock& clock_;
 };

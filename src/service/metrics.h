@@ -10,7 +10,7 @@
 #include <string>
 
 #include "queue/worker_pool.h"
-#include "store/store.h"
+#include "store/job_queue.h"
 
 namespace service {
 
@@ -37,7 +37,7 @@ class Metrics final : public queue::DeliveryObserver {
 // cannot pile up scans.
 class CachedStats {
  public:
-  CachedStats(store::Store& store, const core::Clock& clock, core::TimeMs ttl_ms)
+  CachedStats(store::JobQueue& store, const core::Clock& clock, core::TimeMs ttl_ms)
       : store_(store), clock_(clock), ttl_ms_(ttl_ms) {}
   CachedStats(const CachedStats&) = delete;
   CachedStats& operator=(const CachedStats&) = delete;
@@ -45,7 +45,7 @@ class CachedStats {
   core::Result<store::QueueStats> Get();
 
  private:
-  store::Store& store_;
+  store::JobQueue& store_;
   const core::Clock& clock_;
   const core::TimeMs ttl_ms_;
   std::mutex mutex_;  // held while counting: single flight

@@ -39,7 +39,7 @@ core::Status ValidateSchedule(const std::string& frequency, const std::string& t
 }
 
 Result<std::unique_ptr<NewsletterService>> NewsletterService::Create(
-    const NewsletterOptions& options, store::Store& store, const core::Clock& clock,
+    const NewsletterOptions& options, store::NewsletterStore& store, const core::Clock& clock,
     core::Logger& logger, WakeWorkers wake_workers) {
   auto zone = sched::TimeZone::Load(options.timezone, options.zoneinfo_root);
   if (!zone.ok()) return zone.error();

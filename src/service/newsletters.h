@@ -26,7 +26,7 @@
 #include "sched/cron.h"
 #include "sched/timezone.h"
 #include "service/email_service.h"
-#include "store/store.h"
+#include "store/newsletter_store.h"
 
 namespace service {
 
@@ -63,7 +63,7 @@ class NewsletterService {
  public:
   // kInvalidArgument if the default time zone does not load.
   static core::Result<std::unique_ptr<NewsletterService>> Create(const NewsletterOptions& options,
-                                                                 store::Store& store,
+                                                                 store::NewsletterStore& store,
                                                                  const core::Clock& clock,
                                                                  core::Logger& logger,
                                                                  WakeWorkers wake_workers);
@@ -104,8 +104,9 @@ class NewsletterService {
   core::TimeMs Tick();
 
  private:
-  NewsletterService(const NewsletterOptions& options, store::Store& store, const core::Clock& clock,
-                    core::Logger& logger, WakeWorkers wake_workers, sched::TimeZone zone)
+  NewsletterService(const NewsletterOptions& options, store::NewsletterStore& store,
+                    const core::Clock& clock, core::Logger& logger, WakeWorkers wake_workers,
+                    sched::TimeZone zone)
       : options_(options),
         store_(store),
         clock_(clock),
@@ -125,7 +126,7 @@ class NewsletterService {
                               core::TimeMs& next_fire);
 
   const NewsletterOptions options_;
-  store::Store& store_;
+  store::NewsletterStore& store_;
   const core::Clock& clock_;
   core::Logger& logger_;
   WakeWorkers wake_workers_;

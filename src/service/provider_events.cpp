@@ -68,6 +68,16 @@ std::string Lower(std::string_view text) {
   return out;
 }
 
+// "<em_...@example.com>" -> "em_...": EmailService::Send sets each email's Message-ID to
+// "<id@sender domain>", and SES events quote that header. A value without '@' is kept as it is.
+std::string EmailIdOfMessageId(std::string message_id) {
+  const auto at = message_id.find('@');
+  if (at == std::string::npos) return message_id;
+  message_id.erase(at);
+  if (!message_id.empty() && message_id.front() == '<') message_id.erase(0, 1);
+  return message_id;
+}
+
 }  // namespace
 
 core::Result<std::optional<store::ProviderEvent>> ParseSesEvent(std::string_view message) {
@@ -127,9 +137,9 @@ core::Result<std::optional<store::ProviderEvent>> ParseSesEvent(std::string_view
   return std::optional<store::ProviderEvent>(std::move(event));
 }
 
-ProviderEventService::ProviderEventService(ProviderEventOptions options, store::Store& store,
-                                           const core::Clock& clock, core::Logger& logger,
-                                           hooks::UrlFetcher fetcher,
+ProviderEventService::ProviderEventService(ProviderEventOptions options,
+                                           store::TrackingStore& store, const core::Clock& clock,
+                                           core::Logger& logger, hooks::UrlFetcher fetcher,
                                            std::function<void()> wake_callbacks)
     : options_(std::move(options)),
       store_(store),
@@ -258,7 +268,8 @@ core::Result<SnsHandled> ProviderEventService::Notify(const hooks::SnsMessage& m
                   {{"message_id", message.message_id}, {"topic_arn", message.topic_arn}});
     return handled;
   }
-  const store::ProviderEvent& provider_event = **event;
+  store::ProviderEvent provider_event = std::move(**event);
+  provider_event.email_id = EmailIdOfMessageId(std::move(provider_event.email_id));
   auto recorded = store_.RecordProviderEvent(provider_event, clock_.NowMs());
   if (!recorded.ok()) {
     return Refuse(recorded.error(), &message);

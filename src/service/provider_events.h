@@ -25,7 +25,7 @@
 #include "core/result.h"
 #include "hooks/fetch.h"
 #include "hooks/sns.h"
-#include "store/store.h"
+#include "store/tracking_store.h"
 
 namespace service {
 
@@ -56,7 +56,8 @@ struct SnsHandled {
 // Pure: the SES event in an SNS notification's Message, either SES's notification format
 // ("notificationType") or event publishing ("eventType"). Delivery, Bounce and Complaint become
 // a ProviderEvent (event DELIVERED, BOUNCE, COMPLAINT; aws_data = `message` as is; email_id =
-// mail.commonHeaders.messageId, provider_id = mail.messageId, each "" when absent). A
+// mail.commonHeaders.messageId, our Message-ID as quoted, which Handle turns into the email id
+// before recording; provider_id = mail.messageId, each "" when absent). A
 // Permanent bounce suppresses bounce.bouncedRecipients[].emailAddress (reason "bounce"), a
 // complaint complaint.complainedRecipients[].emailAddress (reason "complaint"); transient and
 // undetermined bounces and deliveries suppress nothing. Other types (Send, Open,
@@ -83,9 +84,9 @@ class ProviderEventService {
   // `fetcher` GETs certificates and SubscribeURLs; empty: hooks::NewCurlFetcher with
   // options.http_timeout_ms and kMaxFetchedBytes. `wake_callbacks` is called after an event
   // enqueued a status callback (may be empty). store, clock and logger must outlive the service.
-  ProviderEventService(ProviderEventOptions options, store::Store& store, const core::Clock& clock,
-                       core::Logger& logger, hooks::UrlFetcher fetcher = {},
-                       std::function<void()> wake_callbacks = {});
+  ProviderEventService(ProviderEventOptions options, store::TrackingStore& store,
+                       const core::Clock& clock, core::Logger& logger,
+                       hooks::UrlFetcher fetcher = {}, std::function<void()> wake_callbacks = {});
   ProviderEventService(const ProviderEventService&) = delete;
   ProviderEventService& operator=(const ProviderEventService&) = delete;
 
@@ -114,7 +115,7 @@ class ProviderEventService {
   core::Error Refuse(core::Error error, const hooks::SnsMessage* message);
 
   const ProviderEventOptions options_;
-  store::Store& store_;
+  store::TrackingStore& store_;
   const core::Clock& clock_;
   core::Logger& logger_;
   const hooks::UrlFetcher fetcher_;

@@ -134,6 +134,44 @@ Result<std::vector<store::EmailRecord>> SesService::RecordPage(const auth::Princ
   return store_.ListEmailRecords(sender.key_id, (page - 1) * amount, amount);
 }
 
+std::optional<store::StatusCallback> SesStatusCallback(const store::TrackedEmailChange& change) {
+  using Kind = store::TrackedEmailChange::Kind;
+  std::string status;
+  json extra;  // members added to "data" beside "email_data"
+  switch (change.kind) {
+    case Kind::kFirstAttempt: status = "PROCESSING"; break;
+    case Kind::kSent:
+      status = "SENT";
+      extra = {{"aws_data", {{"reply", change.reply}}}};
+      break;
+    case Kind::kFailed:
+      status = "ERROR";
+      extra = {{"error", {{"message", change.reply}}}};
+      break;
+    case Kind::kOpened: status = "OPEN"; break;
+    case Kind::kProviderEvent: {
+      if (change.provider_event == nullptr) return std::nullopt;
+      status = change.provider_event->event;
+      const json aws = json::parse(change.provider_event->aws_data, nullptr, false);
+      extra = {{"aws_data", aws.is_discarded() ? json() : aws}};
+      break;
+    }
+  }
+  const store::Email& email = change.email;
+  const json data = json::parse(change.tracking.data, nullptr, false);
+  json body = {{"status", status},
+               {"email_id", email.id},
+               {"data",
+                {{"email_data",
+                  {{"email", email.to.empty() ? "" : email.to.front()},
+                   {"send_email", email.from},
+                   {"subject", email.subject},
+                   {"data", data.is_discarded() ? json::object() : data},
+                   {"open", change.opened}}}}}};
+  for (const auto& [key, value] : extra.items()) body["data"][key] = value;
+  return store::StatusCallback{status, body.dump()};
+}
+
 void SesService::Opened(const std::string& token) {
   // Unknown tokens and repeat opens change nothing; the pixel answers the same either way.
   static_cast<void>(store_.MarkOpened(token, clock_.NowMs()));

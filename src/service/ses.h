@@ -5,6 +5,7 @@
 // transitions, the pixel and provider events send the key its status callbacks. Records show a
 // key its own tracked emails.
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,7 +15,7 @@
 #include "mail/message.h"
 #include "service/email_service.h"
 #include "service/templates.h"
-#include "store/store.h"
+#include "store/tracking_store.h"
 
 namespace service {
 
@@ -38,9 +39,16 @@ inline constexpr int kMaxRecordPage = 50;
 // updated_at, attachments, api_key (masked)}.
 nlohmann::json RecordToJson(const store::EmailRecord& record);
 
+// The seed's status callback of a tracked email: event PROCESSING (first attempt), SENT, ERROR,
+// OPEN or the provider's event name, and the body {"status", "email_id", "data": {"email_data":
+// {email, send_email, subject, data, open}, <"aws_data" (SENT: {"reply"}; provider events: the
+// event as SES sent it, null if it is not JSON) or "error" (ERROR: {"message"})>}}. App installs
+// it with store::TrackingStore::SetStatusCallbackComposer. Pure.
+std::optional<store::StatusCallback> SesStatusCallback(const store::TrackedEmailChange& change);
+
 class SesService {
  public:
-  SesService(EmailService& emails, TemplateService& templates, store::Store& store,
+  SesService(EmailService& emails, TemplateService& templates, store::TrackingStore& store,
              const core::Clock& clock)
       : emails_(emails), templates_(templates), store_(store), clock_(clock) {}
   SesService(const SesService&) = delete;
@@ -65,7 +73,7 @@ class SesService {
  private:
   EmailService& emails_;
   TemplateService& templates_;
-  store::Store& store_;
+  store::TrackingStore& store_;
   const core::Clock& clock_;
   std::string public_url_;
 };

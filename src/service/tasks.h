@@ -11,7 +11,7 @@
 #include "auth/auth.h"
 #include "core/clock.h"
 #include "core/result.h"
-#include "store/store.h"
+#include "store/callback_store.h"
 
 namespace service {
 
@@ -28,7 +28,7 @@ nlohmann::json TaskEventPayload(const store::Task& task, const std::string& even
 
 class TaskService {
  public:
-  TaskService(store::Store& store, const core::Clock& clock, WakeCallbacks wake,
+  TaskService(store::CallbackStore& store, const core::Clock& clock, WakeCallbacks wake,
               int callback_attempts)
       : store_(store),
         clock_(clock),
@@ -53,7 +53,7 @@ class TaskService {
                                              const std::string& event, core::TimeMs run_at) const;
   TaskView View(store::Task task) const;
 
-  store::Store& store_;
+  store::CallbackStore& store_;
   const core::Clock& clock_;
   WakeCallbacks wake_;
   const int callback_attempts_;

@@ -15,7 +15,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
-#include "store/store.h"
+#include "store/template_store.h"
 
 namespace service {
 
@@ -56,7 +56,8 @@ enum class SaveMode {
 
 class TemplateService {
  public:
-  TemplateService(store::Store& store, const core::Clock& clock) : store_(store), clock_(clock) {}
+  TemplateService(store::TemplateStore& store, const core::Clock& clock)
+      : store_(store), clock_(clock) {}
   TemplateService(const TemplateService&) = delete;
   TemplateService& operator=(const TemplateService&) = delete;
 
@@ -80,7 +81,7 @@ class TemplateService {
   core::Result<RenderedTemplate> Render(const std::string& name, const nlohmann::json& data);
 
  private:
-  store::Store& store_;
+  store::TemplateStore& store_;
   const core::Clock& clock_;
 };
 

@@ -108,7 +108,7 @@ core::Status FinishCallbackInTransaction(Connection& connection, std::int64_t jo
                                          std::int64_t token, const CallbackOutcome& outcome,
                                          TimeMs now) {
   if (core::Status finished =
-          FinishDeliveryInTransaction(connection, job_id, token, outcome.delivery, now);
+          FinishDeliveryInTransaction(connection, job_id, token, outcome.delivery, {}, now);
       !finished.ok()) {
     return finished;
   }

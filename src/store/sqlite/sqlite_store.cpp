@@ -1,7 +1,10 @@
-// The SQLite implementation of store::Store: plumbing only. Writes go through one GroupCommitter
-// (one connection, one thread, group commit with a savepoint per operation; see writes.h); reads
-// go through a pool of read-only connections (see reads.h). Every public method catches what
-// SQLiteCpp and nlohmann::json throw and answers with a core::Error instead.
+// The SQLite implementation of store::Store (every area interface in one class): plumbing only.
+// Writes go through one GroupCommitter (one connection, one thread, group commit with a savepoint
+// per operation; see writes.h); reads go through a pool of read-only connections (see reads.h).
+// Every public method catches what SQLiteCpp and nlohmann::json throw and answers with a
+// core::Error instead.
+#include "store/sqlite/sqlite_store.h"
+
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
@@ -98,7 +101,8 @@ class SqliteStore final : public Store {
   Result<std::vector<Lease>> LeaseJobs(JobKind kind, int max, TimeMs now,
                                        TimeMs lease_ms) override {
     return Write<std::vector<Lease>>([&](Connection& connection) {
-      return sqlite::LeaseJobsInTransaction(connection, kind, max, now, lease_ms);
+      return sqlite::LeaseJobsInTransaction(connection, kind, max, now, lease_ms,
+                                            compose_status_callback_);
     });
   }
 
@@ -116,8 +120,9 @@ class SqliteStore final : public Store {
       for (const auto& attempt : attempts) {
         // A lost lease writes nothing (the token check comes first), so it can be reported
         // per attempt without rolling back the others.
-        Status status = sqlite::FinishDeliveryInTransaction(connection, attempt.job_id,
-                                                            attempt.token, attempt.outcome, now);
+        Status status =
+            sqlite::FinishDeliveryInTransaction(connection, attempt.job_id, attempt.token,
+                                                attempt.outcome, compose_status_callback_, now);
         if (!status.ok() && status.error().code != core::ErrorCode::kFailedPrecondition) {
           return status.error();
         }
@@ -400,6 +405,10 @@ class SqliteStore final : public Store {
     });
   }
 
+  void SetStatusCallbackComposer(StatusCallbackComposer compose) override {
+    compose_status_callback_ = std::move(compose);
+  }
+
   Result<std::vector<EmailRecord>> GetEmailRecords(const std::string& owner,
                                                    const std::vector<std::string>& ids) override {
     return Read<std::vector<EmailRecord>>("reading email records", [&](Connection& connection) {
@@ -416,14 +425,15 @@ class SqliteStore final : public Store {
 
   Result<bool> MarkOpened(const std::string& open_token, TimeMs now) override {
     return Write<bool>([&](Connection& connection) {
-      return sqlite::MarkOpenedInTransaction(connection, open_token, now);
+      return sqlite::MarkOpenedInTransaction(connection, open_token, compose_status_callback_, now);
     });
   }
 
   Result<std::optional<std::string>> RecordProviderEvent(const ProviderEvent& event,
                                                          TimeMs now) override {
     return Write<std::optional<std::string>>([&](Connection& connection) {
-      return sqlite::RecordProviderEventInTransaction(connection, event, now);
+      return sqlite::RecordProviderEventInTransaction(connection, event, compose_status_callback_,
+                                                      now);
     });
   }
 
@@ -502,6 +512,9 @@ class SqliteStore final : public Store {
     }
   }
 
+  // Read by write operations on the writer thread; set before the store is shared (see
+  // TrackingStore::SetStatusCallbackComposer).
+  StatusCallbackComposer compose_status_callback_;
   // Destroyed in reverse order: the writer drains and stops first, the lock goes last.
   sqlite::LockFile lock_;
   sqlite::ReaderPool readers_;

@@ -35,18 +35,9 @@ std::optional<TrackingRow> FindTracking(Connection& connection, const std::strin
   return row;
 }
 
-// "<em_...@example.com>" -> "em_...": the email id in a Message-ID outbox set.
-std::string EmailIdOfMessageId(std::string message_id) {
-  if (!message_id.empty() && message_id.front() == '<') message_id.erase(0, 1);
-  const auto at = message_id.find('@');
-  return at == std::string::npos ? std::string() : message_id.substr(0, at);
-}
-
 std::optional<std::string> FindEmailOfProviderEvent(Connection& connection,
                                                     const ProviderEvent& event) {
-  for (const std::string& id : {event.email_id, EmailIdOfMessageId(event.email_id)}) {
-    if (!id.empty() && FindTracking(connection, id)) return id;
-  }
+  if (!event.email_id.empty() && FindTracking(connection, event.email_id)) return event.email_id;
   if (event.provider_id.empty()) return std::nullopt;
   ScopedStatement select(connection, "SELECT email_id FROM email_tracking WHERE provider_id = ?");
   select->bind(1, event.provider_id);
@@ -74,8 +65,13 @@ void InsertTracking(Connection& connection, const std::string& email_id,
   insert->exec();
 }
 
-void EnqueueEmailCallback(Connection& connection, const std::string& email_id,
-                          const std::string& status, const nlohmann::json& extra, TimeMs now) {
+void EnqueueStatusCallback(Connection& connection, const std::string& email_id,
+                           TrackedEmailChange::Kind kind, const std::string& reply,
+                           const ProviderEvent* provider_event,
+                           const StatusCallbackComposer& compose, TimeMs now) {
+  if (!compose) {
+    return;
+  }
   std::optional<TrackingRow> row = FindTracking(connection, email_id);
   if (!row || row->tracking.callback_url.empty()) {
     return;
@@ -84,38 +80,31 @@ void EnqueueEmailCallback(Connection& connection, const std::string& email_id,
   if (!email.ok()) {
     return;
   }
-  nlohmann::json data = nlohmann::json::parse(row->tracking.data, nullptr, false);
-  nlohmann::json body = {{"status", status},
-                         {"email_id", email_id},
-                         {"data",
-                          {{"email_data",
-                            {{"email", email->to.empty() ? "" : email->to.front()},
-                             {"send_email", email->from},
-                             {"subject", email->subject},
-                             {"data", data.is_discarded() ? nlohmann::json::object() : data},
-                             {"open", row->opened_at.has_value()}}}}}};
-  for (const auto& [key, value] : extra.items()) body["data"][key] = value;
-  NewCallback callback{email->owner, row->tracking.callback_url, status, email_id, body.dump(),
-                       now};
+  const std::optional<StatusCallback> callback = compose(TrackedEmailChange{
+      kind, *email, row->tracking, row->opened_at.has_value(), reply, provider_event});
+  if (!callback) {
+    return;
+  }
   // Fails only for max_attempts < 1; SQL errors throw and roll the whole write back.
-  static_cast<void>(EnqueueCallbackInTransaction(connection, callback, kCallbackAttempts, now));
+  static_cast<void>(
+      EnqueueCallbackInTransaction(connection,
+                                   NewCallback{email->owner, row->tracking.callback_url,
+                                               callback->event, email_id, callback->payload, now},
+                                   kCallbackAttempts, now));
 }
 
-void RecordProviderId(Connection& connection, const std::string& email_id,
-                      const std::string& reply) {
-  // "250 Ok 0100018b...-000000": the last word. Other relays answer differently; a word that is
-  // not an id just never matches an event.
-  const auto space = reply.find_last_of(' ');
-  if (space == std::string::npos || space + 1 >= reply.size()) return;
+void StoreProviderId(Connection& connection, const std::string& email_id,
+                     const std::string& provider_id) {
+  if (provider_id.empty()) return;
   ScopedStatement update(connection,
                          "UPDATE email_tracking SET provider_id = ? WHERE email_id = ?");
-  update->bind(1, reply.substr(space + 1));
+  update->bind(1, provider_id);
   update->bind(2, email_id);
   update->exec();
 }
 
 core::Result<bool> MarkOpenedInTransaction(Connection& connection, const std::string& token,
-                                           TimeMs now) {
+                                           const StatusCallbackComposer& compose, TimeMs now) {
   std::string email_id;
   bool first = false;
   {
@@ -137,12 +126,14 @@ core::Result<bool> MarkOpenedInTransaction(Connection& connection, const std::st
   update->bind(2, email_id);
   update->exec();
   AddEvent(connection, email_id, now, "opened", "");
-  EnqueueEmailCallback(connection, email_id, "OPEN", {}, now);
+  EnqueueStatusCallback(connection, email_id, TrackedEmailChange::Kind::kOpened, "", nullptr,
+                        compose, now);
   return true;
 }
 
 core::Result<std::optional<std::string>> RecordProviderEventInTransaction(
-    Connection& connection, const ProviderEvent& event, TimeMs now) {
+    Connection& connection, const ProviderEvent& event, const StatusCallbackComposer& compose,
+    TimeMs now) {
   for (const std::string& address : event.suppress) {
     core::Status suppressed =
         SuppressInTransaction(connection, {address, event.reason, event.event, now});
@@ -154,9 +145,8 @@ core::Result<std::optional<std::string>> RecordProviderEventInTransaction(
   }
   std::string lower = LowerAscii(event.event);
   AddEvent(connection, *email_id, now, lower, "");
-  nlohmann::json aws = nlohmann::json::parse(event.aws_data, nullptr, false);
-  EnqueueEmailCallback(connection, *email_id, event.event,
-                       {{"aws_data", aws.is_discarded() ? nlohmann::json() : aws}}, now);
+  EnqueueStatusCallback(connection, *email_id, TrackedEmailChange::Kind::kProviderEvent, "", &event,
+                        compose, now);
   return email_id;
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // The store's tracked-mail tables: the per-email tracking row of SES-compatible sends, their
-// status callbacks (PROCESSING, SENT, ERROR from the delivery transitions; OPEN from the pixel;
-// DELIVERED, BOUNCE, COMPLAINT from the provider), records, and the suppression list.
-#include <nlohmann/json.hpp>
+// status callbacks (composed by the injected StatusCallbackComposer on the delivery transitions,
+// the first open and the provider's events), records, and the suppression list.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,19 +14,23 @@ namespace store::sqlite {
 
 void InsertTracking(Connection& connection, const std::string& email_id,
                     const EmailTracking& tracking);
-// Enqueues the email's status callback in the seed's shape, {"status", "email_id", "data":
-// {"email_data": {...}, <extra members>}}, if the email is tracked and has a callback URL;
-// otherwise does nothing.
-void EnqueueEmailCallback(Connection& connection, const std::string& email_id,
-                          const std::string& status, const nlohmann::json& extra, TimeMs now);
-// Keeps the relay's message id from a "250 Ok <id>" reply of a tracked email.
-void RecordProviderId(Connection& connection, const std::string& email_id,
-                      const std::string& reply);
+// Enqueues the status callback `compose` makes of the change, if the email is tracked, has a
+// callback URL and `compose` makes one; otherwise does nothing. `reply` and `provider_event` as in
+// TrackedEmailChange.
+void EnqueueStatusCallback(Connection& connection, const std::string& email_id,
+                           TrackedEmailChange::Kind kind, const std::string& reply,
+                           const ProviderEvent* provider_event,
+                           const StatusCallbackComposer& compose, TimeMs now);
+// Keeps the relay's id of a sent message on its tracking row (a no-op for an untracked email or
+// an empty id).
+void StoreProviderId(Connection& connection, const std::string& email_id,
+                     const std::string& provider_id);
 
 core::Result<bool> MarkOpenedInTransaction(Connection& connection, const std::string& token,
-                                           TimeMs now);
+                                           const StatusCallbackComposer& compose, TimeMs now);
 core::Result<std::optional<std::string>> RecordProviderEventInTransaction(
-    Connection& connection, const ProviderEvent& event, TimeMs now);
+    Connection& connection, const ProviderEvent& event, const StatusCallbackComposer& compose,
+    TimeMs now);
 core::Status SuppressInTransaction(Connection& connection, const Suppression& suppression);
 core::Status UnsuppressInTransaction(Connection& connection, const std::string& address);
 

@@ -322,7 +322,8 @@ std::vector<LeaseCandidate> ExpiredLeases(Connection& connection, const char* ki
 }  // namespace
 
 core::Result<std::vector<Lease>> LeaseJobsInTransaction(Connection& connection, JobKind kind,
-                                                        int max, TimeMs now, TimeMs lease_ms) {
+                                                        int max, TimeMs now, TimeMs lease_ms,
+                                                        const StatusCallbackComposer& compose) {
   if (lease_ms <= 0) {
     return core::InvalidArgument("lease_ms", "lease duration must be positive");
   }
@@ -394,7 +395,8 @@ core::Result<std::vector<Lease>> LeaseJobsInTransaction(Connection& connection, 
       AddEvent(connection, lease.ref_id, now, "sending",
                "attempt " + std::to_string(lease.attempt));
       if (lease.attempt == 1) {
-        EnqueueEmailCallback(connection, lease.ref_id, "PROCESSING", {}, now);
+        EnqueueStatusCallback(connection, lease.ref_id, TrackedEmailChange::Kind::kFirstAttempt, "",
+                              nullptr, compose, now);
       }
     }
     leases.push_back(std::move(lease));
@@ -418,7 +420,7 @@ core::Status HeartbeatInTransaction(Connection& connection, std::int64_t job_id,
 
 core::Status FinishDeliveryInTransaction(Connection& connection, std::int64_t job_id,
                                          std::int64_t token, const DeliveryOutcome& outcome,
-                                         TimeMs now) {
+                                         const StatusCallbackComposer& compose, TimeMs now) {
   using Kind = DeliveryOutcome::Kind;
   std::optional<TransitionedJob> job;
   switch (outcome.kind) {
@@ -481,9 +483,9 @@ core::Status FinishDeliveryInTransaction(Connection& connection, std::int64_t jo
       update->exec();
       AddEvent(connection, job->ref_id, now, "sent", outcome.reply);
       BumpCounter(connection, "sent_total");
-      RecordProviderId(connection, job->ref_id, outcome.reply);
-      EnqueueEmailCallback(connection, job->ref_id, "SENT",
-                           {{"aws_data", {{"reply", outcome.reply}}}}, now);
+      StoreProviderId(connection, job->ref_id, outcome.provider_id);
+      EnqueueStatusCallback(connection, job->ref_id, TrackedEmailChange::Kind::kSent, outcome.reply,
+                            nullptr, compose, now);
       break;
     }
     case Kind::kRetry:
@@ -499,8 +501,8 @@ core::Status FinishDeliveryInTransaction(Connection& connection, std::int64_t jo
       AddEvent(connection, job->ref_id, now, retry ? "deferred" : "failed", outcome.reply);
       BumpCounter(connection, retry ? "retried_total" : "failed_total");
       if (!retry) {
-        EnqueueEmailCallback(connection, job->ref_id, "ERROR",
-                             {{"error", {{"message", outcome.reply}}}}, now);
+        EnqueueStatusCallback(connection, job->ref_id, TrackedEmailChange::Kind::kFailed,
+                              outcome.reply, nullptr, compose, now);
       }
       break;
     }

@@ -42,13 +42,16 @@ core::Status InsertEmailInTransaction(Connection& connection, const NewEmail& em
 core::Result<CreateEmailResult> CreateEmailInTransaction(
     Connection& connection, const NewEmail& email, const PreparedEmail& prepared,
     const std::optional<IdempotencyClaim>& claim, TimeMs now);
+// `compose` makes the status callbacks of tracked emails (see TrackingStore).
 core::Result<std::vector<Lease>> LeaseJobsInTransaction(Connection& connection, JobKind kind,
-                                                        int max, TimeMs now, TimeMs lease_ms);
+                                                        int max, TimeMs now, TimeMs lease_ms,
+                                                        const StatusCallbackComposer& compose);
 core::Status HeartbeatInTransaction(Connection& connection, std::int64_t job_id, std::int64_t token,
                                     TimeMs expires_at);
+// `compose` makes the status callbacks of tracked emails; unused for other jobs.
 core::Status FinishDeliveryInTransaction(Connection& connection, std::int64_t job_id,
                                          std::int64_t token, const DeliveryOutcome& outcome,
-                                         TimeMs now);
+                                         const StatusCallbackComposer& compose, TimeMs now);
 core::Status ReleaseLeaseInTransaction(Connection& connection, std::int64_t job_id,
                                        std::int64_t token, TimeMs run_at, TimeMs now);
 core::Result<int> RecoverLeasesInTransaction(Connection& connection, TimeMs now);

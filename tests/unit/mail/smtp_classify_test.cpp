@@ -82,3 +82,12 @@ TEST_CASE("ClassifySmtpFailure: a 5xx greeting is transient (regression: was per
   CHECK(mail::ClassifySmtpFailure(CURLE_WEIRD_SERVER_REPLY, 554, /*at_greeting=*/false) ==
         mail::SendResult::Kind::kPermanent);
 }
+
+TEST_CASE("ProviderMessageId: the last word of an accepting reply") {
+  CHECK(mail::ProviderMessageId("250 Ok 0100018b2c-4f5e-000000") == "0100018b2c-4f5e-000000");
+  CHECK(mail::ProviderMessageId("250 2.0.0 Ok: queued as 4Xb1") == "4Xb1");
+  CHECK(mail::ProviderMessageId("250 captured (not delivered)") == "delivered)");
+  CHECK(mail::ProviderMessageId("250") == "");
+  CHECK(mail::ProviderMessageId("250 Ok ") == "");
+  CHECK(mail::ProviderMessageId("") == "");
+}

@@ -40,3 +40,14 @@ TEST_CASE("the outcome table") {
     }
   }
 }
+
+TEST_CASE("a sent outcome carries the relay's message id; others carry none") {
+  const queue::BackoffPolicy policy{1000, 60'000};
+  auto sent = queue::DecideOutcome({SendKind::kSent, 250, "250 Ok 0100018b-abc-000000"}, 1, 5,
+                                   10'000, policy, 0.0);
+  CHECK(sent.provider_id == "0100018b-abc-000000");
+  CHECK(sent.reply == "250 Ok 0100018b-abc-000000");
+  auto failed = queue::DecideOutcome({SendKind::kPermanent, 550, "550 no such user"}, 1, 5, 10'000,
+                                     policy, 0.0);
+  CHECK(failed.provider_id.empty());
+}

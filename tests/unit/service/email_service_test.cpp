@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/random.h"
+#include "store/sqlite/sqlite_store.h"
 #include "testing/fake_clock.h"
 #include "testing/temp_dir.h"
 
@@ -24,7 +25,7 @@ struct Fixture {
     REQUIRE(opened.ok());
     store = std::move(*opened);
     service = std::make_unique<service::EmailService>(
-        service::ServiceOptions{"Default <default@example.com>", 5}, *store, clock,
+        service::ServiceOptions{"Default <default@example.com>", 5}, *store, *store, clock,
         [this] { ++wakeups; });
   }
   service::SendEmailRequest Valid() const {

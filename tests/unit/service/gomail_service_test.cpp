@@ -6,6 +6,7 @@
 
 #include "auth/auth.h"
 #include "core/random.h"
+#include "store/sqlite/sqlite_store.h"
 #include "testing/fake_clock.h"
 #include "testing/temp_dir.h"
 
@@ -172,7 +173,7 @@ struct Fixture {
     REQUIRE(opened.ok());
     store = std::move(*opened);
     emails = std::make_unique<service::EmailService>(
-        service::ServiceOptions{"noreply@example.com", 5}, *store, clock, [] {});
+        service::ServiceOptions{"noreply@example.com", 5}, *store, *store, clock, [] {});
     authenticator = std::make_unique<auth::Authenticator>(*store, clock);
     service::NewsletterOptions newsletter_options;
     newsletter_options.default_from = "noreply@example.com";
@@ -183,7 +184,7 @@ struct Fixture {
     newsletters = std::move(*made);
     auto created =
         service::GoMailService::Create({false, 600'000, 30'000, "noreply@example.com"}, *store,
-                                       *emails, *newsletters, *authenticator, clock);
+                                       *store, *emails, *newsletters, *authenticator, clock);
     REQUIRE(created.ok());
     gomail = std::move(*created);
     auto key = gomail->Signup({{"id", "app@example.com"}});

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "sched/cron.h"
+#include "store/sqlite/sqlite_store.h"
 #include "testing/fake_clock.h"
 #include "testing/fault_store.h"
 #include "testing/temp_dir.h"
@@ -181,7 +182,7 @@ TEST_CASE("newsletters: an interrupted fan-out resumes without sending anyone tw
        {"a@example.org", "b@example.org", "c@example.org", "d@example.org", "e@example.org"}) {
     f.Subscribe(user, "@daily");
   }
-  f.store->FailNthCall(testing::FaultStore::Method::kFanOutFire, 2);
+  f.store->FailNthCall("FanOutFire", 2);
   CHECK(f.newsletters->RunNow("news").error().code == ErrorCode::kUnavailable);
   CHECK(f.Queued() == 2);
   f.newsletters->Tick();

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "hooks/sns.h"
+#include "service/ses.h"
+#include "store/sqlite/sqlite_store.h"
 #include "testing/fake_clock.h"
 #include "testing/rsa_signer.h"
 #include "testing/temp_dir.h"
@@ -123,6 +125,7 @@ struct Fixture {
     auto opened = store::OpenSqliteStore({dir.File("outbox.db")});
     REQUIRE(opened.ok());
     store = std::move(*opened);
+    store->SetStatusCallbackComposer(service::SesStatusCallback);  // as App does
     fetcher.bodies[kCertUrl] = Sns().certificate_pem;
     fetcher.bodies[kSubscribeUrl] = "<ConfirmSubscriptionResponse/>";
     events = std::make_unique<service::ProviderEventService>(

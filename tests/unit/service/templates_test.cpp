@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "store/sqlite/sqlite_store.h"
 #include "testing/fake_clock.h"
 #include "testing/fault_store.h"
 #include "testing/temp_dir.h"
@@ -156,7 +157,7 @@ TEST_CASE("template save: refused before anything is stored") {
     CHECK(error.code == c.code);
     CHECK(error.field == c.field);
   }
-  CHECK(f.store->Calls(testing::FaultStore::Method::kSaveTemplate) == 0);
+  CHECK(f.store->Calls("SaveTemplate") == 0);
   // Exactly at the limit is fine.
   CHECK(f.Save(Make("t", std::string(tmpl::kMaxTemplateBytes, 'x'))).version == 1);
 }
@@ -269,13 +270,13 @@ TEST_CASE("template delete: gone with its versions; a second delete is kNotFound
 
 TEST_CASE("template store failures come back as they are; nothing half-saved") {
   Fixture f;
-  f.store->FailNthCall(testing::FaultStore::Method::kSaveTemplate, 1);
+  f.store->FailNthCall("SaveTemplate", 1);
   CHECK(f.SaveError(Make("t", "<p>1</p>")).code == ErrorCode::kUnavailable);
   CHECK_FALSE(f.Exists("t"));
   f.Save(Make("t", "<p>1</p>"));
-  f.store->FailNthCall(testing::FaultStore::Method::kGetTemplate, 1);
+  f.store->FailNthCall("GetTemplate", 1);
   CHECK(f.templates->Render("t", json::object()).error().code == ErrorCode::kUnavailable);
-  f.store->FailNthCall(testing::FaultStore::Method::kDeleteTemplate, 1);
+  f.store->FailNthCall("DeleteTemplate", 1);
   CHECK(f.templates->Delete("t").error().code == ErrorCode::kUnavailable);
   CHECK(f.Exists("t"));
 }

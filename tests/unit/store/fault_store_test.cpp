@@ -5,13 +5,13 @@
 #include <memory>
 #include <string>
 
+#include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 #include "testing/temp_dir.h"
 
 namespace {
 
 using core::ErrorCode;
-using Method = testing::FaultStore::Method;
 
 store::NewEmail MakeEmail(const std::string& id) {
   store::NewEmail email;
@@ -31,7 +31,7 @@ TEST_CASE("fault store: fails the chosen call once and forwards the rest") {
   testing::FaultStore store(**inner);
 
   SUBCASE("the Nth call") {
-    store.FailNthCall(Method::kCreateEmail, 2);
+    store.FailNthCall("CreateEmail", 2);
     CHECK(store.CreateEmail(MakeEmail("a"), std::nullopt, 1).ok());
     core::Result<store::CreateEmailResult> failed =
         store.CreateEmail(MakeEmail("b"), std::nullopt, 1);
@@ -39,7 +39,7 @@ TEST_CASE("fault store: fails the chosen call once and forwards the rest") {
     CHECK(failed.error().code == ErrorCode::kUnavailable);
     CHECK(failed.error().message.find("CreateEmail") != std::string::npos);
     CHECK(store.CreateEmail(MakeEmail("c"), std::nullopt, 1).ok());
-    CHECK(store.Calls(Method::kCreateEmail) == 3);
+    CHECK(store.Calls("CreateEmail") == 3);
     CHECK(store.Injected() == 1);
     // The failed call never reached the real store.
     CHECK(store.GetEmail("b").error().code == ErrorCode::kNotFound);
@@ -61,8 +61,8 @@ TEST_CASE("fault store: fails the chosen call once and forwards the rest") {
   }
 
   SUBCASE("n <= 0 disarms") {
-    store.FailNthCall(Method::kPing, 1);
-    store.FailNthCall(Method::kPing, 0);
+    store.FailNthCall("Ping", 1);
+    store.FailNthCall("Ping", 0);
     CHECK(store.Ping().ok());
     CHECK(store.Injected() == 0);
   }

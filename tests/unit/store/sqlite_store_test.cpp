@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 #include "store_contract.h"
 #include "testing/temp_dir.h"

@@ -1,0 +1,103 @@
+#pragma once
+// Emails as clients see them: create (with the delivery job and an idempotency claim), get, list,
+// events, the rendered message, retry and cancel.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/types.h"
+
+namespace store {
+
+// A claim for an Idempotency-Key: same (owner, key) + same request hash returns the stored
+// response; a different hash is kAlreadyExists.
+struct IdempotencyClaim {
+  std::string owner;
+  std::string key;
+  std::string request_hash;
+  int response_status = 0;
+  std::string response_body;
+};
+
+struct StoredResponse {
+  int status = 0;
+  std::string body;
+};
+
+// Either the new email was stored (replayed == nullopt) or an earlier identical request
+// already was and its response is replayed.
+struct CreateEmailResult {
+  std::optional<StoredResponse> replayed;
+};
+
+struct EmailEvent {
+  TimeMs at = 0;
+  std::string type;  // queued, sending, sent, deferred, failed, cancelled, retried, released
+  std::string detail;
+};
+
+// Cursors are positive integers the store hands out and takes back unchanged; callers never
+// compute with them. A backend chooses them (see src/store/README.md, "Cursors").
+struct EmailFilter {
+  std::optional<EmailStatus> status;
+  std::string recipient;               // bare address, matched against to/cc/bcc case-insensitively
+  std::optional<TimeMs> since, until;  // created_at range, inclusive since, exclusive until
+  std::optional<std::int64_t> cursor;  // a previous page's next_cursor
+  int limit = 50;
+};
+
+struct EmailPage {
+  std::vector<Email> emails;  // newest first
+  std::optional<std::int64_t> next_cursor;
+};
+
+class EmailStore {
+ public:
+  virtual ~EmailStore() = default;
+
+  // Stores the email, its delivery job (state queued, run_at = send_at), a "queued" event and
+  // the idempotency claim, all or nothing. With a claim that matches an earlier one, nothing
+  // is written and the earlier response comes back; a claim whose hash differs is
+  // kAlreadyExists. Also kAlreadyExists: an id already taken; kInvalidArgument: empty id or
+  // max_attempts < 1; kPayloadTooLarge: raw_message over 1e9 bytes.
+  virtual Result<CreateEmailResult> CreateEmail(const NewEmail& email,
+                                                const std::optional<IdempotencyClaim>& claim,
+                                                TimeMs now) = 0;
+  // kNotFound for an unknown id.
+  virtual Result<Email> GetEmail(const std::string& id) = 0;
+  // In the order they happened (committed).
+  virtual Result<std::vector<EmailEvent>> ListEmailEvents(const std::string& id) = 0;
+  virtual Result<EmailPage> ListEmails(const EmailFilter& filter) = 0;
+  // The rendered message and its envelope.
+  struct RawMessage {
+    std::string envelope_from;
+    std::vector<std::string> envelope_recipients;
+    std::string data;
+  };
+  // kNotFound for an unknown id.
+  virtual Result<RawMessage> GetRawMessage(const std::string& id) = 0;
+  // Several messages in one read (delivery workers load a leased batch at once); nullopt
+  // where an id is unknown. The default asks GetRawMessage for each.
+  virtual Result<std::vector<std::optional<RawMessage>>> GetRawMessages(
+      const std::vector<std::string>& ids) {
+    std::vector<std::optional<RawMessage>> messages;
+    for (const auto& id : ids) {
+      auto message = GetRawMessage(id);
+      if (message.ok()) {
+        messages.emplace_back(std::move(*message));
+      } else if (message.error().code == core::ErrorCode::kNotFound) {
+        messages.emplace_back();
+      } else {
+        return message.error();
+      }
+    }
+    return messages;
+  }
+  // failed -> queued with a fresh attempt budget. kFailedPrecondition in any other status.
+  virtual Status RetryEmail(const std::string& id, TimeMs now) = 0;
+  // queued/deferred -> cancelled. kFailedPrecondition if sending, sent, failed or cancelled.
+  virtual Status CancelEmail(const std::string& id, TimeMs now) = 0;
+};
+
+}  // namespace store
