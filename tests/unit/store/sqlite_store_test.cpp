@@ -1,5 +1,7 @@
 // The store contract run against SQLite, plus what only the SQLite store promises: the lock file,
 // migrations tracked by user_version, and its options.
+#include "store/sqlite/sqlite_store.h"
+
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 
@@ -8,7 +10,6 @@
 #include <vector>
 
 #include "store/sqlite/migrations.h"
-#include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 #include "store_contract.h"
 #include "testing/temp_dir.h"
@@ -50,28 +51,7 @@ int NewestMigration() {
 
 }  // namespace
 
-TEST_CASE("sqlite store: email contract") { store_contract::RunEmailContract(MakeSqliteBackend); }
-TEST_CASE("sqlite store: job contract") { store_contract::RunJobContract(MakeSqliteBackend); }
-TEST_CASE("sqlite store: admin contract") { store_contract::RunAdminContract(MakeSqliteBackend); }
-TEST_CASE("sqlite store: gomail contract") { store_contract::RunGoMailContract(MakeSqliteBackend); }
-TEST_CASE("sqlite store: callback contract") {
-  store_contract::RunCallbackContract(MakeSqliteBackend);
-}
-TEST_CASE("sqlite store: newsletter contract") {
-  store_contract::RunNewsletterContract(MakeSqliteBackend);
-}
-TEST_CASE("sqlite store: subscription contract") {
-  store_contract::RunSubscriptionContract(MakeSqliteBackend);
-}
-TEST_CASE("sqlite store: persistence contract") {
-  store_contract::RunPersistenceContract(MakeSqliteBackend);
-}
-TEST_CASE("sqlite store: template contract") {
-  store_contract::RunTemplateContract(MakeSqliteBackend);
-}
-TEST_CASE("sqlite store: concurrency contract") {
-  store_contract::RunConcurrencyContract(MakeSqliteBackend);
-}
+OUTBOX_STORE_CONTRACT_TESTS("sqlite store", MakeSqliteBackend)
 
 TEST_CASE("sqlite store: a second open of the same database is refused while the first lives") {
   SqliteBackend backend;

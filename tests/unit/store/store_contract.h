@@ -1,9 +1,13 @@
 #pragma once
-// The behaviour every store::Store must show, written once against the interface. A backend
-// (SQLite today, Redis later) supplies a factory; each Run*Contract function holds doctest
-// SUBCASEs and is called from one TEST_CASE per backend:
+// The behaviour every store::Store must show, written once against the interfaces, one file per
+// area (email_contract.cpp, job_queue_contract.cpp, ...). A backend (SQLite today, Redis later)
+// supplies a factory and instantiates the whole suite with one line:
 //
-//   TEST_CASE("sqlite store: emails") { store_contract::RunEmailContract(MakeSqliteBackend); }
+//   OUTBOX_STORE_CONTRACT_TESTS("sqlite store", MakeSqliteBackend)
+//
+// Each Run*Contract function holds doctest SUBCASEs and becomes one TEST_CASE per backend.
+#include <doctest/doctest.h>
+
 #include <functional>
 #include <memory>
 
@@ -23,25 +27,56 @@ class Backend {
 // Returns a backend with empty data, distinct from every other one it returned.
 using BackendFactory = std::function<std::unique_ptr<Backend>()>;
 
-// Create, get, list, filters, cursor pagination, idempotency, raw messages.
+// EmailStore: create, get, list, filters, cursor pagination, idempotency, raw messages.
 void RunEmailContract(const BackendFactory& factory);
-// Leasing order, fencing, heartbeats, delivery outcomes, release, recovery, retry, cancel.
+// JobQueue: leasing order, fencing, heartbeats, delivery outcomes, release, recovery, retry,
+// cancel.
 void RunJobContract(const BackendFactory& factory);
-// API keys, stats, ping.
+// AccessStore: API keys; JobQueue::Stats; Store::Ping.
 void RunAdminContract(const BackendFactory& factory);
-// GoMail support: keys by id and by user name, settings, one-time codes.
+// AccessStore for GoMail: keys by id and by user name, settings, one-time codes.
 void RunGoMailContract(const BackendFactory& factory);
-// Subscriptions: content types, subscribe / unsubscribe, subscriber counts.
+// NewsletterStore: content types, subscribe / unsubscribe, subscriber counts.
 void RunSubscriptionContract(const BackendFactory& factory);
-// What survives closing and reopening the store.
-// Newsletter schedules, unsubscribe tokens, fires and their fan-out.
+// NewsletterStore: schedules, unsubscribe tokens, fires and their fan-out.
 void RunNewsletterContract(const BackendFactory& factory);
-// Status callbacks (their own job kind), delivery attempts, endpoints and expiring tasks.
+// CallbackStore: status callbacks (their own job kind), delivery attempts, endpoints and
+// expiring tasks.
 void RunCallbackContract(const BackendFactory& factory);
-void RunPersistenceContract(const BackendFactory& factory);
-// Many threads writing at once.
-void RunConcurrencyContract(const BackendFactory& factory);
-// Templates: versions on every save, the expected-version precondition, pages, delete.
+// TrackingStore: tracked emails' records, the first open, the provider id of a sent email, and
+// the status callbacks the injected composer makes of each change.
+void RunTrackingContract(const BackendFactory& factory);
+// TrackingStore: the suppression list (add / keep / remove / find / list with cursor, addresses
+// compared lower-cased).
+void RunSuppressionContract(const BackendFactory& factory);
+// TrackingStore: provider events, found by our id or by the provider id, suppressing even when
+// the email is unknown.
+void RunProviderEventContract(const BackendFactory& factory);
+// TemplateStore: versions on every save, the expected-version precondition, pages, delete.
 void RunTemplateContract(const BackendFactory& factory);
+// Across areas: what survives closing and reopening the store.
+void RunPersistenceContract(const BackendFactory& factory);
+// Across areas: many threads writing at once.
+void RunConcurrencyContract(const BackendFactory& factory);
 
 }  // namespace store_contract
+
+// One TEST_CASE per contract, named "<prefix>: <area> contract", for the backend `factory` makes.
+#define OUTBOX_STORE_CONTRACT_TESTS(prefix, factory)                                              \
+  TEST_CASE(prefix ": email contract") { store_contract::RunEmailContract(factory); }             \
+  TEST_CASE(prefix ": job contract") { store_contract::RunJobContract(factory); }                 \
+  TEST_CASE(prefix ": admin contract") { store_contract::RunAdminContract(factory); }             \
+  TEST_CASE(prefix ": gomail contract") { store_contract::RunGoMailContract(factory); }           \
+  TEST_CASE(prefix ": callback contract") { store_contract::RunCallbackContract(factory); }       \
+  TEST_CASE(prefix ": newsletter contract") { store_contract::RunNewsletterContract(factory); }   \
+  TEST_CASE(prefix ": subscription contract") {                                                   \
+    store_contract::RunSubscriptionContract(factory);                                             \
+  }                                                                                               \
+  TEST_CASE(prefix ": tracking contract") { store_contract::RunTrackingContract(factory); }       \
+  TEST_CASE(prefix ": suppression contract") { store_contract::RunSuppressionContract(factory); } \
+  TEST_CASE(prefix ": provider event contract") {                                                 \
+    store_contract::RunProviderEventContract(factory);                                            \
+  }                                                                                               \
+  TEST_CASE(prefix ": persistence contract") { store_contract::RunPersistenceContract(factory); } \
+  TEST_CASE(prefix ": template contract") { store_contract::RunTemplateContract(factory); }       \
+  TEST_CASE(prefix ": concurrency contract") { store_contract::RunConcurrencyContract(factory); }
