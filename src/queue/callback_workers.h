@@ -4,7 +4,8 @@
 // through a hooks::CallbackSender and record the attempt with its outcome
 // (Store::FinishCallback). Failed attempts are retried with exponential backoff; an endpoint
 // that fails `disable_after` times in a row is disabled, and its callbacks are then given up
-// without a request until it is enabled again.
+// without a request until it is enabled again. The threads are a queue::LeaseLoop's, waiting on
+// the injected clock.
 #include <memory>
 #include <string>
 

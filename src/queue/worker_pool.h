@@ -2,7 +2,8 @@
 // Delivery workers: each thread leases a small batch of jobs, sends each through the
 // Transport (paced by the rate limiter) and records the outcome under its fencing token.
 // At-least-once: a worker that dies leaves leases that expire (or are recovered at start) and
-// the jobs run again.
+// the jobs run again. The threads are a queue::LeaseLoop's: every wait (idle, rate pacing,
+// shutdown) is on `clock`, so a FakeClock drives the pool in tests.
 #include <memory>
 
 #include "core/clock.h"
