@@ -97,25 +97,44 @@ core::Result<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
   return store::OpenSqliteStore({DatabasePath(config), config.durability});
 }
 
-// Owns every long-lived object of `outbox serve`, in construction order.
-class App {
- public:
-  explicit App(Config config) : config_(std::move(config)), clock_(core::NewSystemClock()) {}
+int Fail(const core::Error& error, core::Logger* logger) {
+  if (logger != nullptr) logger->Error("cannot start", {{"error", error.message}});
+  std::fprintf(stderr, "outbox: %s\n", error.message.c_str());
+  return kExitFailure;
+}
 
-  int Serve() {
+int WaitForSignal() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  int received = 0;
+  sigwait(&signals, &received);
+  return received;
+}
+
+}  // namespace
+
+// Owns every long-lived object of a running App, in construction order; the wiring of every
+// concrete type is in Start.
+class App::Parts {
+ public:
+  explicit Parts(Config config) : config_(std::move(config)), clock_(core::NewSystemClock()) {}
+
+  core::Status Start() {
     // Before the logger: app.log lives in the data directory.
-    if (auto created = CreateDataDir(config_); !created.ok()) return Fail(created.error());
+    if (auto created = CreateDataDir(config_); !created.ok()) return created;
     logger_ = core::NewJsonLogger(
         *clock_,
         {config_.log_level, (std::filesystem::path(config_.data_dir) / "app.log").string()});
     auto opened = OpenStore(config_);
-    if (!opened.ok()) return Fail(opened.error());
+    if (!opened.ok()) return opened.error();
     store_ = std::move(*opened);
     // Tracked emails' status callbacks speak the SES-compatible API's shape.
     store_->SetStatusCallbackComposer(service::SesStatusCallback);
 
     auto admin_key = auth::EnsureAdminKey(*store_, config_.admin_key, clock_->NowMs());
-    if (!admin_key.ok()) return Fail(admin_key.error());
+    if (!admin_key.ok()) return admin_key.error();
     if (admin_key->has_value()) {
       // Printed, not logged: the secret must not land in app.log.
       std::printf("outbox: admin API key (shown once, store it now): %s\n",
@@ -123,7 +142,7 @@ class App {
       std::fflush(stdout);
     }
     auto recovered = store_->RecoverLeases(clock_->NowMs());
-    if (!recovered.ok()) return Fail(recovered.error());
+    if (!recovered.ok()) return recovered.error();
     if (*recovered > 0) logger_->Info("recovered leases", {{"jobs", *recovered}});
 
     if (config_.UsesSmtp()) {
@@ -139,8 +158,8 @@ class App {
     worker_options.backoff = config_.backoff;
     worker_options.idle_poll_ms = config_.queue_wait_ms;
     worker_options.domain_rate = config_.domain_rate;
-    workers_ = queue::NewWorkerPool(worker_options, *store_, *transport_, *limiter_, *clock_,
-                                    *logger_, metrics_);
+    workers_ = queue::NewWorkerPool(worker_options, *store_, *store_, *transport_, *limiter_,
+                                    *clock_, *logger_, metrics_);
     service::ServiceOptions service_options{config_.default_from, config_.max_attempts};
     service_options.max_attachment_bytes =
         static_cast<std::size_t>(config_.max_upload_mb) * 1'000'000;
@@ -152,7 +171,7 @@ class App {
     ses_ = std::make_unique<service::SesService>(*emails_, *templates_, *store_, *clock_);
     keys_ = std::make_unique<service::KeyService>(*store_, *authenticator_, *clock_);
     auto callback_secret = CallbackSecret();
-    if (!callback_secret.ok()) return Fail(callback_secret.error());
+    if (!callback_secret.ok()) return callback_secret.error();
     callback_sender_ = hooks::NewCurlCallbackSender(
         {.user_agent = std::string("outbox/") + OUTBOX_VERSION}, *clock_);
     queue::CallbackOptions callback_options;
@@ -160,8 +179,8 @@ class App {
     callback_options.jwt_ttl_ms = config_.callback_jwt_hours * core::TimeMs{3'600'000};
     callback_options.disable_after = config_.callback_disable_after;
     callback_options.backoff = config_.callback_backoff;
-    callback_workers_ =
-        queue::NewCallbackWorkers(callback_options, *store_, *callback_sender_, *clock_, *logger_);
+    callback_workers_ = queue::NewCallbackWorkers(callback_options, *store_, *store_,
+                                                  *callback_sender_, *clock_, *logger_);
     tasks_ = std::make_unique<service::TaskService>(
         *store_, *clock_, [this] { callback_workers_->Notify(); }, callback_options.max_attempts);
     service::ProviderEventOptions provider_options;
@@ -179,13 +198,13 @@ class App {
     newsletter_options.max_attempts = config_.max_attempts;
     auto newsletters = service::NewsletterService::Create(newsletter_options, *store_, *clock_,
                                                           *logger_, [this] { workers_->Notify(); });
-    if (!newsletters.ok()) return Fail(newsletters.error());
+    if (!newsletters.ok()) return newsletters.error();
     newsletters_ = std::move(*newsletters);
     auto gomail = service::GoMailService::Create(
         {config_.open_signup, config_.otp_ttl_ms, config_.otp_resend_interval_ms,
          config_.default_from},
         *store_, *store_, *emails_, *newsletters_, *authenticator_, *clock_);
-    if (!gomail.ok()) return Fail(gomail.error());
+    if (!gomail.ok()) return gomail.error();
     gomail_ = std::move(*gomail);
 
     auto server = http::BindServer(
@@ -194,7 +213,7 @@ class App {
          static_cast<std::size_t>(config_.max_upload_mb + 1) * 1'000'000},
         {*emails_, *gomail_, *newsletters_, *keys_, *tasks_, *ses_, metrics_, *stats_, *store_,
          *authenticator_, *clock_, *logger_, *templates_, *provider_events_});
-    if (!server.ok()) return Fail(server.error());
+    if (!server.ok()) return server.error();
     server_ = std::move(*server);
     Config listening = config_;
     listening.listen_port = server_->port();
@@ -204,29 +223,31 @@ class App {
     workers_->Start();
     callback_workers_->Start();
     scheduler_ = std::make_unique<service::NewsletterScheduler>(*newsletters_, *clock_);
-    std::thread http_thread([this] { server_->Run(); });
+    http_thread_ = std::thread([this] { server_->Run(); });
     logger_->Info("listening", {{"address", config_.listen_host},
                                 {"port", server_->port()},
                                 {"transport", transport_->Name()},
                                 {"version", OUTBOX_VERSION}});
+    return {};
+  }
 
-    const int signal_number = WaitForSignal();
-    logger_->Info("shutting down", {{"signal", signal_number}});
+  bool Stop() {
+    if (!http_thread_.joinable()) return true;  // not started, or stopped already
     server_->Stop();
-    http_thread.join();
+    http_thread_.join();
     scheduler_->Stop();
     callback_workers_->Stop();
     if (!workers_->Stop(config_.shutdown_timeout_ms)) {
-      // A send is stuck past the deadline. Everything acknowledged is committed; the stuck
-      // job's lease is recovered at the next start, so exiting now loses nothing.
       logger_->Warn("shutdown timeout: exiting with deliveries in flight",
                     {{"timeout_ms", config_.shutdown_timeout_ms}});
-      std::fflush(stdout);
-      std::_Exit(kExitOk);
+      return false;
     }
     logger_->Info("stopped");
-    return kExitOk;
+    return true;
   }
+
+  int port() const { return server_->port(); }
+  core::Logger* logger() const { return logger_.get(); }
 
  private:
   // SALT: the configured one, else the one generated on first start and kept in the store. A
@@ -242,22 +263,6 @@ class App {
       std::fflush(stdout);
     }
     return secret;
-  }
-
-  int Fail(const core::Error& error) {
-    if (logger_) logger_->Error("cannot start", {{"error", error.message}});
-    std::fprintf(stderr, "outbox: %s\n", error.message.c_str());
-    return kExitFailure;
-  }
-
-  static int WaitForSignal() {
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    int received = 0;
-    sigwait(&signals, &received);
-    return received;
   }
 
   const Config config_;
@@ -282,7 +287,10 @@ class App {
   std::unique_ptr<service::GoMailService> gomail_;
   std::unique_ptr<http::Server> server_;
   std::unique_ptr<service::NewsletterScheduler> scheduler_;
+  std::thread http_thread_;
 };
+
+namespace {
 
 // SIGTERM/SIGINT are taken by sigwait in the main thread, so every thread blocks them;
 // SIGPIPE is ignored (a closed peer is an error return, not a death).
@@ -296,6 +304,30 @@ void SetUpSignals() {
 }
 
 }  // namespace
+
+App::App(Config config) : parts_(std::make_unique<Parts>(std::move(config))) {}
+
+App::~App() { parts_->Stop(); }
+
+core::Status App::Start() { return parts_->Start(); }
+
+int App::port() const { return parts_->port(); }
+
+bool App::Stop() { return parts_->Stop(); }
+
+int App::Serve() {
+  SetUpSignals();
+  if (auto started = Start(); !started.ok()) return Fail(started.error(), parts_->logger());
+  const int signal_number = WaitForSignal();
+  parts_->logger()->Info("shutting down", {{"signal", signal_number}});
+  if (!Stop()) {
+    // A send is stuck past the deadline. Everything acknowledged is committed; the stuck
+    // job's lease is recovered at the next start, so exiting now loses nothing.
+    std::fflush(stdout);
+    std::_Exit(kExitOk);
+  }
+  return kExitOk;
+}
 
 int Main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -345,7 +377,6 @@ int Main(int argc, char** argv) {
     std::cout << "outbox: database " << DatabasePath(loaded->config) << " is up to date\n";
     return kExitOk;
   }
-  SetUpSignals();
   // glibc gives busy threads their own malloc arenas (up to 8 per core), each keeping freed
   // memory; with 64 HTTP threads that is most of the idle RSS. Two arenas are plenty here.
   mallopt(M_ARENA_MAX, 2);

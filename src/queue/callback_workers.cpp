@@ -1,14 +1,12 @@
 #include "queue/callback_workers.h"
 
-#include <algorithm>
-#include <condition_variable>
-#include <mutex>
-#include <optional>
-#include <thread>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "core/random.h"
 #include "hooks/signing.h"
+#include "queue/lease_loop.h"
 
 namespace queue {
 
@@ -30,71 +28,60 @@ store::DeliveryOutcome DecideCallbackOutcome(const hooks::CallbackAttempt& attem
 
 namespace {
 
-class CallbackWorkersImpl final : public CallbackWorkers {
+// Status callbacks as a handler of the lease loop: each lease is signed, sent and recorded on
+// its own.
+class CallbackWorkersImpl final : public CallbackWorkers, private LeaseHandler {
  public:
-  CallbackWorkersImpl(const CallbackOptions& options, store::Store& store,
-                      hooks::CallbackSender& sender, const core::Clock& clock, core::Logger& logger)
-      : options_(options), store_(store), sender_(sender), clock_(clock), logger_(logger) {}
+  CallbackWorkersImpl(const CallbackOptions& options, store::JobQueue& jobs,
+                      store::CallbackStore& callbacks, hooks::CallbackSender& sender,
+                      const core::Clock& clock, core::Logger& logger)
+      : options_(options),
+        callbacks_(callbacks),
+        sender_(sender),
+        clock_(clock),
+        logger_(logger),
+        loop_({.kind = store::JobKind::kCallback,
+               .threads = options.workers,
+               .lease_batch = options.lease_batch,
+               .lease_ms = options.lease_ms,
+               .idle_poll_ms = options.idle_poll_ms,
+               .log_prefix = "callback "},
+              jobs, *this, clock, logger) {}
 
-  ~CallbackWorkersImpl() override { Stop(); }
+  // The loop's threads call into this object: they end before its members do.
+  ~CallbackWorkersImpl() override { loop_.Stop(); }
 
-  void Start() override {
-    for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { Run(); });
-  }
-
-  void Notify() override {
-    {
-      std::lock_guard lock(mutex_);
-      ++wakeups_;
-    }
-    wake_.notify_all();
-  }
-
-  void Stop() override {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    wake_.notify_all();
-    for (auto& thread : threads_) thread.join();
-    threads_.clear();
-  }
+  void Start() override { loop_.Start(); }
+  void Notify() override { loop_.Notify(); }
+  void Stop() override { loop_.Stop(); }
 
  private:
-  void Run() {
-    while (!IsStopping()) {
-      auto leases = store_.LeaseJobs(store::JobKind::kCallback, options_.lease_batch,
-                                     clock_.NowMs(), options_.lease_ms);
-      if (!leases.ok()) {
-        logger_.Error("callback lease failed", {{"error", leases.error().message}});
-        Sleep(options_.idle_poll_ms);
-        continue;
-      }
-      if (leases->empty()) {
-        SleepUntilDue();
-        continue;
-      }
-      for (const store::Lease& lease : *leases) {
-        if (IsStopping()) {
-          Release(lease);
-        } else {
-          Deliver(lease);
-        }
-      }
-    }
+  class Batch final : public LeaseBatch {
+   public:
+    Batch(CallbackWorkersImpl& workers, const std::vector<store::Lease>& leases)
+        : workers_(workers), leases_(leases) {}
+    void Run(std::size_t index) override { workers_.Deliver(leases_[index]); }
+
+   private:
+    CallbackWorkersImpl& workers_;
+    const std::vector<store::Lease>& leases_;
+  };
+
+  std::unique_ptr<LeaseBatch> Open(const std::vector<store::Lease>& leases) override {
+    return std::make_unique<Batch>(*this, leases);
   }
 
   void Deliver(const store::Lease& lease) {
-    auto callback = store_.GetCallback(lease.ref_id);
+    auto callback = callbacks_.GetCallback(lease.ref_id);
     if (!callback.ok()) {
       logger_.Error("callback unreadable",
                     {{"callback_id", lease.ref_id}, {"error", callback.error().message}});
-      Release(lease);
+      loop_.Release(lease);
       return;
     }
     if (callback->earlier_pending) {
       // Its subject's earlier callback goes first; look again shortly.
-      Release(lease, clock_.NowMs() + kOrderRetryMs);
+      loop_.Release(lease, clock_.NowMs() + kOrderRetryMs);
       return;
     }
     store::CallbackOutcome outcome;
@@ -126,63 +113,27 @@ class CallbackWorkersImpl final : public CallbackWorkers {
                                               {"attempt", lease.attempt},
                                               {"error", outcome.attempt.error}});
     }
-    auto finished = store_.FinishCallback(lease.job_id, lease.token, outcome, clock_.NowMs());
+    auto finished = callbacks_.FinishCallback(lease.job_id, lease.token, outcome, clock_.NowMs());
     if (!finished.ok()) {
       logger_.Warn("callback outcome not recorded",
                    {{"callback_id", callback->id}, {"error", finished.error().message}});
     }
   }
 
-  void Release(const store::Lease& lease, std::optional<core::TimeMs> run_at = std::nullopt) {
-    const core::TimeMs now = clock_.NowMs();
-    if (auto released = store_.ReleaseLease(lease.job_id, lease.token, run_at.value_or(now), now);
-        !released.ok()) {
-      logger_.Warn("callback release failed", {{"error", released.error().message}});
-    }
-  }
-
-  void SleepUntilDue() {
-    core::TimeMs sleep_ms = options_.idle_poll_ms;
-    auto next = store_.NextRunAt(store::JobKind::kCallback);
-    if (next.ok() && next->has_value()) {
-      sleep_ms = std::clamp<core::TimeMs>(**next - clock_.NowMs(), 1, options_.idle_poll_ms);
-    }
-    Sleep(sleep_ms);
-  }
-
-  void Sleep(core::TimeMs ms) {
-    std::unique_lock lock(mutex_);
-    const auto seen = wakeups_;
-    wake_.wait_for(lock, std::chrono::milliseconds(ms),
-                   [&] { return stopping_ || wakeups_ != seen; });
-  }
-
-  bool IsStopping() {
-    std::lock_guard lock(mutex_);
-    return stopping_;
-  }
-
   const CallbackOptions options_;
-  store::Store& store_;
+  store::CallbackStore& callbacks_;
   hooks::CallbackSender& sender_;
   const core::Clock& clock_;
   core::Logger& logger_;
-
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::uint64_t wakeups_ = 0;
-  std::vector<std::thread> threads_;
+  LeaseLoop loop_;  // last: its threads use the members above
 };
 
 }  // namespace
 
-std::unique_ptr<CallbackWorkers> NewCallbackWorkers(const CallbackOptions& options,
-                                                    store::Store& store,
-                                                    hooks::CallbackSender& sender,
-                                                    const core::Clock& clock,
-                                                    core::Logger& logger) {
-  return std::make_unique<CallbackWorkersImpl>(options, store, sender, clock, logger);
+std::unique_ptr<CallbackWorkers> NewCallbackWorkers(
+    const CallbackOptions& options, store::JobQueue& jobs, store::CallbackStore& callbacks,
+    hooks::CallbackSender& sender, const core::Clock& clock, core::Logger& logger) {
+  return std::make_unique<CallbackWorkersImpl>(options, jobs, callbacks, sender, clock, logger);
 }
 
 }  // namespace queue

@@ -4,7 +4,8 @@
 // through a hooks::CallbackSender and record the attempt with its outcome
 // (Store::FinishCallback). Failed attempts are retried with exponential backoff; an endpoint
 // that fails `disable_after` times in a row is disabled, and its callbacks are then given up
-// without a request until it is enabled again.
+// without a request until it is enabled again. The threads are a queue::LeaseLoop's, waiting on
+// the injected clock.
 #include <memory>
 #include <string>
 
@@ -12,7 +13,8 @@
 #include "core/log.h"
 #include "hooks/sender.h"
 #include "queue/retry.h"
-#include "store/store.h"
+#include "store/callback_store.h"
+#include "store/job_queue.h"
 
 namespace queue {
 
@@ -48,7 +50,8 @@ class CallbackWorkers {
 };
 
 std::unique_ptr<CallbackWorkers> NewCallbackWorkers(const CallbackOptions& options,
-                                                    store::Store& store,
+                                                    store::JobQueue& jobs,
+                                                    store::CallbackStore& callbacks,
                                                     hooks::CallbackSender& sender,
                                                     const core::Clock& clock, core::Logger& logger);
 

@@ -4,7 +4,7 @@
 // permanent -> dead at once. Pure, so it is table-tested.
 #include "core/clock.h"
 #include "mail/transport.h"
-#include "store/store.h"
+#include "store/types.h"
 
 namespace queue {
 

@@ -2,7 +2,8 @@
 // Delivery workers: each thread leases a small batch of jobs, sends each through the
 // Transport (paced by the rate limiter) and records the outcome under its fencing token.
 // At-least-once: a worker that dies leaves leases that expire (or are recovered at start) and
-// the jobs run again.
+// the jobs run again. The threads are a queue::LeaseLoop's: every wait (idle, rate pacing,
+// shutdown) is on `clock`, so a FakeClock drives the pool in tests.
 #include <memory>
 
 #include "core/clock.h"
@@ -10,7 +11,8 @@
 #include "mail/rate_limiter.h"
 #include "mail/transport.h"
 #include "queue/retry.h"
-#include "store/store.h"
+#include "store/email_store.h"
+#include "store/job_queue.h"
 
 namespace queue {
 
@@ -46,9 +48,9 @@ class WorkerPool {
   virtual bool Stop(core::TimeMs timeout_ms) = 0;
 };
 
-std::unique_ptr<WorkerPool> NewWorkerPool(const WorkerOptions& options, store::Store& store,
-                                          mail::Transport& transport, mail::RateLimiter& limiter,
-                                          const core::Clock& clock, core::Logger& logger,
-                                          DeliveryObserver& observer);
+std::unique_ptr<WorkerPool> NewWorkerPool(const WorkerOptions& options, store::JobQueue& jobs,
+                                          store::EmailStore& emails, mail::Transport& transport,
+                                          mail::RateLimiter& limiter, const core::Clock& clock,
+                                          core::Logger& logger, DeliveryObserver& observer);
 
 }  // namespace queue

@@ -213,7 +213,7 @@ core::Result<std::vector<EmailEvent>> ReadEmailEvents(Connection& connection,
   return events;
 }
 
-core::Result<Store::RawMessage> ReadRawMessage(Connection& connection, const std::string& id) {
+core::Result<EmailStore::RawMessage> ReadRawMessage(Connection& connection, const std::string& id) {
   ScopedStatement select(
       connection,
       "SELECT m.envelope_from, m.envelope_recipients, m.data, f.body FROM emails e "
@@ -223,7 +223,7 @@ core::Result<Store::RawMessage> ReadRawMessage(Connection& connection, const std
   if (!select->executeStep()) {
     return core::NotFound("email '" + id + "' not found");
   }
-  Store::RawMessage message;
+  EmailStore::RawMessage message;
   message.envelope_from = select->getColumn(0).getString();
   core::Result<std::vector<std::string>> recipients =
       ParseStringList(select->getColumn(1).getString(), "email_messages.envelope_recipients");
@@ -238,10 +238,10 @@ core::Result<Store::RawMessage> ReadRawMessage(Connection& connection, const std
   return message;
 }
 
-core::Result<std::vector<std::optional<Store::RawMessage>>> ReadRawMessages(
+core::Result<std::vector<std::optional<EmailStore::RawMessage>>> ReadRawMessages(
     Connection& connection, const std::vector<std::string>& ids) {
   ReadTransaction snapshot(connection);  // one snapshot, one cache check for the whole batch
-  std::vector<std::optional<Store::RawMessage>> messages;
+  std::vector<std::optional<EmailStore::RawMessage>> messages;
   messages.reserve(ids.size());
   for (const auto& id : ids) {
     auto message = ReadRawMessage(connection, id);

@@ -15,8 +15,8 @@ core::Result<Email> ReadEmail(Connection& connection, const std::string& id);
 core::Result<EmailPage> ReadEmailPage(Connection& connection, const EmailFilter& filter);
 core::Result<std::vector<EmailEvent>> ReadEmailEvents(Connection& connection,
                                                       const std::string& id);
-core::Result<Store::RawMessage> ReadRawMessage(Connection& connection, const std::string& id);
-core::Result<std::vector<std::optional<Store::RawMessage>>> ReadRawMessages(
+core::Result<EmailStore::RawMessage> ReadRawMessage(Connection& connection, const std::string& id);
+core::Result<std::vector<std::optional<EmailStore::RawMessage>>> ReadRawMessages(
     Connection& connection, const std::vector<std::string>& ids);
 core::Result<std::optional<TimeMs>> ReadNextRunAt(Connection& connection, JobKind kind);
 core::Result<QueueStats> ReadStats(Connection& connection, TimeMs now);
