@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "mail/message.h"
+#include "service/templates.h"
 #include "store/store.h"
 
 namespace service {
@@ -30,6 +31,10 @@ struct SendEmailRequest {
   int priority = store::kPriorityTransactional;
   std::vector<mail::Attachment> attachments;  // checked against the allow-list (mail/sniff.h)
   std::optional<store::EmailTracking> tracking;
+  // When set, this stored template rendered with `template_data` gives the html and text parts
+  // (replacing any given) and the subject, unless one is given.
+  std::string template_name;
+  nlohmann::json template_data = nlohmann::json::object();
 };
 
 struct Idempotency {
@@ -37,10 +42,12 @@ struct Idempotency {
   std::string request_hash;  // SHA-256 of the request body
 };
 
-// What a send answers: the HTTP status and body, which an Idempotency-Key replays verbatim.
-struct Accepted {
-  int status = 202;
-  std::string body;  // {"id": ..., "status": "queued"}
+// What a send did. A replay (same Idempotency-Key and request) answers with the email the
+// first request stored, as it was then.
+struct SendResult {
+  std::string email_id;
+  store::EmailStatus status = store::EmailStatus::kQueued;  // kQueued or kSuppressed
+  bool replayed = false;
 };
 
 struct EmailDetail {
@@ -60,20 +67,25 @@ using WakeWorkers = std::function<void()>;
 
 class EmailService {
  public:
-  EmailService(const ServiceOptions& options, store::Store& store, const core::Clock& clock,
-               WakeWorkers wake)
-      : options_(options), store_(store), clock_(clock), wake_(std::move(wake)) {}
+  EmailService(const ServiceOptions& options, store::Store& store, TemplateService& templates,
+               const core::Clock& clock, WakeWorkers wake)
+      : options_(options),
+        store_(store),
+        templates_(templates),
+        clock_(clock),
+        wake_(std::move(wake)) {}
   EmailService(const EmailService&) = delete;
   EmailService& operator=(const EmailService&) = delete;
 
-  // Validates (addresses, header injection, limits, attachment types and sizes), renders the MIME
-  // message and stores the email with its delivery job. Recipients on the suppression list are
-  // left out of the envelope; when none is left the email is stored as "suppressed" and never
-  // attempted. Errors are kInvalidArgument naming the field (e.g. "to[1]"), kPayloadTooLarge
-  // for attachments over the limit, or kAlreadyExists when the Idempotency-Key was used for a
-  // different request.
-  core::Result<Accepted> Send(const SendEmailRequest& request, const auth::Principal& principal,
-                              const std::optional<Idempotency>& idempotency);
+  // Renders the named template if there is one (TemplateService::Render), validates (addresses,
+  // header injection, limits, attachment types and sizes), renders the MIME message and stores
+  // the email with its delivery job. Recipients on the suppression list are left out of the
+  // envelope; when none is left the email is stored as "suppressed" and never attempted. Errors
+  // are the template's (kNotFound, field "template"; kInvalidArgument naming data), else
+  // kInvalidArgument naming the field (e.g. "to[1]"), kPayloadTooLarge for attachments over the
+  // limit, or kAlreadyExists when the Idempotency-Key was used for a different request.
+  core::Result<SendResult> Send(const SendEmailRequest& request, const auth::Principal& principal,
+                                const std::optional<Idempotency>& idempotency);
   core::Result<EmailDetail> Get(const std::string& id);
   core::Result<store::EmailPage> List(const store::EmailFilter& filter);
   core::Result<std::string> Raw(const std::string& id);
@@ -83,6 +95,7 @@ class EmailService {
  private:
   const ServiceOptions options_;
   store::Store& store_;
+  TemplateService& templates_;
   const core::Clock& clock_;
   WakeWorkers wake_;
 };
