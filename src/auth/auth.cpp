@@ -11,6 +11,11 @@ core::Error Unauthenticated(std::string message) {
   return core::Error{core::ErrorCode::kUnauthenticated, std::move(message), "Authorization"};
 }
 
+// An admin key as stored: a random id, no expiry, no callback URL.
+store::ApiKey AdminKey(const std::string& name, const std::string& hash, core::TimeMs now) {
+  return {"key_" + core::RandomHex(8), name, hash, std::string(RoleName(Role::kAdmin)), now, {}};
+}
+
 }  // namespace
 
 std::string GenerateApiKey() { return "obx_" + core::RandomToken(40); }
@@ -83,13 +88,7 @@ core::Result<std::optional<std::string>> EnsureAdminKey(store::Store& store,
     auto existing = store.FindApiKeyByHash(hash);
     if (existing.ok()) return std::optional<std::string>();
     if (existing.error().code != core::ErrorCode::kNotFound) return existing.error();
-    store::ApiKey key{"key_" + core::RandomHex(8),
-                      "admin (configured)",
-                      hash,
-                      std::string(RoleName(Role::kAdmin)),
-                      now,
-                      {}};
-    auto created = store.CreateApiKey(key);
+    auto created = store.CreateApiKey(AdminKey("admin (configured)", hash, now));
     if (!created.ok()) return created.error();
     return std::optional<std::string>();
   }
@@ -97,9 +96,7 @@ core::Result<std::optional<std::string>> EnsureAdminKey(store::Store& store,
   if (!admins.ok()) return admins.error();
   if (*admins > 0) return std::optional<std::string>();
   std::string secret = GenerateApiKey();
-  store::ApiKey key{"key_" + core::RandomHex(8),         "admin", HashKey(secret),
-                    std::string(RoleName(Role::kAdmin)), now,     {}};
-  auto created = store.CreateApiKey(key);
+  auto created = store.CreateApiKey(AdminKey("admin", HashKey(secret), now));
   if (!created.ok()) return created.error();
   return std::optional<std::string>(secret);
 }
