@@ -14,6 +14,7 @@
 
 #include "app/config.h"
 #include "auth/auth.h"
+#include "auth/user_keys.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/random.h"
@@ -25,13 +26,16 @@
 #include "queue/worker_pool.h"
 #include "service/email_service.h"
 #include "service/gomail_service.h"
+#include "service/health.h"
 #include "service/keys.h"
 #include "service/metrics.h"
 #include "service/newsletters.h"
+#include "service/otp.h"
 #include "service/provider_events.h"
 #include "service/ses.h"
 #include "service/tasks.h"
 #include "service/templates.h"
+#include "service/webhooks.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
@@ -163,11 +167,11 @@ class App::Parts {
     service::ServiceOptions service_options{config_.default_from, config_.max_attempts};
     service_options.max_attachment_bytes =
         static_cast<std::size_t>(config_.max_upload_mb) * 1'000'000;
-    emails_ = std::make_unique<service::EmailService>(service_options, *store_, *store_, *clock_,
-                                                      [this] { workers_->Notify(); });
+    templates_ = std::make_unique<service::TemplateService>(*store_, *clock_);
+    emails_ = std::make_unique<service::EmailService>(
+        service_options, *store_, *store_, *templates_, *clock_, [this] { workers_->Notify(); });
     authenticator_ = std::make_unique<auth::Authenticator>(*store_, *clock_);
     stats_ = std::make_unique<service::CachedStats>(*store_, *clock_, kStatsTtlMs);
-    templates_ = std::make_unique<service::TemplateService>(*store_, *clock_);
     ses_ = std::make_unique<service::SesService>(*emails_, *templates_, *store_, *clock_);
     keys_ = std::make_unique<service::KeyService>(*store_, *authenticator_, *clock_);
     auto callback_secret = CallbackSecret();
@@ -200,19 +204,27 @@ class App::Parts {
                                                           *logger_, [this] { workers_->Notify(); });
     if (!newsletters.ok()) return newsletters.error();
     newsletters_ = std::move(*newsletters);
-    auto gomail = service::GoMailService::Create(
-        {config_.open_signup, config_.otp_ttl_ms, config_.otp_resend_interval_ms,
-         config_.default_from},
-        *store_, *store_, *emails_, *newsletters_, *authenticator_, *clock_);
-    if (!gomail.ok()) return gomail.error();
-    gomail_ = std::move(*gomail);
+    auto user_keys = auth::UserKeys::Create(*store_, *authenticator_, *clock_);
+    if (!user_keys.ok()) return user_keys.error();
+    user_keys_ = std::move(*user_keys);
+    auto otp = service::OtpService::Create(
+        {config_.otp_ttl_ms, config_.otp_resend_interval_ms, config_.default_from}, *store_,
+        *emails_, *clock_);
+    if (!otp.ok()) return otp.error();
+    otp_ = std::move(*otp);
+    gomail_ = std::make_unique<service::GoMailService>(
+        service::GoMailOptions{config_.default_from}, *store_, *store_, *emails_, *newsletters_,
+        *otp_, *user_keys_, *authenticator_, *clock_);
+    webhooks_ = std::make_unique<service::WebhookService>(*store_);
+    health_ = std::make_unique<service::HealthService>(*store_);
 
     auto server = http::BindServer(
         {config_.listen_host, config_.listen_port, config_.http_threads, config_.max_body_bytes,
          // Attachments up to the limit plus room for the form's other fields.
          static_cast<std::size_t>(config_.max_upload_mb + 1) * 1'000'000},
-        {*emails_, *gomail_, *newsletters_, *keys_, *tasks_, *ses_, metrics_, *stats_, *store_,
-         *authenticator_, *clock_, *logger_, *templates_, *provider_events_});
+        {*emails_, *gomail_, *newsletters_, *keys_, *tasks_, *ses_, metrics_, *stats_, *logger_,
+         *templates_, *provider_events_, *otp_, *webhooks_, *health_},
+        {*authenticator_, *user_keys_, {config_.open_signup}});
     if (!server.ok()) return server.error();
     server_ = std::move(*server);
     Config listening = config_;
@@ -284,7 +296,11 @@ class App::Parts {
   std::unique_ptr<service::ProviderEventService> provider_events_;
   std::unique_ptr<service::SesService> ses_;
   std::unique_ptr<service::NewsletterService> newsletters_;
+  std::unique_ptr<auth::UserKeys> user_keys_;
+  std::unique_ptr<service::OtpService> otp_;
   std::unique_ptr<service::GoMailService> gomail_;
+  std::unique_ptr<service::WebhookService> webhooks_;
+  std::unique_ptr<service::HealthService> health_;
   std::unique_ptr<http::Server> server_;
   std::unique_ptr<service::NewsletterScheduler> scheduler_;
   std::thread http_thread_;

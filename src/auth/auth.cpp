@@ -11,6 +11,11 @@ core::Error Unauthenticated(std::string message) {
   return core::Error{core::ErrorCode::kUnauthenticated, std::move(message), "Authorization"};
 }
 
+// An admin key as stored: a random id, no expiry, no callback URL.
+store::ApiKey AdminKey(const std::string& name, const std::string& hash, core::TimeMs now) {
+  return {"key_" + core::RandomHex(8), name, hash, std::string(RoleName(Role::kAdmin)), now, {}};
+}
+
 }  // namespace
 
 std::string GenerateApiKey() { return "obx_" + core::RandomToken(40); }
@@ -53,11 +58,21 @@ core::Result<Principal> Authenticator::Authenticate(std::string_view authorizati
   if (key->expires_at.has_value() && *key->expires_at <= now) {
     return Unauthenticated("API key expired");
   }
-  Principal principal{key->id, key->role, key->callback_url};
+  const std::optional<Role> role = ParseRole(key->role);
+  if (!role.has_value()) return Unauthenticated("API key has an unknown role");
+  Principal principal{key->id, *role, key->callback_url};
   std::lock_guard lock(mutex_);
   if (cache_.size() >= kCacheMaxEntries) cache_.clear();
   cache_[hash] = Cached{principal, now + kCacheTtlMs, key->expires_at};
   return principal;
+}
+
+core::Result<std::optional<Principal>> Authenticator::Resolve(
+    const Credentials& credentials) const {
+  if (StripBearer(credentials.authorization).empty()) return std::optional<Principal>();
+  auto principal = Authenticate(credentials.authorization);
+  if (!principal.ok()) return principal.error();
+  return std::optional<Principal>(std::move(*principal));
 }
 
 void Authenticator::Forget(const std::string& key_hash) const {
@@ -73,17 +88,15 @@ core::Result<std::optional<std::string>> EnsureAdminKey(store::AccessStore& stor
     auto existing = store.FindApiKeyByHash(hash);
     if (existing.ok()) return std::optional<std::string>();
     if (existing.error().code != core::ErrorCode::kNotFound) return existing.error();
-    store::ApiKey key{"key_" + core::RandomHex(8), "admin (configured)", hash, "admin", now, {}};
-    auto created = store.CreateApiKey(key);
+    auto created = store.CreateApiKey(AdminKey("admin (configured)", hash, now));
     if (!created.ok()) return created.error();
     return std::optional<std::string>();
   }
-  auto admins = store.CountApiKeys("admin");
+  auto admins = store.CountApiKeys(std::string(RoleName(Role::kAdmin)));
   if (!admins.ok()) return admins.error();
   if (*admins > 0) return std::optional<std::string>();
   std::string secret = GenerateApiKey();
-  store::ApiKey key{"key_" + core::RandomHex(8), "admin", HashKey(secret), "admin", now, {}};
-  auto created = store.CreateApiKey(key);
+  auto created = store.CreateApiKey(AdminKey("admin", HashKey(secret), now));
   if (!created.ok()) return created.error();
   return std::optional<std::string>(secret);
 }

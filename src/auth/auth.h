@@ -1,24 +1,20 @@
 #pragma once
-// API keys: generation, hashing (only SHA-256 hashes are stored), and turning an
-// Authorization header into a principal. Later issues add scopes, expiry enforcement per
-// route, JWTs and user sessions on the same Principal.
+// API keys: generation, hashing (only SHA-256 hashes are stored), and the resolver that turns
+// an Authorization header into a principal. GoMail user keys (user_keys.h) and, later, user
+// sessions are resolvers beside it.
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
+#include "auth/principal.h"
+#include "auth/roles.h"
 #include "core/clock.h"
 #include "core/result.h"
 #include "store/access_store.h"
 
 namespace auth {
-
-struct Principal {
-  std::string key_id;
-  std::string role;  // "admin", "client" (GoMail users) or "sender" (SES-compatible API)
-  std::string callback_url = {};  // where the key's status callbacks go; "" for none
-};
 
 // "obx_" followed by 40 random alphanumerics (~238 bits).
 std::string GenerateApiKey();
@@ -30,7 +26,7 @@ std::string_view StripBearer(std::string_view authorization);
 // Verified keys are remembered for a few seconds, so the hot path (every API request) does not
 // read the store; a key revoked elsewhere stops working within kCacheTtlMs, and Forget()
 // makes a revocation by this process immediate.
-class Authenticator {
+class Authenticator final : public Resolver {
  public:
   static constexpr core::TimeMs kCacheTtlMs = 5'000;
 
@@ -40,8 +36,10 @@ class Authenticator {
   Authenticator& operator=(const Authenticator&) = delete;
 
   // Accepts "Bearer <key>" (and a bare "<key>", as GoMail clients send). kUnauthenticated
-  // when missing, unknown or expired.
+  // when missing, unknown or expired, or when the stored key has a role no Role names.
   core::Result<Principal> Authenticate(std::string_view authorization) const;
+  // Resolver: every non-empty Authorization header is taken for an API key.
+  core::Result<std::optional<Principal>> Resolve(const Credentials& credentials) const override;
   // Drops a key (by hash) from the cache.
   void Forget(const std::string& key_hash) const;
 

@@ -1,10 +1,12 @@
 // /v1/keys and /v1/otp: the native forms of GoMail's /auth/* and of its generateOtp task and
-// /task/verify. Decode, call KeyService / GoMailService, encode.
+// /task/verify, and the SES-compatible /server/api/*. Decode, call KeyService / OtpService,
+// encode.
 #include <algorithm>
 
 #include "auth/duration.h"
 #include "http/routes.h"
 #include "service/keys.h"
+#include "service/otp.h"
 
 namespace http {
 namespace {
@@ -38,7 +40,14 @@ void CreateKey(Context& context) {
   request.name = std::move(*name);
   auto role = StringMember(*body, "role", false);
   if (!role.ok()) return context.Problem(role.error());
-  if (!role->empty()) request.role = std::move(*role);
+  if (!role->empty()) {
+    const std::optional<auth::Role> parsed = auth::ParseRole(*role);
+    if (!parsed.has_value()) {
+      return context.Problem(
+          core::InvalidArgument("role", "role must be \"admin\", \"client\" or \"sender\""));
+    }
+    request.role = *parsed;
+  }
   auto callback_url = StringMember(*body, "callback_url", false);
   if (!callback_url.ok()) return context.Problem(callback_url.error());
   request.callback_url = std::move(*callback_url);
@@ -97,8 +106,7 @@ void SendOtp(Context& context) {
     }
     max_attempts = found->get<int>();
   }
-  auto sent =
-      context.services.gomail.SendCode(*to, length, max_attempts, "otp", *context.principal);
+  auto sent = context.services.otp.Send(*to, length, max_attempts, "otp", *context.principal);
   if (!sent.ok()) return context.Problem(sent.error());
   context.Json(202, {{"email_id", sent->email_id},
                      {"to", *to},
@@ -115,7 +123,7 @@ void VerifyOtp(Context& context) {
   if (!to.ok()) return context.Problem(to.error());
   auto code = StringMember(*body, "code", true);
   if (!code.ok()) return context.Problem(code.error());
-  auto verified = context.services.gomail.VerifyCode(*to, *code);
+  auto verified = context.services.otp.Verify(*to, *code);
   if (!verified.ok()) return context.Problem(verified.error());
   context.Json(200, {{"verified", *verified}});
 }
@@ -124,7 +132,7 @@ void SesCreateKey(Context& context) {
   auto body = ParseSesJsonBody(context.request.body);
   if (!body.ok()) return context.SesError(body.error());
   service::NewKey request;
-  request.role = service::kSenderRole;
+  request.role = auth::Role::kSender;
   auto name = StringMember(*body, "api_name", true);
   if (!name.ok()) return context.SesError(name.error());
   request.name = std::move(*name);
@@ -143,7 +151,7 @@ void SesCreateKey(Context& context) {
     if (!duration.ok()) return context.SesError(duration.error());
     auto length = auth::ParseKeyDuration(*duration);
     if (!length.ok()) return context.SesError(length.error());
-    request.expires_at = context.services.clock.NowMs() + *length;
+    request.lifetime_ms = *length;
   }
   auto issued = context.services.keys.Create(request);
   if (!issued.ok()) return context.SesError(issued.error());

@@ -65,16 +65,8 @@ Result<std::vector<mail::Attachment>> DecodeAttachments(const json& value) {
   return attachments;
 }
 
-// A send's fields plus the template to render, if it names one.
-struct NativeSend {
+Result<service::SendEmailRequest> DecodeSendEmail(const json& body) {
   service::SendEmailRequest request;
-  std::string template_name;
-  json data = json::object();
-};
-
-Result<NativeSend> DecodeSendEmail(const json& body) {
-  NativeSend send;
-  service::SendEmailRequest& request = send.request;
   for (const auto& [key, value] : body.items()) {
     if (value.is_null()) continue;  // explicit null = absent
     core::Status status;
@@ -140,10 +132,10 @@ Result<NativeSend> DecodeSendEmail(const json& body) {
     } else if (key == "template") {
       auto name = GetString(value, key);
       if (!name.ok()) return name.error();
-      send.template_name = std::move(*name);
+      request.template_name = std::move(*name);
     } else if (key == "data") {
       if (!value.is_object()) return core::InvalidArgument(key, "data must be an object");
-      send.data = value;
+      request.template_data = value;
     } else if (key == "attachments") {
       auto attachments = DecodeAttachments(value);
       if (!attachments.ok()) return attachments.error();
@@ -152,10 +144,10 @@ Result<NativeSend> DecodeSendEmail(const json& body) {
       return core::InvalidArgument(key, "unknown field \"" + key + "\"");
     }
   }
-  if (!send.template_name.empty() && (!request.html.empty() || !request.text.empty())) {
+  if (!request.template_name.empty() && (!request.html.empty() || !request.text.empty())) {
     return core::InvalidArgument("template", "send either a template or html/text, not both");
   }
-  return send;
+  return request;
 }
 
 Result<std::optional<service::Idempotency>> DecodeIdempotency(const httplib::Request& request) {
@@ -225,22 +217,14 @@ Result<store::EmailFilter> DecodeFilter(const httplib::Request& request) {
 void PostEmail(Context& context) {
   auto body = ParseJsonBody(context.request.body);
   if (!body.ok()) return context.Problem(body.error());
-  auto send = DecodeSendEmail(*body);
-  if (!send.ok()) return context.Problem(send.error());
-  service::SendEmailRequest& request = send->request;
-  if (!send->template_name.empty()) {
-    auto rendered = context.services.templates.Render(send->template_name, send->data);
-    if (!rendered.ok()) return context.Problem(rendered.error());
-    if (request.subject.empty()) request.subject = rendered->subject;
-    request.html = std::move(rendered->html);
-    request.text = std::move(rendered->text);
-  }
+  auto request = DecodeSendEmail(*body);
+  if (!request.ok()) return context.Problem(request.error());
   auto idempotency = DecodeIdempotency(context.request);
   if (!idempotency.ok()) return context.Problem(idempotency.error());
-  auto accepted = context.services.emails.Send(request, *context.principal, *idempotency);
-  if (!accepted.ok()) return context.Problem(accepted.error());
-  context.response.status = accepted->status;
-  context.response.set_content(accepted->body, "application/json");
+  auto sent = context.services.emails.Send(*request, *context.principal, *idempotency);
+  if (!sent.ok()) return context.Problem(sent.error());
+  // A replay answers exactly as the first request was answered.
+  context.Json(202, {{"id", sent->email_id}, {"status", store::EmailStatusName(sent->status)}});
 }
 
 void GetEmail(Context& context) {

@@ -7,9 +7,9 @@ namespace http {
 void HealthPing(Context& context) { context.Json(200, {{"message", "pong"}}); }
 
 void HealthReady(Context& context) {
-  auto ping = context.services.store.Ping();
-  if (!ping.ok()) {
-    context.Json(503, {{"status", "unavailable"}, {"detail", ping.error().message}});
+  auto ready = context.services.health.Ready();
+  if (!ready.ok()) {
+    context.Json(503, {{"status", "unavailable"}, {"detail", ready.error().message}});
     return;
   }
   context.Json(200, {{"status", "ready"}});

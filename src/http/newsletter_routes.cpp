@@ -4,7 +4,7 @@
 #include <tuple>
 
 #include "http/routes.h"
-#include "service/gomail_service.h"
+#include "service/newsletters.h"
 
 namespace http {
 namespace {
@@ -106,12 +106,9 @@ void CreateList(Context& context) {
   }
   auto list = DecodeList(*body, *name);
   if (!list.ok()) return context.Problem(list.error());
-  if (auto created = context.services.newsletters.CreateList(*list); !created.ok()) {
-    return context.Problem(created.error());
-  }
-  auto stored = context.services.newsletters.GetList(*name);
-  if (!stored.ok()) return context.Problem(stored.error());
-  context.Json(201, ListToJson(*stored));
+  auto created = context.services.newsletters.CreateList(*list);
+  if (!created.ok()) return context.Problem(created.error());
+  context.Json(201, ListToJson(*created));
 }
 
 void ListLists(Context& context) {
@@ -123,17 +120,12 @@ void ListLists(Context& context) {
 }
 
 void GetList(Context& context) {
-  auto& newsletters = context.services.newsletters;
-  auto list = newsletters.GetList(ListName(context));
-  if (!list.ok()) return context.Problem(list.error());
-  auto count = newsletters.CountSubscribers(list->name);
-  if (!count.ok()) return context.Problem(count.error());
-  auto schedules = newsletters.Schedules(list->name);
-  if (!schedules.ok()) return context.Problem(schedules.error());
-  json body = ListToJson(*list);
-  body["subscribers"] = *count;
+  auto detail = context.services.newsletters.DescribeList(ListName(context));
+  if (!detail.ok()) return context.Problem(detail.error());
+  json body = ListToJson(detail->list);
+  body["subscribers"] = detail->subscribers;
   body["schedules"] = json::array();
-  for (const auto& group : *schedules) body["schedules"].push_back(ScheduleToJson(group));
+  for (const auto& group : detail->schedules) body["schedules"].push_back(ScheduleToJson(group));
   context.Json(200, body);
 }
 
@@ -145,12 +137,9 @@ void UpdateList(Context& context) {
   }
   auto list = DecodeList(*body, ListName(context));
   if (!list.ok()) return context.Problem(list.error());
-  if (auto updated = context.services.newsletters.UpdateList(*list); !updated.ok()) {
-    return context.Problem(updated.error());
-  }
-  auto stored = context.services.newsletters.GetList(list->name);
-  if (!stored.ok()) return context.Problem(stored.error());
-  context.Json(200, ListToJson(*stored));
+  auto updated = context.services.newsletters.UpdateList(*list);
+  if (!updated.ok()) return context.Problem(updated.error());
+  context.Json(200, ListToJson(*updated));
 }
 
 void AddSubscriber(Context& context) {
@@ -194,11 +183,7 @@ void ListSubscribers(Context& context) {
           core::InvalidArgument(name, "unknown query parameter \"" + name + "\""));
     }
   }
-  auto& newsletters = context.services.newsletters;
-  if (auto list = newsletters.GetList(ListName(context)); !list.ok()) {
-    return context.Problem(list.error());
-  }
-  auto page = newsletters.Subscribers(ListName(context), cursor, limit);
+  auto page = context.services.newsletters.Subscribers(ListName(context), cursor, limit);
   if (!page.ok()) return context.Problem(page.error());
   json data = json::array();
   for (const auto& subscriber : page->subscribers) data.push_back(SubscriberToJson(subscriber));

@@ -2,6 +2,9 @@
 
 #include <httplib.h>
 
+#include <array>
+#include <span>
+
 #include "http/problem.h"
 #include "http/routes.h"
 
@@ -31,105 +34,179 @@ void Context::SesError(const core::Error& error, std::string_view seed_code) {
 namespace {
 
 enum class Method { kGet, kPost, kPut, kDelete };
-// kApiKey: an admin key (the native API).
-// kGoMailKey: a GoMail user key (HS256 JWT) or the admin key, errors in GoMail's shape.
-// kGoMailSignup: public with --open-signup, else the admin key.
-// kSesAdmin: the admin key, errors in the SES-compatible shape.
-// kSesKey: a "sender" key (the admin key cannot send or add tasks: 403), SES-compatible errors.
-enum class Access { kPublic, kApiKey, kGoMailKey, kGoMailSignup, kSesAdmin, kSesKey };
+
+// The kind of door a route is behind: which credentials are read (the resolvers, in order) and
+// in which shape the server answers what it refuses before the handler runs. What the caller
+// must be allowed to do is the route's Permission, apart from this.
+enum class Door {
+  kNone,    // no credential is read (Permission::kPublic); a body over the limit in problem+json
+  kNative,  // API keys; problem+json
+  // GoMail user keys, then API keys; GoMail's {"status": false, "msg"} (but a body over the
+  // limit in problem+json, as these routes have always answered it)
+  kGoMail,
+  kSes,  // API keys; the SES-compatible {"valid": false, "msg", "code"}
+};
+
+enum class BodyLimit {
+  kJson,    // ServerOptions::max_body_bytes
+  kUpload,  // file uploads (multipart/form-data) up to ServerOptions::max_upload_bytes
+};
 
 struct Route {
   Method method;
   const char* pattern;  // regex; capture groups become request.matches
-  Access access;
+  Door door;
+  auth::Permission permission;
   void (*handler)(Context&);
-  // Takes file uploads (multipart/form-data) up to ServerOptions::max_upload_bytes; every other
-  // body is limited to max_body_bytes.
-  bool uploads = false;
+  BodyLimit body_limit = BodyLimit::kJson;
 };
+
+// Short names for the table below.
+constexpr Door kNone = Door::kNone;
+constexpr Door kNative = Door::kNative;
+constexpr Door kGoMail = Door::kGoMail;
+constexpr Door kSes = Door::kSes;
+constexpr auth::Permission kPublic = auth::Permission::kPublic;
+constexpr auth::Permission kAdminister = auth::Permission::kAdminister;
+constexpr auth::Permission kSesSend = auth::Permission::kSesSend;
+constexpr auth::Permission kGoMailSignup = auth::Permission::kGoMailSignup;
+constexpr auth::Permission kGoMailAccount = auth::Permission::kGoMailAccount;
+constexpr auth::Permission kGoMailTask = auth::Permission::kGoMailTask;
+constexpr BodyLimit kUpload = BodyLimit::kUpload;
 
 // A list (content type) name in a path: what service::ValidateContentTypeName accepts.
 #define LIST_NAME "([A-Za-z0-9_.-]{1,128})"
 // A template name in a path: what service::ValidateTemplateName accepts.
 #define TEMPLATE_NAME "([A-Za-z0-9_.-]{1,128})"
 
-// Every route, in one place.
+// Every route, in one place: method, path, door, permission, handler, body limit.
 constexpr Route kRoutes[] = {
-    {Method::kGet, "/health/ping", Access::kPublic, HealthPing},
-    {Method::kGet, "/health/ready", Access::kPublic, HealthReady},
-    {Method::kGet, "/metrics", Access::kPublic, MetricsText},
-    {Method::kPost, "/v1/emails", Access::kApiKey, PostEmail},
-    {Method::kGet, "/v1/emails", Access::kApiKey, ListEmails},
-    {Method::kGet, "/v1/emails/([A-Za-z0-9_-]{1,64})", Access::kApiKey, GetEmail},
-    {Method::kGet, "/v1/emails/([A-Za-z0-9_-]{1,64})/raw", Access::kApiKey, GetEmailRaw},
-    {Method::kPost, "/v1/emails/([A-Za-z0-9_-]{1,64})/retry", Access::kApiKey, RetryEmail},
-    {Method::kDelete, "/v1/emails/([A-Za-z0-9_-]{1,64})", Access::kApiKey, CancelEmail},
-    {Method::kPost, "/v1/keys", Access::kApiKey, CreateKey},
-    {Method::kGet, "/v1/keys", Access::kApiKey, ListKeys},
-    {Method::kDelete, "/v1/keys/([A-Za-z0-9_]{1,64})", Access::kApiKey, DeleteKey},
-    {Method::kPost, "/v1/otp", Access::kApiKey, SendOtp},
-    {Method::kPost, "/v1/otp/verify", Access::kApiKey, VerifyOtp},
-    {Method::kPost, "/server/api/create", Access::kSesAdmin, SesCreateKey},
-    {Method::kPost, "/server/api/delete", Access::kSesAdmin, SesDeleteKey},
-    {Method::kPost, "/server/email/add", Access::kSesKey, SesSendEmail, true},
-    {Method::kPost, "/server/email/fetch-specific-records", Access::kSesKey,
+    {Method::kGet, "/health/ping", kNone, kPublic, HealthPing},
+    {Method::kGet, "/health/ready", kNone, kPublic, HealthReady},
+    {Method::kGet, "/metrics", kNone, kPublic, MetricsText},
+    {Method::kPost, "/v1/emails", kNative, kAdminister, PostEmail},
+    {Method::kGet, "/v1/emails", kNative, kAdminister, ListEmails},
+    {Method::kGet, "/v1/emails/([A-Za-z0-9_-]{1,64})", kNative, kAdminister, GetEmail},
+    {Method::kGet, "/v1/emails/([A-Za-z0-9_-]{1,64})/raw", kNative, kAdminister, GetEmailRaw},
+    {Method::kPost, "/v1/emails/([A-Za-z0-9_-]{1,64})/retry", kNative, kAdminister, RetryEmail},
+    {Method::kDelete, "/v1/emails/([A-Za-z0-9_-]{1,64})", kNative, kAdminister, CancelEmail},
+    {Method::kPost, "/v1/keys", kNative, kAdminister, CreateKey},
+    {Method::kGet, "/v1/keys", kNative, kAdminister, ListKeys},
+    {Method::kDelete, "/v1/keys/([A-Za-z0-9_]{1,64})", kNative, kAdminister, DeleteKey},
+    {Method::kPost, "/v1/otp", kNative, kAdminister, SendOtp},
+    {Method::kPost, "/v1/otp/verify", kNative, kAdminister, VerifyOtp},
+    {Method::kPost, "/server/api/create", kSes, kAdminister, SesCreateKey},
+    {Method::kPost, "/server/api/delete", kSes, kAdminister, SesDeleteKey},
+    {Method::kPost, "/server/email/add", kSes, kSesSend, SesSendEmail, kUpload},
+    {Method::kPost, "/server/email/fetch-specific-records", kSes, kSesSend,
      SesFetchSpecificRecords},
-    {Method::kPost, "/server/email/fetch-api-records", Access::kSesKey, SesFetchApiRecords},
-    {Method::kGet, "/t/([0-9a-f]{32})\\.gif", Access::kPublic, TrackingPixel},
-    {Method::kPost, "/server/queue/add", Access::kSesKey, SesAddTask},
-    {Method::kPost, "/server/queue/remove", Access::kSesKey, SesRemoveTask},
-    {Method::kPost, "/v1/tasks", Access::kApiKey, CreateTask},
-    {Method::kGet, "/v1/tasks", Access::kApiKey, ListTasks},
-    {Method::kGet, "/v1/tasks/([A-Za-z0-9_]{1,64})", Access::kApiKey, GetTask},
-    {Method::kDelete, "/v1/tasks/([A-Za-z0-9_]{1,64})", Access::kApiKey, DeleteTask},
-    {Method::kGet, "/v1/webhooks/deliveries", Access::kApiKey, ListWebhookDeliveries},
-    {Method::kGet, "/v1/webhooks/endpoints", Access::kApiKey, ListWebhookEndpoints},
-    {Method::kPost, "/v1/webhooks/endpoints/enable", Access::kApiKey, EnableWebhookEndpoint},
-    {Method::kPost, "/v1/lists", Access::kApiKey, CreateList},
-    {Method::kGet, "/v1/lists", Access::kApiKey, ListLists},
-    {Method::kGet, "/v1/lists/" LIST_NAME, Access::kApiKey, GetList},
-    {Method::kPut, "/v1/lists/" LIST_NAME, Access::kApiKey, UpdateList},
-    {Method::kPost, "/v1/lists/" LIST_NAME "/subscribers", Access::kApiKey, AddSubscriber},
-    {Method::kGet, "/v1/lists/" LIST_NAME "/subscribers", Access::kApiKey, ListSubscribers},
-    {Method::kDelete, "/v1/lists/" LIST_NAME "/subscribers/([^/]{1,254})", Access::kApiKey,
+    {Method::kPost, "/server/email/fetch-api-records", kSes, kSesSend, SesFetchApiRecords},
+    {Method::kGet, "/t/([0-9a-f]{32})\\.gif", kNone, kPublic, TrackingPixel},
+    {Method::kPost, "/server/queue/add", kSes, kSesSend, SesAddTask},
+    {Method::kPost, "/server/queue/remove", kSes, kSesSend, SesRemoveTask},
+    {Method::kPost, "/v1/tasks", kNative, kAdminister, CreateTask},
+    {Method::kGet, "/v1/tasks", kNative, kAdminister, ListTasks},
+    {Method::kGet, "/v1/tasks/([A-Za-z0-9_]{1,64})", kNative, kAdminister, GetTask},
+    {Method::kDelete, "/v1/tasks/([A-Za-z0-9_]{1,64})", kNative, kAdminister, DeleteTask},
+    {Method::kGet, "/v1/webhooks/deliveries", kNative, kAdminister, ListWebhookDeliveries},
+    {Method::kGet, "/v1/webhooks/endpoints", kNative, kAdminister, ListWebhookEndpoints},
+    {Method::kPost, "/v1/webhooks/endpoints/enable", kNative, kAdminister, EnableWebhookEndpoint},
+    {Method::kPost, "/v1/lists", kNative, kAdminister, CreateList},
+    {Method::kGet, "/v1/lists", kNative, kAdminister, ListLists},
+    {Method::kGet, "/v1/lists/" LIST_NAME, kNative, kAdminister, GetList},
+    {Method::kPut, "/v1/lists/" LIST_NAME, kNative, kAdminister, UpdateList},
+    {Method::kPost, "/v1/lists/" LIST_NAME "/subscribers", kNative, kAdminister, AddSubscriber},
+    {Method::kGet, "/v1/lists/" LIST_NAME "/subscribers", kNative, kAdminister, ListSubscribers},
+    {Method::kDelete, "/v1/lists/" LIST_NAME "/subscribers/([^/]{1,254})", kNative, kAdminister,
      RemoveSubscriber},
-    {Method::kPost, "/v1/subscriptions/" LIST_NAME "/run", Access::kApiKey, RunSubscriptions},
+    {Method::kPost, "/v1/subscriptions/" LIST_NAME "/run", kNative, kAdminister, RunSubscriptions},
     // SES delivery events (Amazon SNS posts them, signed) and the suppression list they feed.
-    {Method::kPost, "/email-status", Access::kPublic, SesEmailStatus},
-    {Method::kGet, "/v1/suppressions", Access::kApiKey, ListSuppressions},
-    {Method::kPost, "/v1/suppressions", Access::kApiKey, CreateSuppression},
-    {Method::kDelete, "/v1/suppressions/([^/]{1,254})", Access::kApiKey, DeleteSuppression},
+    {Method::kPost, "/email-status", kNone, kPublic, SesEmailStatus},
+    {Method::kGet, "/v1/suppressions", kNative, kAdminister, ListSuppressions},
+    {Method::kPost, "/v1/suppressions", kNative, kAdminister, CreateSuppression},
+    {Method::kDelete, "/v1/suppressions/([^/]{1,254})", kNative, kAdminister, DeleteSuppression},
     // Templates. The SES-compatible ones are managed with ADMIN_API_KEY, as the seed has it.
-    {Method::kPost, "/server/email/add-template", Access::kSesAdmin, SesAddTemplate, true},
-    {Method::kPost, "/server/email/list-templates", Access::kSesAdmin, SesListTemplates},
-    {Method::kPost, "/server/email/remove-template", Access::kSesAdmin, SesRemoveTemplate},
-    {Method::kPost, "/v1/templates", Access::kApiKey, CreateTemplate},
-    {Method::kGet, "/v1/templates", Access::kApiKey, ListTemplates},
-    {Method::kGet, "/v1/templates/" TEMPLATE_NAME, Access::kApiKey, GetTemplate},
-    {Method::kPut, "/v1/templates/" TEMPLATE_NAME, Access::kApiKey, UpdateTemplate},
-    {Method::kDelete, "/v1/templates/" TEMPLATE_NAME, Access::kApiKey, DeleteTemplate},
-    {Method::kGet, "/v1/templates/" TEMPLATE_NAME "/versions", Access::kApiKey,
+    {Method::kPost, "/server/email/add-template", kSes, kAdminister, SesAddTemplate, kUpload},
+    {Method::kPost, "/server/email/list-templates", kSes, kAdminister, SesListTemplates},
+    {Method::kPost, "/server/email/remove-template", kSes, kAdminister, SesRemoveTemplate},
+    {Method::kPost, "/v1/templates", kNative, kAdminister, CreateTemplate},
+    {Method::kGet, "/v1/templates", kNative, kAdminister, ListTemplates},
+    {Method::kGet, "/v1/templates/" TEMPLATE_NAME, kNative, kAdminister, GetTemplate},
+    {Method::kPut, "/v1/templates/" TEMPLATE_NAME, kNative, kAdminister, UpdateTemplate},
+    {Method::kDelete, "/v1/templates/" TEMPLATE_NAME, kNative, kAdminister, DeleteTemplate},
+    {Method::kGet, "/v1/templates/" TEMPLATE_NAME "/versions", kNative, kAdminister,
      ListTemplateVersions},
-    {Method::kPost, "/v1/templates/" TEMPLATE_NAME "/preview", Access::kApiKey, PreviewTemplate},
-    {Method::kGet, "/unsubscribe/([0-9a-f]{32})", Access::kPublic, UnsubscribePage},
-    {Method::kPost, "/unsubscribe/([0-9a-f]{32})", Access::kPublic, UnsubscribeOneClick},
-    {Method::kPost, "/auth/signup", Access::kGoMailSignup, GoMailSignup},
-    {Method::kPost, "/auth/deregister", Access::kGoMailKey, GoMailDeregister},
-    {Method::kPost, "/task/?", Access::kGoMailKey, GoMailTask},
-    {Method::kPost, "/task/verify", Access::kGoMailKey, GoMailVerify},
-    {Method::kPost, "/task/subscriptionContent", Access::kGoMailKey, GoMailCreateContentType},
-    {Method::kPut, "/task/subscriptionContent", Access::kGoMailKey, GoMailUpdateContentType},
-    {Method::kGet, "/health/metrics", Access::kPublic, GoMailMetrics},
-    {Method::kGet, "/(|[A-Za-z0-9_./-]+\\.(?:html|js|css|svg|png|ico|json|txt))", Access::kPublic,
+    {Method::kPost, "/v1/templates/" TEMPLATE_NAME "/preview", kNative, kAdminister,
+     PreviewTemplate},
+    {Method::kGet, "/unsubscribe/([0-9a-f]{32})", kNone, kPublic, UnsubscribePage},
+    {Method::kPost, "/unsubscribe/([0-9a-f]{32})", kNone, kPublic, UnsubscribeOneClick},
+    {Method::kPost, "/auth/signup", kGoMail, kGoMailSignup, GoMailSignup},
+    {Method::kPost, "/auth/deregister", kGoMail, kGoMailAccount, GoMailDeregister},
+    {Method::kPost, "/task/?", kGoMail, kGoMailTask, GoMailTask},
+    {Method::kPost, "/task/verify", kGoMail, kGoMailAccount, GoMailVerify},
+    {Method::kPost, "/task/subscriptionContent", kGoMail, kGoMailTask, GoMailCreateContentType},
+    {Method::kPut, "/task/subscriptionContent", kGoMail, kGoMailTask, GoMailUpdateContentType},
+    {Method::kGet, "/health/metrics", kNone, kPublic, GoMailMetrics},
+    {Method::kGet, "/(|[A-Za-z0-9_./-]+\\.(?:html|js|css|svg|png|ico|json|txt))", kNone, kPublic,
      WebAsset},
 };
 #undef LIST_NAME
 #undef TEMPLATE_NAME
 
+// A route without a door reads no credential, so it can only be public; a door is for routes
+// that need one (signup is behind GoMail's door: public only with --open-signup).
+constexpr bool DoorsMatchPermissions() {
+  for (const Route& route : kRoutes) {
+    if ((route.door == kNone) != (route.permission == kPublic)) return false;
+  }
+  return true;
+}
+static_assert(DoorsMatchPermissions(), "public routes, and only they, have Door::kNone");
+
+enum class ErrorShape { kProblem, kGoMailStatus, kSesValid };
+
+// The shape of the server's refusals at a door: missing or bad credentials, and permission.
+ErrorShape AccessErrorShape(Door door) {
+  switch (door) {
+    case Door::kGoMail: return ErrorShape::kGoMailStatus;
+    case Door::kSes: return ErrorShape::kSesValid;
+    case Door::kNone:
+    case Door::kNative: return ErrorShape::kProblem;
+  }
+  return ErrorShape::kProblem;
+}
+
+// The shape of a refused body (over the route's limit).
+ErrorShape BodyErrorShape(Door door) {
+  return door == Door::kSes ? ErrorShape::kSesValid : ErrorShape::kProblem;
+}
+
+// Why a principal that was recognised may not use a route, in the door's words.
+std::string DeniedMessage(Door door, auth::Permission permission) {
+  switch (permission) {
+    case auth::Permission::kAdminister:
+      return door == Door::kSes ? "this route needs ADMIN_API_KEY"
+                                : "this route needs an admin key";
+    case auth::Permission::kSesSend:
+      return "this route needs an API key from /server/api/create; ADMIN_API_KEY cannot send "
+             "emails or add tasks";
+    case auth::Permission::kGoMailSignup: return "signup is closed: it needs the admin key";
+    case auth::Permission::kGoMailTask:
+      return "this route needs a user key from /auth/signup; the admin key cannot use it";
+    case auth::Permission::kPublic:
+    case auth::Permission::kGoMailAccount: break;
+  }
+  return "this key may not use this route";
+}
+
 class HttplibServer final : public Server {
  public:
-  HttplibServer(const ServerOptions& options, Services services)
-      : options_(options), services_(services) {}
+  HttplibServer(const ServerOptions& options, Services services, Authentication authentication)
+      : options_(options),
+        services_(services),
+        authentication_(authentication),
+        api_keys_{&authentication.api_keys},
+        user_keys_then_api_keys_{&authentication.user_keys, &authentication.api_keys} {}
 
   core::Status Bind() {
     server_.set_tcp_nodelay(true);  // keep-alive requests stall on delayed ACKs without it
@@ -196,63 +273,24 @@ class HttplibServer final : public Server {
       Context context{request, response, services_, nullptr};
       std::size_t size = request.body.size();
       for (const auto& [name, part] : request.files) size += part.content.size();
-      if (size > (route.uploads ? options_.max_upload_bytes : options_.max_body_bytes)) {
-        const core::Error too_large{core::ErrorCode::kPayloadTooLarge,
-                                    "request body is larger than the configured limit", "body"};
-        const bool ses = route.access == Access::kSesAdmin || route.access == Access::kSesKey;
-        ses ? context.SesError(too_large) : context.Problem(too_large);
-        return;
+      const std::size_t limit = route.body_limit == BodyLimit::kUpload ? options_.max_upload_bytes
+                                                                       : options_.max_body_bytes;
+      if (size > limit) {
+        return Refuse(context, BodyErrorShape(route.door),
+                      {core::ErrorCode::kPayloadTooLarge,
+                       "request body is larger than the configured limit", "body"});
       }
       auth::Principal principal;
-      if (route.access == Access::kApiKey) {
-        auto authenticated =
-            services_.authenticator.Authenticate(request.get_header_value("Authorization"));
-        if (!authenticated.ok()) {
-          context.Problem(authenticated.error());
-          return;
+      if (!auth::IsPublic(route.permission, authentication_.policy)) {
+        const std::string authorization = request.get_header_value("Authorization");
+        auto resolved = auth::ResolvePrincipal(ResolversOf(route.door), {authorization});
+        if (!resolved.ok()) return Refuse(context, AccessErrorShape(route.door), resolved.error());
+        if (!auth::Allows(resolved->role, route.permission)) {
+          return Refuse(context, AccessErrorShape(route.door),
+                        {core::ErrorCode::kPermissionDenied,
+                         DeniedMessage(route.door, route.permission), "Authorization"});
         }
-        // GoMail user keys ("client") see only their own routes: the native API lists and
-        // shows every email, one-time codes included.
-        if (authenticated->role != "admin") {
-          context.Problem({core::ErrorCode::kPermissionDenied, "this route needs an admin key",
-                           "Authorization"});
-          return;
-        }
-        principal = std::move(*authenticated);
-        context.principal = &principal;
-      } else if (route.access == Access::kSesAdmin || route.access == Access::kSesKey) {
-        auto authenticated =
-            services_.authenticator.Authenticate(request.get_header_value("Authorization"));
-        if (!authenticated.ok()) {
-          context.SesError(authenticated.error());
-          return;
-        }
-        const char* wanted = route.access == Access::kSesAdmin ? "admin" : "sender";
-        if (authenticated->role != wanted) {
-          context.SesError({core::ErrorCode::kPermissionDenied,
-                            route.access == Access::kSesAdmin
-                                ? "this route needs ADMIN_API_KEY"
-                                : "this route needs an API key from /server/api/create; "
-                                  "ADMIN_API_KEY cannot send emails or add tasks",
-                            "Authorization"});
-          return;
-        }
-        principal = std::move(*authenticated);
-        context.principal = &principal;
-      } else if (route.access == Access::kGoMailKey ||
-                 (route.access == Access::kGoMailSignup && !services_.gomail.open_signup())) {
-        auto authenticated =
-            services_.gomail.Authenticate(request.get_header_value("Authorization"));
-        if (!authenticated.ok()) {
-          context.GoMailError(authenticated.error());
-          return;
-        }
-        if (route.access == Access::kGoMailSignup && authenticated->role != "admin") {
-          context.GoMailError({core::ErrorCode::kPermissionDenied,
-                               "signup is closed: it needs the admin key", "Authorization"});
-          return;
-        }
-        principal = std::move(*authenticated);
+        principal = std::move(*resolved);
         context.principal = &principal;
       }
       route.handler(context);
@@ -265,16 +303,33 @@ class HttplibServer final : public Server {
     }
   }
 
+  static void Refuse(Context& context, ErrorShape shape, const core::Error& error) {
+    switch (shape) {
+      case ErrorShape::kProblem: return context.Problem(error);
+      case ErrorShape::kGoMailStatus: return context.GoMailError(error);
+      case ErrorShape::kSesValid: return context.SesError(error);
+    }
+  }
+
+  std::span<const auth::Resolver* const> ResolversOf(Door door) const {
+    if (door == Door::kGoMail) return user_keys_then_api_keys_;
+    return api_keys_;
+  }
+
   const ServerOptions options_;
   Services services_;
+  const Authentication authentication_;
+  const std::array<const auth::Resolver*, 1> api_keys_;
+  const std::array<const auth::Resolver*, 2> user_keys_then_api_keys_;
   httplib::Server server_;
   int port_ = 0;
 };
 
 }  // namespace
 
-core::Result<std::unique_ptr<Server>> BindServer(const ServerOptions& options, Services services) {
-  auto server = std::make_unique<HttplibServer>(options, services);
+core::Result<std::unique_ptr<Server>> BindServer(const ServerOptions& options, Services services,
+                                                 Authentication authentication) {
+  auto server = std::make_unique<HttplibServer>(options, services, authentication);
   auto bound = server->Bind();
   if (!bound.ok()) return bound.error();
   return std::unique_ptr<Server>(std::move(server));

@@ -1,23 +1,26 @@
 #pragma once
-// The HTTP front: binds, routes through one table (method, path, auth), and renders errors
-// as problem+json. Handlers only decode, call a service and encode.
+// The HTTP front: binds, routes through one table (method, path, kind of door, permission, body
+// limit), resolves and checks the caller before a handler runs, and renders errors in the
+// door's shape. Handlers only decode, call a service and encode.
 #include <memory>
 #include <string>
 
-#include "auth/auth.h"
-#include "core/clock.h"
+#include "auth/principal.h"
+#include "auth/roles.h"
 #include "core/log.h"
 #include "core/result.h"
 #include "service/email_service.h"
 #include "service/gomail_service.h"
+#include "service/health.h"
 #include "service/keys.h"
 #include "service/metrics.h"
 #include "service/newsletters.h"
+#include "service/otp.h"
 #include "service/provider_events.h"
 #include "service/ses.h"
 #include "service/tasks.h"
 #include "service/templates.h"
-#include "store/store.h"
+#include "service/webhooks.h"
 
 namespace http {
 
@@ -31,12 +34,20 @@ struct Services {
   service::SesService& ses;
   service::Metrics& metrics;
   service::CachedStats& stats;
-  store::Store& store;
-  const auth::Authenticator& authenticator;
-  const core::Clock& clock;
   core::Logger& logger;
   service::TemplateService& templates;
   service::ProviderEventService& provider_events;
+  service::OtpService& otp;
+  service::WebhookService& webhooks;
+  service::HealthService& health;
+};
+
+// How callers are recognised: the resolvers of each kind of credential and what is public.
+// Owned by the app; outlives the server.
+struct Authentication {
+  const auth::Resolver& api_keys;   // auth::Authenticator
+  const auth::Resolver& user_keys;  // auth::UserKeys (GoMail user keys)
+  auth::AccessPolicy policy;
 };
 
 struct ServerOptions {
@@ -58,6 +69,7 @@ class Server {
 };
 
 // Binds the listening socket (so port() is known before Run) or fails with kUnavailable.
-core::Result<std::unique_ptr<Server>> BindServer(const ServerOptions& options, Services services);
+core::Result<std::unique_ptr<Server>> BindServer(const ServerOptions& options, Services services,
+                                                 Authentication authentication);
 
 }  // namespace http

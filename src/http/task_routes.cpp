@@ -1,5 +1,5 @@
 // Expiring tasks (/server/queue/add|remove, /v1/tasks) and the status-callback log
-// (/v1/webhooks/...): decode, call TaskService or the store, encode.
+// (/v1/webhooks/...): decode, call TaskService or WebhookService, encode.
 #include "http/routes.h"
 
 namespace http {
@@ -101,11 +101,7 @@ void ListTasks(Context& context) {
 }
 
 void DeleteTask(Context& context) {
-  auto task = context.services.tasks.Get(*context.principal, context.request.matches[1]);
-  if (!task.ok()) return context.Problem(task.error());
-  auto owner = *context.principal;
-  owner.key_id = task->task.owner;  // the admin removes any task, as its owner would
-  auto removed = context.services.tasks.Remove(owner, task->task.id);
+  auto removed = context.services.tasks.Delete(*context.principal, context.request.matches[1]);
   if (!removed.ok()) return context.Problem(removed.error());
   context.response.status = 204;
 }
@@ -130,7 +126,7 @@ void ListWebhookDeliveries(Context& context) {
           core::InvalidArgument(name, "unknown query parameter \"" + name + "\""));
     }
   }
-  auto page = context.services.store.ListCallbackAttempts(url, cursor, limit);
+  auto page = context.services.webhooks.Deliveries(url, cursor, limit);
   if (!page.ok()) return context.Problem(page.error());
   json data = json::array();
   for (const auto& attempt : page->attempts) {
@@ -149,7 +145,7 @@ void ListWebhookDeliveries(Context& context) {
 }
 
 void ListWebhookEndpoints(Context& context) {
-  auto endpoints = context.services.store.ListWebhookEndpoints();
+  auto endpoints = context.services.webhooks.Endpoints();
   if (!endpoints.ok()) return context.Problem(endpoints.error());
   const auto time = [](const std::optional<core::TimeMs>& at) {
     return at ? json(core::FormatRfc3339(*at)) : json();
@@ -173,8 +169,7 @@ void EnableWebhookEndpoint(Context& context) {
   if (url == body->end() || !url->is_string()) {
     return context.Problem(core::InvalidArgument("url", "url must be a string"));
   }
-  if (auto enabled = context.services.store.EnableWebhookEndpoint(url->get<std::string>());
-      !enabled.ok()) {
+  if (auto enabled = context.services.webhooks.Enable(url->get<std::string>()); !enabled.ok()) {
     return context.Problem(enabled.error());
   }
   context.Json(200, {{"url", *url}, {"disabled", false}});

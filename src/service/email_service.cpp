@@ -136,11 +136,44 @@ Result<mail::Message> BuildMessage(const SendEmailRequest& request, const Servic
   return message;
 }
 
+// An idempotency record keeps the first request's result as {"id", "status"}, which is also
+// what rows written before results were domain values hold (the 202 body of that time). The
+// status column is not read back; it keeps that time's 202 so that rows look the same to
+// older binaries.
+constexpr int kStoredResultStatus = 202;
+
+std::string EncodeStoredResult(const SendResult& result) {
+  return nlohmann::json{{"id", result.email_id}, {"status", store::EmailStatusName(result.status)}}
+      .dump();
+}
+
+Result<SendResult> DecodeStoredResult(const std::string& stored) {
+  const auto json = nlohmann::json::parse(stored, nullptr, /*allow_exceptions=*/false);
+  if (json.is_object() && json.value("id", nlohmann::json()).is_string() &&
+      json.value("status", nlohmann::json()).is_string()) {
+    auto status = store::ParseEmailStatus(json["status"].get<std::string>());
+    if (status.has_value()) return SendResult{json["id"].get<std::string>(), *status, true};
+  }
+  return core::Internal("the stored result of this Idempotency-Key cannot be read");
+}
+
 }  // namespace
 
-Result<Accepted> EmailService::Send(const SendEmailRequest& request,
-                                    const auth::Principal& principal,
-                                    const std::optional<Idempotency>& idempotency) {
+Result<SendResult> EmailService::Send(const SendEmailRequest& original,
+                                      const auth::Principal& principal,
+                                      const std::optional<Idempotency>& idempotency) {
+  const SendEmailRequest* templated = &original;
+  SendEmailRequest rendered_request;
+  if (!original.template_name.empty()) {
+    auto rendered = templates_.Render(original.template_name, original.template_data);
+    if (!rendered.ok()) return rendered.error();
+    rendered_request = original;
+    if (rendered_request.subject.empty()) rendered_request.subject = rendered->subject;
+    rendered_request.html = std::move(rendered->html);
+    rendered_request.text = std::move(rendered->text);
+    templated = &rendered_request;
+  }
+  const SendEmailRequest& request = *templated;
   const core::TimeMs now = clock_.NowMs();
   const std::string id = core::TimeOrderedId("em_", now);
   auto message = BuildMessage(request, options_, id, now);
@@ -173,21 +206,18 @@ Result<Accepted> EmailService::Send(const SendEmailRequest& request,
   email.tracking = request.tracking;
   if (email.tracking) email.tracking->attachments = static_cast<int>(request.attachments.size());
 
-  Accepted accepted{
-      202,
-      nlohmann::json{{"id", id}, {"status", email.suppressed ? "suppressed" : "queued"}}.dump()};
+  SendResult result{
+      id, email.suppressed ? store::EmailStatus::kSuppressed : store::EmailStatus::kQueued};
   std::optional<store::IdempotencyClaim> claim;
   if (idempotency.has_value()) {
     claim = store::IdempotencyClaim{principal.key_id, idempotency->key, idempotency->request_hash,
-                                    accepted.status, accepted.body};
+                                    kStoredResultStatus, EncodeStoredResult(result)};
   }
   auto created = store_.CreateEmail(email, claim, now);
   if (!created.ok()) return created.error();
-  if (created->replayed.has_value()) {
-    return Accepted{created->replayed->status, created->replayed->body};
-  }
+  if (created->replayed.has_value()) return DecodeStoredResult(created->replayed->body);
   if (email.send_at <= now && !email.suppressed) wake_();
-  return accepted;
+  return result;
 }
 
 Result<EmailDetail> EmailService::Get(const std::string& id) {

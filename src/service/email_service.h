@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "mail/message.h"
+#include "service/templates.h"
 #include "store/email_store.h"
 #include "store/tracking_store.h"
 
@@ -31,6 +32,10 @@ struct SendEmailRequest {
   int priority = store::kPriorityTransactional;
   std::vector<mail::Attachment> attachments;  // checked against the allow-list (mail/sniff.h)
   std::optional<store::EmailTracking> tracking;
+  // When set, this stored template rendered with `template_data` gives the html and text parts
+  // (replacing any given) and the subject, unless one is given.
+  std::string template_name;
+  nlohmann::json template_data = nlohmann::json::object();
 };
 
 struct Idempotency {
@@ -38,10 +43,12 @@ struct Idempotency {
   std::string request_hash;  // SHA-256 of the request body
 };
 
-// What a send answers: the HTTP status and body, which an Idempotency-Key replays verbatim.
-struct Accepted {
-  int status = 202;
-  std::string body;  // {"id": ..., "status": "queued"}
+// What a send did. A replay (same Idempotency-Key and request) answers with the email the
+// first request stored, as it was then.
+struct SendResult {
+  std::string email_id;
+  store::EmailStatus status = store::EmailStatus::kQueued;  // kQueued or kSuppressed
+  bool replayed = false;
 };
 
 struct EmailDetail {
@@ -63,23 +70,26 @@ class EmailService {
  public:
   // `suppressions` is read to leave suppressed recipients out.
   EmailService(const ServiceOptions& options, store::EmailStore& store,
-               store::TrackingStore& suppressions, const core::Clock& clock, WakeWorkers wake)
+               store::TrackingStore& suppressions, TemplateService& templates,
+               const core::Clock& clock, WakeWorkers wake)
       : options_(options),
         store_(store),
         suppressions_(suppressions),
+        templates_(templates),
         clock_(clock),
         wake_(std::move(wake)) {}
   EmailService(const EmailService&) = delete;
   EmailService& operator=(const EmailService&) = delete;
 
-  // Validates (addresses, header injection, limits, attachment types and sizes), renders the MIME
-  // message and stores the email with its delivery job. Recipients on the suppression list are
-  // left out of the envelope; when none is left the email is stored as "suppressed" and never
-  // attempted. Errors are kInvalidArgument naming the field (e.g. "to[1]"), kPayloadTooLarge
-  // for attachments over the limit, or kAlreadyExists when the Idempotency-Key was used for a
-  // different request.
-  core::Result<Accepted> Send(const SendEmailRequest& request, const auth::Principal& principal,
-                              const std::optional<Idempotency>& idempotency);
+  // Renders the named template if there is one (TemplateService::Render), validates (addresses,
+  // header injection, limits, attachment types and sizes), renders the MIME message and stores
+  // the email with its delivery job. Recipients on the suppression list are left out of the
+  // envelope; when none is left the email is stored as "suppressed" and never attempted. Errors
+  // are the template's (kNotFound, field "template"; kInvalidArgument naming data), else
+  // kInvalidArgument naming the field (e.g. "to[1]"), kPayloadTooLarge for attachments over the
+  // limit, or kAlreadyExists when the Idempotency-Key was used for a different request.
+  core::Result<SendResult> Send(const SendEmailRequest& request, const auth::Principal& principal,
+                                const std::optional<Idempotency>& idempotency);
   core::Result<EmailDetail> Get(const std::string& id);
   core::Result<store::EmailPage> List(const store::EmailFilter& filter);
   core::Result<std::string> Raw(const std::string& id);
@@ -90,6 +100,7 @@ class EmailService {
   const ServiceOptions options_;
   store::EmailStore& store_;
   store::TrackingStore& suppressions_;
+  TemplateService& templates_;
   const core::Clock& clock_;
   WakeWorkers wake_;
 };

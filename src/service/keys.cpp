@@ -40,16 +40,16 @@ core::Result<IssuedKey> KeyService::Create(const NewKey& request) {
   if (request.name.empty() || request.name.size() > kMaxKeyName || !printable) {
     return core::InvalidArgument("name", "name must be 1 to 128 printable characters");
   }
-  if (request.role != kAdminRole && request.role != kClientRole && request.role != kSenderRole) {
-    return core::InvalidArgument("role", "role must be \"admin\", \"client\" or \"sender\"");
-  }
   if (!request.callback_url.empty()) {
     if (auto valid = ValidateCallbackUrl(request.callback_url, "callback_url"); !valid.ok()) {
       return valid.error();
     }
   }
   const core::TimeMs now = clock_.NowMs();
-  if (request.expires_at && *request.expires_at <= now) {
+  const std::optional<core::TimeMs> expires_at =
+      request.lifetime_ms ? std::optional<core::TimeMs>(now + *request.lifetime_ms)
+                          : request.expires_at;
+  if (expires_at && *expires_at <= now) {
     return core::InvalidArgument("expires_at", "expires_at must lie in the future");
   }
   IssuedKey issued;
@@ -57,15 +57,16 @@ core::Result<IssuedKey> KeyService::Create(const NewKey& request) {
   issued.key.id = core::TimeOrderedId("key_", now);
   issued.key.name = request.name;
   issued.key.key_hash = auth::HashKey(issued.secret);
-  issued.key.role = request.role;
+  issued.key.role = std::string(auth::RoleName(request.role));
   issued.key.created_at = now;
-  issued.key.expires_at = request.expires_at;
+  issued.key.expires_at = expires_at;
   issued.key.callback_url = request.callback_url;
   issued.key.key_hint = issued.secret.substr(issued.secret.size() - kKeyHintLength);
   if (auto created = store_.CreateApiKey(issued.key); !created.ok()) {
     if (created.error().code == core::ErrorCode::kAlreadyExists) {
       return core::Error{core::ErrorCode::kAlreadyExists,
-                         "a " + request.role + " key named '" + request.name + "' exists", "name"};
+                         "a " + issued.key.role + " key named '" + request.name + "' exists",
+                         "name"};
     }
     return created.error();
   }
@@ -77,8 +78,8 @@ core::Result<std::vector<store::ApiKey>> KeyService::List() { return store_.List
 core::Status KeyService::Delete(const std::string& id) {
   auto key = store_.FindApiKeyById(id);
   if (!key.ok()) return key.error();
-  if (key->role == kAdminRole) {
-    auto admins = store_.CountApiKeys(kAdminRole);
+  if (auth::ParseRole(key->role) == auth::Role::kAdmin) {
+    auto admins = store_.CountApiKeys(key->role);
     if (!admins.ok()) return admins.error();
     if (*admins <= 1) {
       return core::FailedPrecondition("this is the last admin key; create another one first");
@@ -91,7 +92,7 @@ core::Status KeyService::Delete(const std::string& id) {
 }
 
 core::Status KeyService::DeleteSenderByName(const std::string& name) {
-  auto deleted = store_.DeleteApiKeysByName(name, kSenderRole);
+  auto deleted = store_.DeleteApiKeysByName(name, std::string(auth::RoleName(auth::Role::kSender)));
   if (!deleted.ok()) return deleted.error();
   if (deleted->empty()) return core::NotFound("no API key is named '" + name + "'");
   for (const auto& key : *deleted) authenticator_.Forget(key.key_hash);

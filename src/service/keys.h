@@ -13,15 +13,13 @@
 
 namespace service {
 
-inline constexpr const char* kAdminRole = "admin";
-inline constexpr const char* kClientRole = "client";
-inline constexpr const char* kSenderRole = "sender";
-
 struct NewKey {
-  std::string name;                        // 1-128 printable characters
-  std::string role = kClientRole;          // "admin", "client" or "sender"
+  std::string name;  // 1-128 printable characters
+  auth::Role role = auth::Role::kClient;
   std::optional<core::TimeMs> expires_at;  // must lie in the future
-  std::string callback_url;                // http(s), not link-local or cloud metadata; "" for none
+  // Instead of expires_at: the key expires this long after it is issued (SES "duration").
+  std::optional<core::TimeMs> lifetime_ms;
+  std::string callback_url;  // http(s), not link-local or cloud metadata; "" for none
 };
 
 // Checks a callback URL when a key is made: http(s), no credentials, and a host that is not (or
@@ -42,8 +40,8 @@ class KeyService {
   KeyService(const KeyService&) = delete;
   KeyService& operator=(const KeyService&) = delete;
 
-  // kInvalidArgument naming name, role, expires_at or callback_url; kAlreadyExists for a client
-  // or sender key whose name is taken.
+  // kInvalidArgument naming name, expires_at or callback_url; kAlreadyExists for a client or
+  // sender key whose name is taken.
   core::Result<IssuedKey> Create(const NewKey& request);
   core::Result<std::vector<store::ApiKey>> List();
   // Revokes at once (this process's cache is dropped). kNotFound for an unknown id;

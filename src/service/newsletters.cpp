@@ -1,11 +1,12 @@
 #include "service/newsletters.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 
 #include "core/random.h"
+#include "mail/html_text.h"
 #include "mail/message.h"
-#include "service/gomail_service.h"
 
 namespace service {
 namespace {
@@ -24,6 +25,18 @@ std::string GroupName(const store::Schedule& group, const std::string& zone) {
 std::string DomainOf(const std::string& address) { return address.substr(address.rfind('@') + 1); }
 
 }  // namespace
+
+core::Status ValidateContentTypeName(const std::string& name) {
+  const bool allowed = std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+  });
+  if (name.empty() || name.size() > kMaxContentTypeName || !allowed) {
+    return core::InvalidArgument(
+        "content_type",
+        "content_type must be 1 to 128 characters of letters, digits, '_', '.' or '-'");
+  }
+  return {};
+}
 
 core::Status ValidateSchedule(const std::string& frequency, const std::string& timezone,
                               const std::string& zoneinfo_root) {
@@ -47,12 +60,18 @@ Result<std::unique_ptr<NewsletterService>> NewsletterService::Create(
       options, store, clock, logger, std::move(wake_workers), std::move(zone).value()));
 }
 
-core::Status NewsletterService::CreateList(const store::ContentType& list) {
-  return store_.CreateContentType(list, clock_.NowMs());
+Result<store::ContentType> NewsletterService::CreateList(const store::ContentType& list) {
+  if (auto created = store_.CreateContentType(list, clock_.NowMs()); !created.ok()) {
+    return created.error();
+  }
+  return store_.GetContentType(list.name);
 }
 
-core::Status NewsletterService::UpdateList(const store::ContentType& list) {
-  return store_.UpdateContentType(list, clock_.NowMs());
+Result<store::ContentType> NewsletterService::UpdateList(const store::ContentType& list) {
+  if (auto updated = store_.UpdateContentType(list, clock_.NowMs()); !updated.ok()) {
+    return updated.error();
+  }
+  return store_.GetContentType(list.name);
 }
 
 Result<store::ContentType> NewsletterService::GetList(const std::string& name) {
@@ -63,21 +82,22 @@ Result<std::vector<store::ContentType>> NewsletterService::Lists() {
   return store_.ListContentTypes();
 }
 
-Result<std::int64_t> NewsletterService::CountSubscribers(const std::string& list) {
-  return store_.CountSubscribers(list);
+Result<ListDetail> NewsletterService::DescribeList(const std::string& name) {
+  auto list = store_.GetContentType(name);
+  if (!list.ok()) return list.error();
+  auto count = store_.CountSubscribers(list->name);
+  if (!count.ok()) return count.error();
+  auto schedules = store_.ListSchedules();
+  if (!schedules.ok()) return schedules.error();
+  std::erase_if(*schedules,
+                [&](const store::Schedule& group) { return group.content_type != list->name; });
+  return ListDetail{std::move(*list), *count, std::move(*schedules)};
 }
 
 Result<store::SubscriberPage> NewsletterService::Subscribers(const std::string& list,
                                                              const std::string& cursor, int limit) {
+  if (auto found = store_.GetContentType(list); !found.ok()) return found.error();
   return store_.ListSubscribers(list, cursor, limit);
-}
-
-Result<std::vector<store::Schedule>> NewsletterService::Schedules(const std::string& list) {
-  auto schedules = store_.ListSchedules();
-  if (!schedules.ok()) return schedules.error();
-  std::erase_if(*schedules,
-                [&](const store::Schedule& group) { return group.content_type != list; });
-  return schedules;
 }
 
 Result<store::SubscribeResult> NewsletterService::Subscribe(const SubscriptionRequest& request) {
@@ -139,7 +159,7 @@ Result<FireResult> NewsletterService::Fire(const std::string& key, const std::st
   shared.from = *from;
   shared.subject = content->subject;
   shared.html = content->content;
-  shared.text = HtmlToText(content->content);
+  shared.text = mail::HtmlToText(content->content);
   shared.date = clock_.NowMs();
   store::Fire fire{key,
                    list,

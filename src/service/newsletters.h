@@ -49,10 +49,22 @@ struct SubscriptionRequest {
   std::string subject, content;  // create the list if it does not exist (optional)
 };
 
+// A list with its subscriber count and its groups' last and next fire times.
+struct ListDetail {
+  store::ContentType list;
+  std::int64_t subscribers = 0;
+  std::vector<store::Schedule> schedules;
+};
+
 struct FireResult {
   std::string key;
   std::int64_t enqueued = 0;
 };
+
+// Pure: a list (content type) name is 1-128 characters of [A-Za-z0-9_.-] (field
+// "content_type", GoMail's name for it).
+inline constexpr std::size_t kMaxContentTypeName = 128;
+core::Status ValidateContentTypeName(const std::string& name);
 
 // Pure: checks a subscription schedule: a macro or a 5-field cron expression (field
 // "frequency"), and a time zone name that loads (field "timezone"; "" is the server's).
@@ -70,16 +82,17 @@ class NewsletterService {
   NewsletterService(const NewsletterService&) = delete;
   NewsletterService& operator=(const NewsletterService&) = delete;
 
-  // Lists (content types).
-  core::Status CreateList(const store::ContentType& list);
-  core::Status UpdateList(const store::ContentType& list);
+  // Lists (content types). Create (kAlreadyExists if the name is taken) and Update (kNotFound
+  // if there is no such list) return the list as stored.
+  core::Result<store::ContentType> CreateList(const store::ContentType& list);
+  core::Result<store::ContentType> UpdateList(const store::ContentType& list);
   core::Result<store::ContentType> GetList(const std::string& name);
+  // The list, its subscriber count and its groups. kNotFound for an unknown list.
+  core::Result<ListDetail> DescribeList(const std::string& name);
   core::Result<std::vector<store::ContentType>> Lists();
-  core::Result<std::int64_t> CountSubscribers(const std::string& list);
+  // A page of the list's subscribers. kNotFound for an unknown list.
   core::Result<store::SubscriberPage> Subscribers(const std::string& list,
                                                   const std::string& cursor, int limit);
-  // The list's groups with their last and next fire times.
-  core::Result<std::vector<store::Schedule>> Schedules(const std::string& list);
 
   // Validates the schedule and address, then subscribes (see Store::Subscribe). Errors name the
   // field: email, frequency, timezone; kNotFound when the list does not exist and subject or

@@ -114,7 +114,7 @@ Result<std::string> SesService::Send(const auth::Principal& sender, const SesSen
     if (error.field.rfind("attachments", 0) == 0) error.field = "files";
     return error;
   }
-  return json::parse(accepted->body).value("id", "");
+  return accepted->email_id;
 }
 
 Result<std::vector<store::EmailRecord>> SesService::Records(const auth::Principal& sender,

@@ -44,6 +44,9 @@ class TaskService {
   // kNotFound for an unknown id or another key's task; kFailedPrecondition when it was removed
   // or has expired.
   core::Result<store::Task> Remove(const auth::Principal& owner, const std::string& id);
+  // Removes a task as its owner would; a key removes its own, an administrator any task.
+  // Errors as Remove.
+  core::Result<store::Task> Delete(const auth::Principal& caller, const std::string& id);
   // A key sees its own tasks; the admin key sees every task.
   core::Result<TaskView> Get(const auth::Principal& caller, const std::string& id);
   core::Result<std::vector<TaskView>> List(const auth::Principal& caller, int limit);

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
-#include "service/gomail_service.h"
+#include "mail/html_text.h"
 #include "tmpl/template.h"
 
 namespace service {
@@ -95,7 +95,7 @@ core::Result<RenderedTemplate> RenderTemplate(const store::Template& tmpl,
   rendered.subject = std::move(*subject_text);
 
   if (tmpl.text.empty()) {
-    rendered.text = HtmlToText(rendered.html);
+    rendered.text = mail::HtmlToText(rendered.html);
   } else {
     auto text = ParsePart(tmpl.text, "text");
     if (!text.ok()) {

@@ -17,16 +17,18 @@ struct Fixture {
   std::unique_ptr<store::Store> store;
   testing::FakeClock clock;
   int wakeups = 0;
+  std::unique_ptr<service::TemplateService> templates;
   std::unique_ptr<service::EmailService> service;
-  auth::Principal principal{"key_test", "admin"};
+  auth::Principal principal{"key_test", auth::Role::kAdmin};
 
   Fixture() {
     auto opened = store::OpenSqliteStore({dir.File("outbox.db")});
     REQUIRE(opened.ok());
     store = std::move(*opened);
+    templates = std::make_unique<service::TemplateService>(*store, clock);
     service = std::make_unique<service::EmailService>(
-        service::ServiceOptions{"Default <default@example.com>", 5}, *store, *store, clock,
-        [this] { ++wakeups; });
+        service::ServiceOptions{"Default <default@example.com>", 5}, *store, *store, *templates,
+        clock, [this] { ++wakeups; });
   }
   service::SendEmailRequest Valid() const {
     service::SendEmailRequest request;
@@ -52,10 +54,9 @@ TEST_CASE("a valid send is stored, rendered and wakes the workers") {
   request.bcc = {"hidden@example.com"};
   auto accepted = f.service->Send(request, f.principal, std::nullopt);
   REQUIRE(accepted.ok());
-  CHECK(accepted->status == 202);
-  auto body = nlohmann::json::parse(accepted->body);
-  const std::string id = body["id"];
-  CHECK(body["status"] == "queued");
+  CHECK_FALSE(accepted->replayed);
+  const std::string id = accepted->email_id;
+  CHECK(accepted->status == store::EmailStatus::kQueued);
   CHECK(f.wakeups == 1);
 
   auto detail = f.service->Get(id);
@@ -89,7 +90,7 @@ TEST_CASE("the default sender fills in a missing from") {
   request.from.clear();
   auto accepted = f.service->Send(request, f.principal, std::nullopt);
   REQUIRE(accepted.ok());
-  auto raw = f.store->GetRawMessage(nlohmann::json::parse(accepted->body)["id"]);
+  auto raw = f.store->GetRawMessage(accepted->email_id);
   REQUIRE(raw.ok());
   CHECK(raw->envelope_from == "default@example.com");
 }
@@ -150,8 +151,9 @@ TEST_CASE("idempotency: same key and body replays, a different body conflicts") 
   REQUIRE(first.ok());
   auto again = f.service->Send(f.Valid(), f.principal, key);
   REQUIRE(again.ok());
-  CHECK(again->body == first->body);
+  CHECK(again->email_id == first->email_id);
   CHECK(again->status == first->status);
+  CHECK(again->replayed);
   CHECK(f.Enqueued() == 1);
 
   service::Idempotency other_body{"order-42", core::Sha256Hex("body-2")};
@@ -165,7 +167,7 @@ TEST_CASE("cancel and retry follow the state machine") {
   Fixture f;
   auto accepted = f.service->Send(f.Valid(), f.principal, std::nullopt);
   REQUIRE(accepted.ok());
-  const std::string id = nlohmann::json::parse(accepted->body)["id"];
+  const std::string id = accepted->email_id;
   CHECK(f.service->Retry(id).error().code == core::ErrorCode::kFailedPrecondition);
   REQUIRE(f.service->Cancel(id).ok());
   CHECK(f.service->Cancel(id).error().code == core::ErrorCode::kFailedPrecondition);

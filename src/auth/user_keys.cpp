@@ -1,0 +1,50 @@
+#include "auth/user_keys.h"
+
+#include <algorithm>
+
+#include "auth/jwt.h"
+#include "core/random.h"
+
+namespace auth {
+namespace {
+
+// 32 random bytes, hex-encoded: the HS256 key (RFC 7518 wants at least 256 bits).
+constexpr std::size_t kSecretBytes = 32;
+
+bool LooksLikeJwt(std::string_view token) {
+  return std::count(token.begin(), token.end(), '.') == 2;
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<UserKeys>> UserKeys::Create(store::AccessStore& store,
+                                                         const Authenticator& api_keys,
+                                                         const core::Clock& clock) {
+  auto secret = store.GetOrCreateSetting("jwt_secret", core::RandomHex(kSecretBytes));
+  if (!secret.ok()) return secret.error();
+  return std::unique_ptr<UserKeys>(new UserKeys(api_keys, clock, std::move(*secret)));
+}
+
+std::string UserKeys::Sign(const std::string& user_id, const std::string& key_id,
+                           core::TimeMs now) const {
+  const nlohmann::json claims = {{"sub", user_id}, {"jti", key_id}, {"iat", now / 1000}};
+  return SignHs256(claims, secret_);
+}
+
+core::Result<std::optional<Principal>> UserKeys::Resolve(const Credentials& credentials) const {
+  const std::string_view token = StripBearer(credentials.authorization);
+  if (!LooksLikeJwt(token)) return std::optional<Principal>();
+  VerifyOptions verify;
+  verify.require_exp = false;
+  auto claims = VerifyHs256(token, secret_, clock_.NowMs(), verify);
+  if (!claims.ok()) return claims.error();
+  auto principal = api_keys_.Authenticate(token);
+  if (!principal.ok()) return principal.error();
+  const auto jti = claims->is_object() ? claims->find("jti") : claims->end();
+  if (jti == claims->end() || !jti->is_string() || jti->get<std::string>() != principal->key_id) {
+    return core::Error{core::ErrorCode::kUnauthenticated, "invalid API key", "Authorization"};
+  }
+  return std::optional<Principal>(std::move(*principal));
+}
+
+}  // namespace auth
