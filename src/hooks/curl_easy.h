@@ -38,4 +38,12 @@ struct Body {
 // cut_off and makes curl stop with CURLE_WRITE_ERROR.
 std::size_t CollectBody(char* data, std::size_t size, std::size_t count, void* body);
 
+// What every outbound request of outbox sets, for a handle `h` about to fetch `url`: the error
+// buffer (CURL_ERROR_SIZE bytes), http(s) only, no redirects, no proxy (not even from
+// http_proxy / HTTPS_PROXY: a proxy would resolve the host itself, around any pinning), no
+// signals, the whole-transfer timeout, the user agent ("" for curl's none) and the response
+// collected into `body`. Returns the first failing setopt's code, else CURLE_OK.
+CURLcode SetGuardedRequest(CURL* h, const std::string& url, char* error_buffer, long timeout_ms,
+                           const std::string& user_agent, Body& body);
+
 }  // namespace hooks::curl

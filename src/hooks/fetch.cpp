@@ -27,25 +27,9 @@ core::Result<std::string> Fetch(const FetchOptions& options, CURLcode init_resul
   curl::Body body(options.max_body_bytes);
   std::array<char, CURL_ERROR_SIZE> error_text{};
   CURL* h = handle.get();
-  CURLcode code = CURLE_OK;
-  const auto check = [&code](CURLcode result) {
-    if (code == CURLE_OK) {
-      code = result;
-    }
-  };
-  check(curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_text.data()));
-  check(curl_easy_setopt(h, CURLOPT_URL, url.c_str()));
-  check(curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https"));
-  check(curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L));
-  check(curl_easy_setopt(h, CURLOPT_PROXY, ""));
-  check(curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L));
-  check(curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout_ms)));
-  check(curl_easy_setopt(h, CURLOPT_HTTPGET, 1L));
-  if (!options.user_agent.empty()) {
-    check(curl_easy_setopt(h, CURLOPT_USERAGENT, options.user_agent.c_str()));
-  }
-  check(curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, curl::CollectBody));
-  check(curl_easy_setopt(h, CURLOPT_WRITEDATA, static_cast<void*>(&body)));
+  CURLcode code = curl::SetGuardedRequest(
+      h, url, error_text.data(), static_cast<long>(options.timeout_ms), options.user_agent, body);
+  if (code == CURLE_OK) code = curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
   if (code == CURLE_OK) {
     code = curl_easy_perform(h);
   }

@@ -244,39 +244,25 @@ class CurlCallbackSender : public CallbackSender {
     curl::Body response(kMaxResponseBytes);
     std::array<char, CURL_ERROR_SIZE> error_text{};
     CURL* h = handle.get();
-    CURLcode code = CURLE_OK;
+    CURLcode code =
+        curl::SetGuardedRequest(h, url, error_text.data(), static_cast<long>(options_.timeout_ms),
+                                options_.user_agent, response);
     const auto check = [&code](CURLcode result) {
       if (code == CURLE_OK) {
         code = result;
       }
     };
-    check(curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_text.data()));
-    check(curl_easy_setopt(h, CURLOPT_URL, url.c_str()));
-    check(curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https"));
-    check(curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"));
-    check(curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L));
-    check(curl_easy_setopt(h, CURLOPT_MAXREDIRS, 0L));
-    // "" turns proxies off, including http_proxy / HTTPS_PROXY from the environment: a proxy
-    // would resolve the host itself, around the pinning.
-    check(curl_easy_setopt(h, CURLOPT_PROXY, ""));
     if (pins) {
       check(curl_easy_setopt(h, CURLOPT_RESOLVE, pins.get()));
     }
     check(curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, OpenCheckedSocket));
     check(curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, static_cast<void*>(&resolved->addresses)));
-    check(curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L));
-    check(curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout_ms)));
     check(curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                            static_cast<long>(options_.connect_timeout_ms)));
-    if (!options_.user_agent.empty()) {
-      check(curl_easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str()));
-    }
     check(curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get()));
     check(curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
                            static_cast<curl_off_t>(request.body.size())));
     check(curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data()));
-    check(curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, curl::CollectBody));
-    check(curl_easy_setopt(h, CURLOPT_WRITEDATA, static_cast<void*>(&response)));
     if (code == CURLE_OK) {
       code = curl_easy_perform(h);
     }

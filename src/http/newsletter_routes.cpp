@@ -169,21 +169,10 @@ void AddSubscriber(Context& context) {
 }
 
 void ListSubscribers(Context& context) {
-  std::string cursor;
-  int limit = kDefaultPageSize;
-  for (const auto& [name, value] : context.request.params) {
-    if (name == "cursor") {
-      cursor = value;
-    } else if (name == "limit") {
-      auto parsed = QueryInteger(value, "limit", 1, kMaxPageSize);
-      if (!parsed.ok()) return context.Problem(parsed.error());
-      limit = static_cast<int>(*parsed);
-    } else {
-      return context.Problem(
-          core::InvalidArgument(name, "unknown query parameter \"" + name + "\""));
-    }
-  }
-  auto page = context.services.newsletters.Subscribers(ListName(context), cursor, limit);
+  auto query = DecodePageQuery(context.request, kDefaultPageSize, kMaxPageSize);
+  if (!query.ok()) return context.Problem(query.error());
+  auto page =
+      context.services.newsletters.Subscribers(ListName(context), query->cursor, query->limit);
   if (!page.ok()) return context.Problem(page.error());
   json data = json::array();
   for (const auto& subscriber : page->subscribers) data.push_back(SubscriberToJson(subscriber));

@@ -35,23 +35,9 @@ void SesEmailStatus(Context& context) {
 }
 
 void ListSuppressions(Context& context) {
-  std::string cursor;
-  int limit = kDefaultPageSize;
-  for (const auto& [name, value] : context.request.params) {
-    if (name == "cursor") {
-      cursor = value;
-    } else if (name == "limit") {
-      auto parsed = QueryInteger(value, "limit", 1, kMaxPageSize);
-      if (!parsed.ok()) {
-        return context.Problem(parsed.error());
-      }
-      limit = static_cast<int>(*parsed);
-    } else {
-      return context.Problem(
-          core::InvalidArgument(name, "unknown query parameter \"" + name + "\""));
-    }
-  }
-  auto page = context.services.provider_events.ListSuppressions(cursor, limit);
+  auto query = DecodePageQuery(context.request, kDefaultPageSize, kMaxPageSize);
+  if (!query.ok()) return context.Problem(query.error());
+  auto page = context.services.provider_events.ListSuppressions(query->cursor, query->limit);
   if (!page.ok()) {
     return context.Problem(page.error());
   }

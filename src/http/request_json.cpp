@@ -38,6 +38,24 @@ Result<std::int64_t> QueryInteger(const std::string& text, const char* name, std
   return value;
 }
 
+Result<PageQuery> DecodePageQuery(const httplib::Request& request, int default_limit, int max_limit,
+                                  std::initializer_list<const char*> extra) {
+  PageQuery query{"", default_limit};
+  for (const auto& [name, value] : request.params) {
+    if (name == "cursor") {
+      query.cursor = value;
+    } else if (name == "limit") {
+      auto parsed = QueryInteger(value, "limit", 1, max_limit);
+      if (!parsed.ok()) return parsed.error();
+      query.limit = static_cast<int>(*parsed);
+    } else if (std::none_of(extra.begin(), extra.end(),
+                            [&](const char* allowed) { return name == allowed; })) {
+      return core::InvalidArgument(name, "unknown query parameter \"" + name + "\"");
+    }
+  }
+  return query;
+}
+
 core::Status OnlyMembers(const json& object, std::initializer_list<const char*> allowed) {
   for (const auto& [key, value] : object.items()) {
     if (std::none_of(allowed.begin(), allowed.end(),

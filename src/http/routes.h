@@ -35,6 +35,16 @@ core::Status OnlyMembers(const nlohmann::json& object, std::initializer_list<con
 core::Result<std::string> StringMember(const nlohmann::json& object, const char* name,
                                        bool required);
 // A query parameter's integer value in [min, max]; kInvalidArgument naming it otherwise.
+// The query of a cursor-paged list: `cursor` as given, `limit` in [1, max_limit] (else
+// default_limit), and the other parameters named in `extra`, which the route reads itself.
+// Any other parameter is kInvalidArgument naming it. Checked in the order they were sent.
+struct PageQuery {
+  std::string cursor;
+  int limit = 0;
+};
+core::Result<PageQuery> DecodePageQuery(const httplib::Request& request, int default_limit,
+                                        int max_limit,
+                                        std::initializer_list<const char*> extra = {});
 core::Result<std::int64_t> QueryInteger(const std::string& text, const char* name, std::int64_t min,
                                         std::int64_t max);
 

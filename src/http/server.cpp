@@ -3,7 +3,10 @@
 #include <httplib.h>
 
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <span>
+#include <thread>
 
 #include "http/problem.h"
 #include "http/routes.h"
@@ -264,8 +267,23 @@ class HttplibServer final : public Server {
   }
 
   int port() const override { return port_; }
-  void Run() override { server_.listen_after_bind(); }
-  void Stop() override { server_.stop(); }
+  void Run() override {
+    run_started_ = true;
+    if (!stop_requested_) server_.listen_after_bind();
+    run_returned_ = true;
+  }
+  // cpp-httplib's stop() does nothing until listen_after_bind() is under way, so a Stop that
+  // comes between Run's start and the listening loop is repeated until Run has returned. (Run
+  // marks its start before it looks at stop_requested_, and Stop the reverse: one of them sees
+  // the other.)
+  void Stop() override {
+    stop_requested_ = true;
+    server_.stop();
+    while (run_started_ && !run_returned_) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      server_.stop();
+    }
+  }
 
  private:
   void Register(const Route& route) {
@@ -323,6 +341,7 @@ class HttplibServer final : public Server {
   const std::array<const auth::Resolver*, 2> user_keys_then_api_keys_;
   httplib::Server server_;
   int port_ = 0;
+  std::atomic<bool> stop_requested_{false}, run_started_{false}, run_returned_{false};
 };
 
 }  // namespace

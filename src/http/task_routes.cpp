@@ -107,26 +107,16 @@ void DeleteTask(Context& context) {
 }
 
 void ListWebhookDeliveries(Context& context) {
+  auto query = DecodePageQuery(context.request, kDefaultPageSize, kMaxPageSize, {"url"});
+  if (!query.ok()) return context.Problem(query.error());
   std::optional<std::int64_t> cursor;
-  int limit = kDefaultPageSize;
-  std::string url;
-  for (const auto& [name, value] : context.request.params) {
-    if (name == "url") {
-      url = value;
-    } else if (name == "cursor") {
-      auto parsed = QueryInteger(value, "cursor", 1, INT64_MAX);
-      if (!parsed.ok()) return context.Problem(parsed.error());
-      cursor = *parsed;
-    } else if (name == "limit") {
-      auto parsed = QueryInteger(value, "limit", 1, kMaxPageSize);
-      if (!parsed.ok()) return context.Problem(parsed.error());
-      limit = static_cast<int>(*parsed);
-    } else {
-      return context.Problem(
-          core::InvalidArgument(name, "unknown query parameter \"" + name + "\""));
-    }
+  if (context.request.has_param("cursor")) {
+    auto parsed = QueryInteger(query->cursor, "cursor", 1, INT64_MAX);
+    if (!parsed.ok()) return context.Problem(parsed.error());
+    cursor = *parsed;
   }
-  auto page = context.services.webhooks.Deliveries(url, cursor, limit);
+  auto page = context.services.webhooks.Deliveries(context.request.get_param_value("url"), cursor,
+                                                   query->limit);
   if (!page.ok()) return context.Problem(page.error());
   json data = json::array();
   for (const auto& attempt : page->attempts) {

@@ -71,3 +71,17 @@ TEST_CASE("App::Start fails with the reason when the data directory cannot be ma
   app::App app(config);
   CHECK_FALSE(app.Start().ok());
 }
+
+// Regression: cpp-httplib ignores stop() until its listening loop runs, so a Stop right after
+// Start used to wait forever for the HTTP thread.
+TEST_CASE("App::Stop right after Start returns") {
+  testing::TempDir directory;
+  for (int round = 0; round < 20; ++round) {
+    app::Config config = TestConfig(directory);
+    config.data_dir = directory.File("data" + std::to_string(round));
+    app::App app(config);
+    const core::Status started = app.Start();
+    REQUIRE_MESSAGE(started.ok(), started.error().message);
+    CHECK(app.Stop());
+  }
+}
