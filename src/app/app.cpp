@@ -32,6 +32,7 @@
 #include "service/newsletters.h"
 #include "service/otp.h"
 #include "service/provider_events.h"
+#include "service/retention.h"
 #include "service/ses.h"
 #include "service/tasks.h"
 #include "service/templates.h"
@@ -235,6 +236,13 @@ class App::Parts {
     workers_->Start();
     callback_workers_->Start();
     scheduler_ = std::make_unique<service::NewsletterScheduler>(*newsletters_, *clock_);
+    if (config_.retention_days > 0) {
+      const service::RetentionOptions retention_options{.days = config_.retention_days};
+      retention_ =
+          std::make_unique<service::Retention>(retention_options, *store_, *logger_, metrics_);
+      retention_loop_ = std::make_unique<service::RetentionLoop>(*retention_, *clock_,
+                                                                 retention_options.interval_ms);
+    }
     http_thread_ = std::thread([this] { server_->Run(); });
     logger_->Info("listening", {{"address", config_.listen_host},
                                 {"port", server_->port()},
@@ -248,6 +256,7 @@ class App::Parts {
     server_->Stop();
     http_thread_.join();
     scheduler_->Stop();
+    if (retention_loop_) retention_loop_->Stop();
     callback_workers_->Stop();
     if (!workers_->Stop(config_.shutdown_timeout_ms)) {
       logger_->Warn("shutdown timeout: exiting with deliveries in flight",
@@ -303,6 +312,8 @@ class App::Parts {
   std::unique_ptr<service::HealthService> health_;
   std::unique_ptr<http::Server> server_;
   std::unique_ptr<service::NewsletterScheduler> scheduler_;
+  std::unique_ptr<service::Retention> retention_;
+  std::unique_ptr<service::RetentionLoop> retention_loop_;
   std::thread http_thread_;
 };
 

@@ -21,17 +21,19 @@ class App {
 
   // Creates the data directory, opens the store (recovering leases left by a previous run),
   // builds the services, binds the server (listen_port 0 picks a free port), starts the
-  // delivery and callback workers and the newsletter scheduler, and serves HTTP on a thread
-  // of its own. Prints the admin key and the callback secret when it generates them.
+  // delivery and callback workers, the newsletter scheduler and the retention purge (unless
+  // retention_days is 0), and serves HTTP on a thread of its own. Prints the admin key and the
+  // callback secret when it generates them.
   // REQUIRES: called once.
   core::Status Start();
   // The bound port. REQUIRES: Start succeeded.
   int port() const;
-  // The ordered shutdown: the server (no new requests), the scheduler, the callback workers,
-  // then the delivery workers, which get shutdown_timeout_ms to finish their sends. Returns
-  // false if a send was still in flight then: everything acknowledged is committed and the
-  // stuck job's lease is recovered at the next start, so the caller may exit at once (it
-  // cannot destroy the App without waiting for the send).
+  // The ordered shutdown: the server (no new requests), the scheduler, the retention purge
+  // (after its current batch), the callback workers, then the delivery workers, which get
+  // shutdown_timeout_ms to finish their sends. Returns false if a send was still in flight
+  // then: everything acknowledged is committed and the stuck job's lease is recovered at the
+  // next start, so the caller may exit at once (it cannot destroy the App without waiting for
+  // the send).
   bool Stop();
   // Start, wait for SIGTERM or SIGINT, Stop; returns the process exit code. Blocks those
   // signals in every thread it starts.

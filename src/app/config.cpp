@@ -393,6 +393,14 @@ const std::vector<Setting>& Table() {
        "longest pause of an idle delivery worker before it looks for due mail again",
        false,
        Integer(In(&Config::queue_wait_ms), 10, 60'000)},
+      {"retention-days",
+       {"OUTBOX_RETENTION_DAYS"},
+       "30",
+       "days finished mail (bodies, events), callbacks and their attempts, removed or expired "
+       "tasks, newsletter fires, idempotency records and expired codes are kept before they are "
+       "purged; persistent counters are kept (0: keep forever)",
+       false,
+       Integer(In(&Config::retention_days), 0, 36'500)},
       {"public-url",
        {"OUTBOX_PUBLIC_URL"},
        "",

@@ -46,6 +46,7 @@ struct Config {
   queue::BackoffPolicy callback_backoff{30'000, 3'600'000};
   int max_upload_mb = 25;
   core::TimeMs queue_wait_ms = 1'000;
+  int retention_days = 30;  // finished mail, callbacks, tasks... kept this long; 0 = forever
   std::string timezone = "UTC";
   // Hosts SNS certificate and SubscribeURL URLs may name (hooks::CheckSigningCertUrl syntax).
   std::string sns_cert_hosts = "sns.*.amazonaws.com";

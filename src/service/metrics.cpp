@@ -22,6 +22,12 @@ void Metrics::OnAttempt(const store::DeliveryOutcome& outcome, core::TimeMs late
   latency_sum_ms_ += static_cast<std::uint64_t>(latency_ms < 0 ? 0 : latency_ms);
 }
 
+void Metrics::OnPurged(store::PurgeKind kind, std::int64_t rows) {
+  for (std::size_t i = 0; i < store::kPurgeKinds.size(); ++i) {
+    if (store::kPurgeKinds[i] == kind && rows > 0) purged_[i] += static_cast<std::uint64_t>(rows);
+  }
+}
+
 std::string Metrics::Render(const store::QueueStats& stats) const {
   std::ostringstream out;
   out << "# HELP outbox_jobs Jobs in the store by state.\n# TYPE outbox_jobs gauge\n";
@@ -61,6 +67,12 @@ std::string Metrics::Render(const store::QueueStats& stats) const {
       << "outbox_delivery_latency_seconds_sum "
       << static_cast<double>(latency_sum_ms_.load()) / 1000.0 << "\n"
       << "outbox_delivery_latency_seconds_count " << latency_count_.load() << "\n";
+  out << "# HELP outbox_purged_total Rows removed by retention purges in this process.\n"
+      << "# TYPE outbox_purged_total counter\n";
+  for (std::size_t i = 0; i < store::kPurgeKinds.size(); ++i) {
+    out << "outbox_purged_total{kind=\"" << store::PurgeKindName(store::kPurgeKinds[i]) << "\"} "
+        << purged_[i].load() << "\n";
+  }
   return out.str();
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // Prometheus metrics. Queue depth and the enqueued/sent/failed totals come from the store
-// (persistent, shared by every process on it); attempt counts and the delivery latency
-// histogram are this process's own, kept in memory.
+// (persistent, shared by every process on it, untouched by retention purges); attempt counts,
+// the delivery latency histogram and the rows purged are this process's own, kept in memory.
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -11,6 +11,7 @@
 
 #include "queue/worker_pool.h"
 #include "store/job_queue.h"
+#include "store/retention_store.h"
 
 namespace service {
 
@@ -21,6 +22,8 @@ class Metrics final : public queue::DeliveryObserver {
                                                              5,    10,  30,   60,  300, 3600};
 
   void OnAttempt(const store::DeliveryOutcome& outcome, core::TimeMs latency_ms) override;
+  // Rows a retention purge removed (this process's count).
+  void OnPurged(store::PurgeKind kind, std::int64_t rows);
 
   // The Prometheus text exposition for the given store statistics.
   std::string Render(const store::QueueStats& stats) const;
@@ -30,6 +33,7 @@ class Metrics final : public queue::DeliveryObserver {
   std::array<std::atomic<std::uint64_t>, kLatencyBuckets.size()> latency_buckets_{};
   std::atomic<std::uint64_t> latency_count_{0};
   std::atomic<std::uint64_t> latency_sum_ms_{0};
+  std::array<std::atomic<std::uint64_t>, store::kPurgeKinds.size()> purged_{};
 };
 
 // Store::Stats counts jobs by state, which costs O(jobs) (hundreds of ms at a million). Scrapes

@@ -7,6 +7,7 @@
 //   CallbackStore (callback_store.h)   status callbacks, attempts, endpoints, expiring tasks
 //   TrackingStore (tracking_store.h)   tracked mail, open pixel, provider events, suppressions
 //   TemplateStore (template_store.h)   email templates and their versions
+//   RetentionStore (retention_store.h) purging what finished before a cutoff, in batches
 // Services take only the interfaces they use. `Store` is all of them at once: what a backend
 // implements (SQLite today: store/sqlite/sqlite_store.h) and what App owns and hands out; it
 // converts to each interface implicitly.
@@ -18,6 +19,7 @@
 #include "store/email_store.h"
 #include "store/job_queue.h"
 #include "store/newsletter_store.h"
+#include "store/retention_store.h"
 #include "store/template_store.h"
 #include "store/tracking_store.h"
 #include "store/types.h"
@@ -30,7 +32,8 @@ class Store : public JobQueue,
               public NewsletterStore,
               public CallbackStore,
               public TrackingStore,
-              public TemplateStore {
+              public TemplateStore,
+              public RetentionStore {
  public:
   ~Store() override = default;
 

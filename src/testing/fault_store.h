@@ -292,6 +292,11 @@ class FaultStore final : public store::Store {
     return Write(__func__, [&] { return inner_.DeleteTemplate(name); });
   }
 
+  // RetentionStore
+  core::Result<int> PurgeBefore(store::PurgeKind kind, core::TimeMs cutoff, int limit) override {
+    return Write(__func__, [&] { return inner_.PurgeBefore(kind, cutoff, limit); });
+  }
+
   // Store
   core::Status Ping() override {
     return Read(__func__, [&] { return inner_.Ping(); });

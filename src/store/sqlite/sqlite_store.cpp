@@ -25,6 +25,7 @@
 #include "store/sqlite/newsletters.h"
 #include "store/sqlite/reader_pool.h"
 #include "store/sqlite/reads.h"
+#include "store/sqlite/retention.h"
 #include "store/sqlite/templates.h"
 #include "store/sqlite/tracking.h"
 #include "store/sqlite/writes.h"
@@ -458,6 +459,12 @@ class SqliteStore final : public Store {
   Result<std::vector<Suppression>> ListSuppressions(const std::string& cursor, int limit) override {
     return Read<std::vector<Suppression>>("listing suppressions", [&](Connection& connection) {
       return sqlite::ReadSuppressions(connection, cursor, limit);
+    });
+  }
+
+  Result<int> PurgeBefore(PurgeKind kind, TimeMs cutoff, int limit) override {
+    return Write<int>([&](Connection& connection) {
+      return sqlite::PurgeInTransaction(connection, kind, cutoff, limit);
     });
   }
 

@@ -173,3 +173,21 @@ TEST_CASE("SNS certificate hosts: Amazon's by default; an unusable pattern stops
     CHECK(refused.error().field == "--sns-cert-hosts");
   }
 }
+
+TEST_CASE("retention: 30 days by default, 0 keeps forever, out-of-range values name the setting") {
+  auto loaded = app::LoadConfig({}, kNoEnv, "");
+  REQUIRE(loaded.ok());
+  CHECK(loaded->config.retention_days == 30);
+  loaded = app::LoadConfig({}, EnvFrom({{"OUTBOX_RETENTION_DAYS", "0"}}), "");
+  REQUIRE(loaded.ok());
+  CHECK(loaded->config.retention_days == 0);
+  loaded = app::LoadConfig({"--retention-days", "7"}, kNoEnv, "");
+  REQUIRE(loaded.ok());
+  CHECK(loaded->config.retention_days == 7);
+  for (const char* bad : {"-1", "36501", "1.5", "week"}) {
+    CAPTURE(bad);
+    loaded = app::LoadConfig({"--retention-days", bad}, kNoEnv, "");
+    REQUIRE_FALSE(loaded.ok());
+    CHECK(loaded.error().field == "--retention-days");
+  }
+}

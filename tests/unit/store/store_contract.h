@@ -54,6 +54,8 @@ void RunSuppressionContract(const BackendFactory& factory);
 void RunProviderEventContract(const BackendFactory& factory);
 // TemplateStore: versions on every save, the expected-version precondition, pages, delete.
 void RunTemplateContract(const BackendFactory& factory);
+// RetentionStore: what each purge kind removes and keeps, bounded batches, counters unchanged.
+void RunRetentionContract(const BackendFactory& factory);
 // Across areas: what survives closing and reopening the store.
 void RunPersistenceContract(const BackendFactory& factory);
 // Across areas: many threads writing at once.
@@ -79,4 +81,5 @@ void RunConcurrencyContract(const BackendFactory& factory);
   }                                                                                               \
   TEST_CASE(prefix ": persistence contract") { store_contract::RunPersistenceContract(factory); } \
   TEST_CASE(prefix ": template contract") { store_contract::RunTemplateContract(factory); }       \
+  TEST_CASE(prefix ": retention contract") { store_contract::RunRetentionContract(factory); }     \
   TEST_CASE(prefix ": concurrency contract") { store_contract::RunConcurrencyContract(factory); }
