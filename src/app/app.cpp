@@ -14,6 +14,7 @@
 
 #include "app/config.h"
 #include "auth/auth.h"
+#include "auth/key_file.h"
 #include "auth/user_keys.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -87,9 +88,15 @@ std::string DatabasePath(const Config& config) {
   return (std::filesystem::path(config.data_dir) / "outbox.db").string();
 }
 
+// The data directory holds the database, the key file and the logs: owner only (0700), whatever
+// the umask, and tightened on every start for directories made by older versions.
 core::Status CreateDataDir(const Config& config) {
   std::error_code error;
   std::filesystem::create_directories(config.data_dir, error);
+  if (!error) {
+    std::filesystem::permissions(config.data_dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, error);
+  }
   if (error) {
     return core::Unavailable("cannot create data directory " + config.data_dir + ": " +
                              error.message());
@@ -137,6 +144,9 @@ class App::Parts {
     store_ = std::move(*opened);
     // Tracked emails' status callbacks speak the SES-compatible API's shape.
     store_->SetStatusCallbackComposer(service::SesStatusCallback);
+    auto secrets = auth::LoadServerSecrets(
+        (std::filesystem::path(config_.data_dir) / auth::kKeyFileName).string(), *store_);
+    if (!secrets.ok()) return secrets.error();
 
     auto admin_key = auth::EnsureAdminKey(*store_, config_.admin_key, clock_->NowMs());
     if (!admin_key.ok()) return admin_key.error();
@@ -175,12 +185,11 @@ class App::Parts {
     stats_ = std::make_unique<service::CachedStats>(*store_, *clock_, kStatsTtlMs);
     ses_ = std::make_unique<service::SesService>(*emails_, *templates_, *store_, *clock_);
     keys_ = std::make_unique<service::KeyService>(*store_, *authenticator_, *clock_);
-    auto callback_secret = CallbackSecret();
-    if (!callback_secret.ok()) return callback_secret.error();
+    const std::string callback_secret = CallbackSecret(*secrets);
     callback_sender_ = hooks::NewCurlCallbackSender(
         {.user_agent = std::string("outbox/") + OUTBOX_VERSION}, *clock_);
     queue::CallbackOptions callback_options;
-    callback_options.salt = *callback_secret;
+    callback_options.salt = callback_secret;
     callback_options.jwt_ttl_ms = config_.callback_jwt_hours * core::TimeMs{3'600'000};
     callback_options.disable_after = config_.callback_disable_after;
     callback_options.backoff = config_.callback_backoff;
@@ -205,14 +214,12 @@ class App::Parts {
                                                           *logger_, [this] { workers_->Notify(); });
     if (!newsletters.ok()) return newsletters.error();
     newsletters_ = std::move(*newsletters);
-    auto user_keys = auth::UserKeys::Create(*store_, *authenticator_, *clock_);
-    if (!user_keys.ok()) return user_keys.error();
-    user_keys_ = std::move(*user_keys);
-    auto otp = service::OtpService::Create(
-        {config_.otp_ttl_ms, config_.otp_resend_interval_ms, config_.default_from}, *store_,
-        *emails_, *clock_);
-    if (!otp.ok()) return otp.error();
-    otp_ = std::move(*otp);
+    user_keys_ =
+        auth::UserKeys::Create(*authenticator_, *clock_, secrets->jwt, secrets->legacy_jwt);
+    otp_ = std::make_unique<service::OtpService>(
+        service::OtpOptions{config_.otp_ttl_ms, config_.otp_resend_interval_ms,
+                            config_.default_from},
+        *store_, *emails_, *clock_, secrets->otp);
     gomail_ = std::make_unique<service::GoMailService>(
         service::GoMailOptions{config_.default_from}, *store_, *store_, *emails_, *newsletters_,
         *otp_, *user_keys_, *authenticator_, *clock_);
@@ -271,19 +278,17 @@ class App::Parts {
   core::Logger* logger() const { return logger_.get(); }
 
  private:
-  // SALT: the configured one, else the one generated on first start and kept in the store. A
-  // receiver needs it to verify callbacks, so a newly generated one is printed once, as the
+  // SALT: the configured one, else the key file's (derived, or adopted from an older database).
+  // A receiver needs it to verify callbacks, so a newly generated one is printed once, as the
   // admin key is (printed, not logged: it must not land in app.log).
-  core::Result<std::string> CallbackSecret() {
+  std::string CallbackSecret(const auth::ServerSecrets& secrets) const {
     if (!config_.callback_secret.empty()) return config_.callback_secret;
-    const std::string candidate = core::RandomHex(32);
-    auto secret = store_->GetOrCreateSetting("callback_secret", candidate);
-    if (secret.ok() && *secret == candidate) {
+    if (secrets.callback_generated) {
       std::printf("outbox: callback secret (SALT; shown once, store it now): %s\n",
-                  secret->c_str());
+                  secrets.callback.c_str());
       std::fflush(stdout);
     }
-    return secret;
+    return secrets.callback;
   }
 
   const Config config_;

@@ -354,7 +354,8 @@ const std::vector<Setting>& Table() {
        {"OUTBOX_CALLBACK_SECRET", "SALT"},
        "",
        "signs status callbacks (Bearer JWT and X-Outbox-Signature HMAC); 16+ characters. If "
-       "unset, one is generated on first start, kept in the database and printed once",
+       "unset, one is generated on first start, derived from the data directory's secret.key and "
+       "printed once",
        true,
        [](Config& config, const std::string& flag, const std::string& value) -> Status {
          if (!value.empty() && value.size() < 16) {

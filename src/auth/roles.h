@@ -25,8 +25,8 @@ enum class Permission {
   kAdminister,     // the native /v1 API and the SES-compatible admin routes (keys, templates)
   kSesSend,        // the SES-compatible send, records and tasks
   kGoMailSignup,   // /auth/signup: public with --open-signup (AccessPolicy), else kAdminister's
-  kGoMailAccount,  // /auth/deregister, /task/verify: any key (the service checks whose user)
-  kGoMailTask,     // /task/ and /task/subscriptionContent: GoMail user keys only
+  kGoMailAccount,  // /auth/deregister: any key (the service checks whose user)
+  kGoMailTask,     // /task/, /task/verify, /task/subscriptionContent: GoMail user keys only
 };
 
 // A short name for logs and tests: "public", "administer", ...

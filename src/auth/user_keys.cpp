@@ -8,8 +8,8 @@
 namespace auth {
 namespace {
 
-// 32 random bytes, hex-encoded: the HS256 key (RFC 7518 wants at least 256 bits).
-constexpr std::size_t kSecretBytes = 32;
+// 16 random bytes (128 bits), hex-encoded, in each new key's "nonce" claim.
+constexpr std::size_t kNonceBytes = 16;
 
 bool LooksLikeJwt(std::string_view token) {
   return std::count(token.begin(), token.end(), '.') == 2;
@@ -17,17 +17,19 @@ bool LooksLikeJwt(std::string_view token) {
 
 }  // namespace
 
-core::Result<std::unique_ptr<UserKeys>> UserKeys::Create(store::AccessStore& store,
-                                                         const Authenticator& api_keys,
-                                                         const core::Clock& clock) {
-  auto secret = store.GetOrCreateSetting("jwt_secret", core::RandomHex(kSecretBytes));
-  if (!secret.ok()) return secret.error();
-  return std::unique_ptr<UserKeys>(new UserKeys(api_keys, clock, std::move(*secret)));
+std::unique_ptr<UserKeys> UserKeys::Create(const Authenticator& api_keys, const core::Clock& clock,
+                                           std::string secret,
+                                           std::optional<std::string> legacy_secret) {
+  return std::unique_ptr<UserKeys>(
+      new UserKeys(api_keys, clock, std::move(secret), std::move(legacy_secret)));
 }
 
 std::string UserKeys::Sign(const std::string& user_id, const std::string& key_id,
                            core::TimeMs now) const {
-  const nlohmann::json claims = {{"sub", user_id}, {"jti", key_id}, {"iat", now / 1000}};
+  const nlohmann::json claims = {{"sub", user_id},
+                                 {"jti", key_id},
+                                 {"iat", now / 1000},
+                                 {"nonce", core::RandomHex(kNonceBytes)}};
   return SignHs256(claims, secret_);
 }
 
@@ -37,6 +39,9 @@ core::Result<std::optional<Principal>> UserKeys::Resolve(const Credentials& cred
   VerifyOptions verify;
   verify.require_exp = false;
   auto claims = VerifyHs256(token, secret_, clock_.NowMs(), verify);
+  if (!claims.ok() && legacy_secret_) {
+    claims = VerifyHs256(token, *legacy_secret_, clock_.NowMs(), verify);
+  }
   if (!claims.ok()) return claims.error();
   auto principal = api_keys_.Authenticate(token);
   if (!principal.ok()) return principal.error();

@@ -1,5 +1,9 @@
 #include "core/log.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -23,6 +27,10 @@ class JsonLogger final : public Logger {
  public:
   JsonLogger(const Clock& clock, LogOptions options) : clock_(clock), options_(std::move(options)) {
     OpenFile();
+    // Rotations written by older versions may be 0644; missing ones are fine.
+    for (int i = 1; !options_.file_path.empty() && i <= options_.keep_files; ++i) {
+      ::chmod((options_.file_path + "." + std::to_string(i)).c_str(), 0600);
+    }
   }
 
   void Log(LogLevel level, std::string_view msg, const nlohmann::json& fields) override {
@@ -47,6 +55,14 @@ class JsonLogger final : public Logger {
  private:
   void OpenFile() {
     if (options_.file_path.empty()) return;
+    // Logs are the owner's only (0600), whatever the umask: created so before the stream opens
+    // them. Rotation renames, so the rotated files keep the mode.
+    const int fd =
+        ::open(options_.file_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      ::fchmod(fd, 0600);
+      ::close(fd);
+    }
     file_.open(options_.file_path, std::ios::app | std::ios::binary);
     std::error_code ignored;
     auto size = std::filesystem::file_size(options_.file_path, ignored);

@@ -123,7 +123,7 @@ void VerifyOtp(Context& context) {
   if (!to.ok()) return context.Problem(to.error());
   auto code = StringMember(*body, "code", true);
   if (!code.ok()) return context.Problem(code.error());
-  auto verified = context.services.otp.Verify(*to, *code);
+  auto verified = context.services.otp.Verify(*context.principal, *to, *code);
   if (!verified.ok()) return context.Problem(verified.error());
   context.Json(200, {{"verified", *verified}});
 }

@@ -49,7 +49,7 @@ void GoMailUpdateContentType(Context& context) {
 void GoMailVerify(Context& context) {
   auto body = service::ParseGoMailJson(context.request.body);
   if (!body.ok()) return context.GoMailError(body.error());
-  auto verified = context.services.gomail.Verify(*body);
+  auto verified = context.services.gomail.Verify(*body, *context.principal);
   if (!verified.ok()) return context.GoMailError(verified.error());
   context.Json(200, {{"type", "otp verification"}, {"verified", *verified}});
 }

@@ -146,7 +146,7 @@ constexpr Route kRoutes[] = {
     {Method::kPost, "/auth/signup", kGoMail, kGoMailSignup, GoMailSignup},
     {Method::kPost, "/auth/deregister", kGoMail, kGoMailAccount, GoMailDeregister},
     {Method::kPost, "/task/?", kGoMail, kGoMailTask, GoMailTask},
-    {Method::kPost, "/task/verify", kGoMail, kGoMailAccount, GoMailVerify},
+    {Method::kPost, "/task/verify", kGoMail, kGoMailTask, GoMailVerify},
     {Method::kPost, "/task/subscriptionContent", kGoMail, kGoMailTask, GoMailCreateContentType},
     {Method::kPut, "/task/subscriptionContent", kGoMail, kGoMailTask, GoMailUpdateContentType},
     {Method::kGet, "/health/metrics", kNone, kPublic, GoMailMetrics},

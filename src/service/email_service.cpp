@@ -199,6 +199,7 @@ Result<SendResult> EmailService::Send(const SendEmailRequest& original,
   email.raw_message = mail::RenderMime(*message);
   email.tags = request.tags;
   email.metadata = request.metadata;
+  email.redact_when_done = request.redact_when_done;
   email.send_at = request.send_at.value_or(now);
   email.priority = request.priority;
   email.max_attempts = request.max_attempts.value_or(options_.default_max_attempts);

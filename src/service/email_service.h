@@ -36,6 +36,9 @@ struct SendEmailRequest {
   // (replacing any given) and the subject, unless one is given.
   std::string template_name;
   nlohmann::json template_data = nlohmann::json::object();
+  // The body holds a secret (a one-time code): the stored message is replaced by a redaction
+  // notice once the mail is delivered or given up (store::NewEmail::redact_when_done).
+  bool redact_when_done = false;
 };
 
 struct Idempotency {

@@ -341,7 +341,7 @@ core::Status GoMailService::SendOtp(const GoMailTask& task, const auth::Principa
   return {};
 }
 
-Result<bool> GoMailService::Verify(const json& body) {
+Result<bool> GoMailService::Verify(const json& body, const auth::Principal& principal) {
   if (!body.is_object()) return Invalid("body", "request body must be a JSON object");
   auto recipient =
       NormalizeUserId(body.contains("userEmail") ? body["userEmail"] : json(), "userEmail");
@@ -349,7 +349,7 @@ Result<bool> GoMailService::Verify(const json& body) {
   const json* otp = Member(body, "otp");
   if (otp == nullptr) return Invalid("otp", "otp is required");
   if (!otp->is_string()) return Invalid("otp", "otp must be a string of digits");
-  return otp_.Verify(*recipient, otp->get<std::string>());
+  return otp_.Verify(principal, *recipient, otp->get<std::string>());
 }
 
 Result<GoMailMetrics> GoMailService::Metrics() {

@@ -97,8 +97,8 @@ class GoMailService {
   // (kAlreadyExists if it exists), PUT replaces its subject and content (kNotFound if missing).
   core::Status CreateContentType(const nlohmann::json& body, const auth::Principal& principal);
   core::Status UpdateContentType(const nlohmann::json& body, const auth::Principal& principal);
-  // Whether the code is right (OtpService::Verify).
-  core::Result<bool> Verify(const nlohmann::json& body);
+  // Whether the code is right for the codes `principal`'s key issued (OtpService::Verify).
+  core::Result<bool> Verify(const nlohmann::json& body, const auth::Principal& principal);
   core::Result<GoMailMetrics> Metrics();
 
  private:

@@ -78,10 +78,19 @@ core::Result<std::vector<store::ApiKey>> KeyService::List() { return store_.List
 core::Status KeyService::Delete(const std::string& id) {
   auto key = store_.FindApiKeyById(id);
   if (!key.ok()) return key.error();
-  if (auth::ParseRole(key->role) == auth::Role::kAdmin) {
-    auto admins = store_.CountApiKeys(key->role);
-    if (!admins.ok()) return admins.error();
-    if (*admins <= 1) {
+  // An expired admin key administers nothing, so only unexpired ones count: deleting the last
+  // of those would lock every administrator out.
+  const core::TimeMs now = clock_.NowMs();
+  const auto usable = [now](const store::ApiKey& admin) {
+    return !admin.expires_at || *admin.expires_at > now;
+  };
+  if (auth::ParseRole(key->role) == auth::Role::kAdmin && usable(*key)) {
+    auto keys = store_.ListApiKeys();
+    if (!keys.ok()) return keys.error();
+    const bool another = std::any_of(keys->begin(), keys->end(), [&](const store::ApiKey& other) {
+      return other.id != key->id && other.role == key->role && usable(other);
+    });
+    if (!another) {
       return core::FailedPrecondition("this is the last admin key; create another one first");
     }
   }

@@ -45,7 +45,8 @@ class KeyService {
   core::Result<IssuedKey> Create(const NewKey& request);
   core::Result<std::vector<store::ApiKey>> List();
   // Revokes at once (this process's cache is dropped). kNotFound for an unknown id;
-  // kFailedPrecondition for the last admin key (nobody could manage the server any more).
+  // kFailedPrecondition for the last unexpired admin key (nobody could manage the server any
+  // more; expired admin keys do not count).
   core::Status Delete(const std::string& id);
   // The SES-compatible API deletes sender keys by name or by secret. kNotFound if none matches.
   core::Status DeleteSenderByName(const std::string& name);

@@ -4,14 +4,10 @@
 #include <cctype>
 
 #include "auth/otp.h"
-#include "core/random.h"
 #include "mail/message.h"
 
 namespace service {
 namespace {
-
-// 32 random bytes, hex-encoded: the HMAC key of the stored code hashes.
-constexpr std::size_t kSecretBytes = 32;
 
 // "10 minutes", "45 seconds": how long a code lives, for the mail.
 std::string Duration(core::TimeMs ms) {
@@ -40,16 +36,6 @@ core::Result<std::string> NormalizeUserId(const nlohmann::json& value, const std
   return address;
 }
 
-core::Result<std::unique_ptr<OtpService>> OtpService::Create(const OtpOptions& options,
-                                                             store::AccessStore& store,
-                                                             EmailService& emails,
-                                                             const core::Clock& clock) {
-  auto secret = store.GetOrCreateSetting("otp_secret", core::RandomHex(kSecretBytes));
-  if (!secret.ok()) return secret.error();
-  return std::unique_ptr<OtpService>(
-      new OtpService(options, store, emails, clock, std::move(*secret)));
-}
-
 core::Result<OtpSent> OtpService::Send(const std::string& recipient, int length, int max_attempts,
                                        const std::string& task_name,
                                        const auth::Principal& principal) {
@@ -60,6 +46,7 @@ core::Result<OtpSent> OtpService::Send(const std::string& recipient, int length,
   const core::TimeMs now = clock_.NowMs();
   const std::string code = auth::GenerateOtp(length);
   store::OtpRecord record;
+  record.owner = principal.key_id;
   record.recipient = recipient;
   record.code_hash = auth::HashOtp(code, recipient, secret_);
   record.expires_at = now + options_.ttl_ms;
@@ -79,28 +66,31 @@ core::Result<OtpSent> OtpService::Send(const std::string& recipient, int length,
   request.max_attempts = max_attempts;
   request.tags = {"otp"};
   request.metadata = {{"task", task_name}};
+  request.redact_when_done = true;
   auto sent = emails_.Send(request, principal, std::nullopt);
   if (!sent.ok()) return sent.error();
   return OtpSent{sent->email_id, record.expires_at};
 }
 
-core::Result<bool> OtpService::Verify(const std::string& recipient, const std::string& code) {
+core::Result<bool> OtpService::Verify(const auth::Principal& principal,
+                                      const std::string& recipient, const std::string& code) {
   const core::TimeMs now = clock_.NowMs();
   auth::OtpCheck check = auth::OtpCheck::kNone;
-  auto verified = store_.VerifyOtp(recipient, [&](const store::OtpRecord* record) {
-    if (record == nullptr) {
-      check = auth::CheckOtp(nullptr, code, recipient, secret_, now);
-    } else {
-      auth::OtpState state{record->code_hash, record->expires_at, record->failed_attempts,
-                           record->used};
-      check = auth::CheckOtp(&state, code, recipient, secret_, now);
-    }
-    switch (check) {
-      case auth::OtpCheck::kVerified: return store::OtpWrite::kMarkUsed;
-      case auth::OtpCheck::kWrong: return store::OtpWrite::kCountFailure;
-      default: return store::OtpWrite::kNothing;
-    }
-  });
+  auto verified =
+      store_.VerifyOtp(principal.key_id, recipient, [&](const store::OtpRecord* record) {
+        if (record == nullptr) {
+          check = auth::CheckOtp(nullptr, code, recipient, secret_, now);
+        } else {
+          auth::OtpState state{record->code_hash, record->expires_at, record->failed_attempts,
+                               record->used};
+          check = auth::CheckOtp(&state, code, recipient, secret_, now);
+        }
+        switch (check) {
+          case auth::OtpCheck::kVerified: return store::OtpWrite::kMarkUsed;
+          case auth::OtpCheck::kWrong: return store::OtpWrite::kCountFailure;
+          default: return store::OtpWrite::kNothing;
+        }
+      });
   if (!verified.ok()) return verified.error();
   return check == auth::OtpCheck::kVerified;
 }

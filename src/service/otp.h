@@ -32,25 +32,9 @@ struct OtpSent {
 
 class OtpService {
  public:
-  // Loads (creating on first start) the secret the codes' stored hashes are keyed with from the
-  // store's settings.
-  static core::Result<std::unique_ptr<OtpService>> Create(const OtpOptions& options,
-                                                          store::AccessStore& store,
-                                                          EmailService& emails,
-                                                          const core::Clock& clock);
-  OtpService(const OtpService&) = delete;
-  OtpService& operator=(const OtpService&) = delete;
-
-  // Mails a new code of `length` digits (4-8) to `recipient`, a bare, lower-cased address
-  // (NormalizeUserId), as an email of `principal` with `max_attempts` and the metadata
-  // {"task": task_name}. kResourceExhausted if the recipient's previous code was sent less than
-  // the resend interval ago; kUnavailable without a configured sender.
-  core::Result<OtpSent> Send(const std::string& recipient, int length, int max_attempts,
-                             const std::string& task_name, const auth::Principal& principal);
-  // Whether `code` is the recipient's (single use, locked after 5 failures, expired -> false).
-  core::Result<bool> Verify(const std::string& recipient, const std::string& code);
-
- private:
+  // `secret` keys the codes' stored hashes (ServerSecrets::otp: from the key file, not the
+  // database, so a copy of the stored hashes cannot be brute-forced).
+  // REQUIRES: `secret` non-empty.
   OtpService(const OtpOptions& options, store::AccessStore& store, EmailService& emails,
              const core::Clock& clock, std::string secret)
       : options_(options),
@@ -58,7 +42,23 @@ class OtpService {
         emails_(emails),
         clock_(clock),
         secret_(std::move(secret)) {}
+  OtpService(const OtpService&) = delete;
+  OtpService& operator=(const OtpService&) = delete;
 
+  // Mails a new code of `length` digits (4-8) to `recipient`, a bare, lower-cased address
+  // (NormalizeUserId), as an email of `principal` with `max_attempts` and the metadata
+  // {"task": task_name}. The code belongs to `principal`'s key: only its Verify sees it. The
+  // stored mail is redacted once delivered or given up. kResourceExhausted if the key's previous
+  // code for the recipient was sent less than the resend interval ago; kUnavailable without a
+  // configured sender.
+  core::Result<OtpSent> Send(const std::string& recipient, int length, int max_attempts,
+                             const std::string& task_name, const auth::Principal& principal);
+  // Whether `code` is the one `principal`'s key issued to the recipient (single use, locked
+  // after 5 failures, expired -> false). Another key's codes are never seen, counted or spent.
+  core::Result<bool> Verify(const auth::Principal& principal, const std::string& recipient,
+                            const std::string& code);
+
+ private:
   const OtpOptions options_;
   store::AccessStore& store_;
   EmailService& emails_;

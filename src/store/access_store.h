@@ -1,6 +1,7 @@
 #pragma once
-// Who may call: API keys (stored hashed), settings (server secrets created once) and one-time
-// codes.
+// Who may call: API keys (stored hashed), settings and one-time codes. Server secrets are not
+// settings any more (auth/key_file.h); older databases' secret settings are read once, moved
+// into the key file and deleted.
 #include <functional>
 #include <optional>
 #include <string>
@@ -22,8 +23,10 @@ struct ApiKey {
   std::string key_hint = {};      // the secret's last characters, for display
 };
 
-// The current one-time code of a recipient (see auth/otp.h for the policy around it).
+// The current one-time code of a recipient, as issued by one key (see auth/otp.h for the policy
+// around it). Codes are per (owner, recipient): one key's codes are invisible to another's.
 struct OtpRecord {
+  std::string owner;      // the id of the key that asked for the code
   std::string recipient;  // bare address, lower-cased
   std::string code_hash;
   TimeMs expires_at = 0;
@@ -66,14 +69,21 @@ class AccessStore {
   // Atomic: concurrent callers (of any process sharing the store) all get the same value.
   virtual Result<std::string> GetOrCreateSetting(const std::string& key,
                                                  const std::string& value_if_absent) = 0;
+  // The value stored under `key`, or nullopt.
+  virtual Result<std::optional<std::string>> GetSetting(const std::string& key) = 0;
+  // Removes `key` (nothing to do if it is absent).
+  virtual Status DeleteSetting(const std::string& key) = 0;
 
   // One-time codes -----------------------------------------------------------------------
-  // Replaces the recipient's code with `record` (record.last_sent_at is the send time), unless
-  // the previous code was sent less than `resend_interval_ms` before it: kResourceExhausted.
+  // Replaces the code of (record.owner, record.recipient) with `record` (record.last_sent_at is
+  // the send time), unless that owner's previous code for the recipient was sent less than
+  // `resend_interval_ms` before it: kResourceExhausted.
   virtual Status PutOtp(const OtpRecord& record, TimeMs resend_interval_ms) = 0;
-  // Reads the recipient's code, lets `decide` judge the attempt and applies its answer, as one
-  // atomic read-modify-write: parallel attempts on one code see each other's failures.
-  virtual Status VerifyOtp(const std::string& recipient, const OtpDecision& decide) = 0;
+  // Reads the code `owner` issued to `recipient` (never another owner's), lets `decide` judge
+  // the attempt and applies its answer, as one atomic read-modify-write: parallel attempts on
+  // one code see each other's failures.
+  virtual Status VerifyOtp(const std::string& owner, const std::string& recipient,
+                           const OtpDecision& decide) = 0;
 };
 
 }  // namespace store

@@ -64,7 +64,18 @@ struct NewEmail {
   std::optional<EmailTracking> tracking = {};
   // Addressed to a suppressed address: stored as kSuppressed with its job cancelled.
   bool suppressed = false;
+  // The message holds a secret: in the transaction that records its delivery or its final
+  // failure, the stored message is replaced by kRedactedMessage (the email's record stays).
+  bool redact_when_done = false;
 };
+
+// What a redact_when_done email's stored message becomes once it is delivered or given up.
+inline constexpr char kRedactedMessage[] =
+    "X-Outbox-Redacted: yes\r\n"
+    "Subject: (redacted)\r\n"
+    "\r\n"
+    "[redacted: this message held a one-time code; outbox removed it once the mail was "
+    "delivered or given up]\r\n";
 
 struct Email {
   std::string id;

@@ -137,11 +137,18 @@ class FaultStore final : public store::Store {
                                                const std::string& value_if_absent) override {
     return Write(__func__, [&] { return inner_.GetOrCreateSetting(key, value_if_absent); });
   }
+  core::Result<std::optional<std::string>> GetSetting(const std::string& key) override {
+    return Write(__func__, [&] { return inner_.GetSetting(key); });
+  }
+  core::Status DeleteSetting(const std::string& key) override {
+    return Write(__func__, [&] { return inner_.DeleteSetting(key); });
+  }
   core::Status PutOtp(const store::OtpRecord& record, core::TimeMs resend_interval_ms) override {
     return Write(__func__, [&] { return inner_.PutOtp(record, resend_interval_ms); });
   }
-  core::Status VerifyOtp(const std::string& recipient, const store::OtpDecision& decide) override {
-    return Write(__func__, [&] { return inner_.VerifyOtp(recipient, decide); });
+  core::Status VerifyOtp(const std::string& owner, const std::string& recipient,
+                         const store::OtpDecision& decide) override {
+    return Write(__func__, [&] { return inner_.VerifyOtp(owner, recipient, decide); });
   }
 
   // NewsletterStore

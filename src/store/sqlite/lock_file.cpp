@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,7 +12,13 @@
 namespace store::sqlite {
 
 core::Result<LockFile> LockFile::Acquire(const std::string& path, const std::string& database) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  // Owner only, whatever the umask (and tightened if an older version made it 0644).
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0 && ::fchmod(fd, 0600) != 0) {
+    const int error = errno;
+    ::close(fd);
+    return core::Unavailable("cannot chmod lock file " + path + ": " + std::strerror(error));
+  }
   if (fd < 0) {
     return core::Unavailable("cannot open lock file " + path + ": " + std::strerror(errno));
   }

@@ -6,9 +6,14 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -205,15 +210,27 @@ class SqliteStore final : public Store {
     });
   }
 
+  Result<std::optional<std::string>> GetSetting(const std::string& key) override {
+    return Write<std::optional<std::string>>(
+        [&](Connection& connection) { return sqlite::GetSettingInTransaction(connection, key); });
+  }
+
+  Status DeleteSetting(const std::string& key) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::DeleteSettingInTransaction(connection, key);
+    });
+  }
+
   Status PutOtp(const OtpRecord& record, TimeMs resend_interval_ms) override {
     return WriteStatus([&](Connection& connection) {
       return sqlite::PutOtpInTransaction(connection, record, resend_interval_ms);
     });
   }
 
-  Status VerifyOtp(const std::string& recipient, const OtpDecision& decide) override {
+  Status VerifyOtp(const std::string& owner, const std::string& recipient,
+                   const OtpDecision& decide) override {
     return WriteStatus([&](Connection& connection) {
-      return sqlite::VerifyOtpInTransaction(connection, recipient, decide);
+      return sqlite::VerifyOtpInTransaction(connection, owner, recipient, decide);
     });
   }
 
@@ -556,6 +573,26 @@ void DisableSqliteMemoryStatistics() {
   static_cast<void>(kConfigured);
 }
 
+// The database and its WAL and shared-memory files are readable by the owner only (0600),
+// whatever the umask. SQLite creates -wal and -shm with the database file's mode, so the
+// database is created 0600 before SQLite opens it; files left by older versions are tightened.
+Status RestrictToOwner(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || ::fchmod(fd, 0600) != 0) {
+    const std::string reason = std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return core::Unavailable("cannot create database " + path + ": " + reason);
+  }
+  ::close(fd);
+  for (const char* suffix : {"-wal", "-shm"}) {
+    const std::string companion = path + suffix;
+    if (::chmod(companion.c_str(), 0600) != 0 && errno != ENOENT) {
+      return core::Unavailable("cannot chmod " + companion + ": " + std::strerror(errno));
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
@@ -565,6 +602,9 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   Result<sqlite::LockFile> lock = sqlite::LockFile::Acquire(options.path + ".lock", options.path);
   if (!lock.ok()) {
     return lock.error();
+  }
+  if (Status restricted = RestrictToOwner(options.path); !restricted.ok()) {
+    return restricted.error();
   }
   try {
     DisableSqliteMemoryStatistics();

@@ -178,7 +178,8 @@ core::Status InsertEmailInTransaction(Connection& connection, const NewEmail& em
   {
     ScopedStatement insert(connection,
                            "INSERT INTO email_messages (email_seq, envelope_from, "
-                           "envelope_recipients, data, fire_key) VALUES (?, ?, ?, ?, ?)");
+                           "envelope_recipients, data, fire_key, redact_when_done) "
+                           "VALUES (?, ?, ?, ?, ?, ?)");
     insert->bind(1, seq);
     insert->bind(2, email.envelope_from);
     insert->bindNoCopy(3, prepared.envelope_recipients);
@@ -189,6 +190,7 @@ core::Status InsertEmailInTransaction(Connection& connection, const NewEmail& em
     } else {
       insert->bind(5, email.fire_key);
     }
+    insert->bind(6, email.redact_when_done ? 1 : 0);
     insert->exec();
   }
 
@@ -418,6 +420,23 @@ core::Status HeartbeatInTransaction(Connection& connection, std::int64_t job_id,
   return {};
 }
 
+namespace {
+
+// Replaces the stored message of `email_id` by kRedactedMessage if it was created with
+// redact_when_done; nothing otherwise.
+void RedactIfSecret(Connection& connection, const std::string& email_id) {
+  ScopedStatement update(connection,
+                         "UPDATE email_messages SET data = ?, redact_when_done = 0 "
+                         "WHERE redact_when_done = 1 "
+                         "AND email_seq = (SELECT seq FROM emails WHERE id = ?)");
+  update->bind(1, static_cast<const void*>(kRedactedMessage),
+               static_cast<int>(sizeof(kRedactedMessage) - 1));
+  update->bind(2, email_id);
+  update->exec();
+}
+
+}  // namespace
+
 core::Status FinishDeliveryInTransaction(Connection& connection, std::int64_t job_id,
                                          std::int64_t token, const DeliveryOutcome& outcome,
                                          const StatusCallbackComposer& compose, TimeMs now) {
@@ -484,6 +503,7 @@ core::Status FinishDeliveryInTransaction(Connection& connection, std::int64_t jo
       AddEvent(connection, job->ref_id, now, "sent", outcome.reply);
       BumpCounter(connection, "sent_total");
       StoreProviderId(connection, job->ref_id, outcome.provider_id);
+      RedactIfSecret(connection, job->ref_id);
       EnqueueStatusCallback(connection, job->ref_id, TrackedEmailChange::Kind::kSent, outcome.reply,
                             nullptr, compose, now);
       break;
@@ -501,6 +521,7 @@ core::Status FinishDeliveryInTransaction(Connection& connection, std::int64_t jo
       AddEvent(connection, job->ref_id, now, retry ? "deferred" : "failed", outcome.reply);
       BumpCounter(connection, retry ? "retried_total" : "failed_total");
       if (!retry) {
+        RedactIfSecret(connection, job->ref_id);
         EnqueueStatusCallback(connection, job->ref_id, TrackedEmailChange::Kind::kFailed,
                               outcome.reply, nullptr, compose, now);
       }
@@ -707,11 +728,28 @@ core::Result<std::string> GetOrCreateSettingInTransaction(Connection& connection
   return select->getColumn(0).getString();
 }
 
+core::Result<std::optional<std::string>> GetSettingInTransaction(Connection& connection,
+                                                                 const std::string& key) {
+  ScopedStatement select(connection, "SELECT value FROM settings WHERE key = ?");
+  select->bind(1, key);
+  if (!select->executeStep()) return std::optional<std::string>();
+  return std::optional<std::string>(select->getColumn(0).getString());
+}
+
+core::Status DeleteSettingInTransaction(Connection& connection, const std::string& key) {
+  ScopedStatement remove(connection, "DELETE FROM settings WHERE key = ?");
+  remove->bind(1, key);
+  remove->exec();
+  return {};
+}
+
 core::Status PutOtpInTransaction(Connection& connection, const OtpRecord& record,
                                  TimeMs resend_interval_ms) {
   {
-    ScopedStatement select(connection, "SELECT last_sent_at FROM otps WHERE recipient = ?");
-    select->bind(1, record.recipient);
+    ScopedStatement select(connection,
+                           "SELECT last_sent_at FROM otps WHERE owner = ? AND recipient = ?");
+    select->bind(1, record.owner);
+    select->bind(2, record.recipient);
     if (select->executeStep()) {
       const TimeMs last_sent_at = select->getColumn(0).getInt64();
       if (record.last_sent_at - last_sent_at < resend_interval_ms) {
@@ -723,30 +761,33 @@ core::Status PutOtpInTransaction(Connection& connection, const OtpRecord& record
     }
   }
   ScopedStatement replace(connection,
-                          "INSERT OR REPLACE INTO otps (recipient, code_hash, expires_at, "
+                          "INSERT OR REPLACE INTO otps (owner, recipient, code_hash, expires_at, "
                           "failed_attempts, used, created_at, last_sent_at) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?)");
-  replace->bind(1, record.recipient);
-  replace->bind(2, record.code_hash);
-  replace->bind(3, record.expires_at);
-  replace->bind(4, record.failed_attempts);
-  replace->bind(5, record.used ? 1 : 0);
-  replace->bind(6, record.created_at);
-  replace->bind(7, record.last_sent_at);
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  replace->bind(1, record.owner);
+  replace->bind(2, record.recipient);
+  replace->bind(3, record.code_hash);
+  replace->bind(4, record.expires_at);
+  replace->bind(5, record.failed_attempts);
+  replace->bind(6, record.used ? 1 : 0);
+  replace->bind(7, record.created_at);
+  replace->bind(8, record.last_sent_at);
   replace->exec();
   return {};
 }
 
-core::Status VerifyOtpInTransaction(Connection& connection, const std::string& recipient,
-                                    const OtpDecision& decide) {
+core::Status VerifyOtpInTransaction(Connection& connection, const std::string& owner,
+                                    const std::string& recipient, const OtpDecision& decide) {
   std::optional<OtpRecord> record;
   {
     ScopedStatement select(connection,
                            "SELECT code_hash, expires_at, failed_attempts, used, created_at, "
-                           "last_sent_at FROM otps WHERE recipient = ?");
-    select->bind(1, recipient);
+                           "last_sent_at FROM otps WHERE owner = ? AND recipient = ?");
+    select->bind(1, owner);
+    select->bind(2, recipient);
     if (select->executeStep()) {
       record.emplace();
+      record->owner = owner;
       record->recipient = recipient;
       record->code_hash = select->getColumn(0).getString();
       record->expires_at = select->getColumn(1).getInt64();
@@ -761,10 +802,12 @@ core::Status VerifyOtpInTransaction(Connection& connection, const std::string& r
     return {};
   }
   ScopedStatement update(connection, write == OtpWrite::kMarkUsed
-                                         ? "UPDATE otps SET used = 1 WHERE recipient = ?"
+                                         ? "UPDATE otps SET used = 1 "
+                                           "WHERE owner = ? AND recipient = ?"
                                          : "UPDATE otps SET failed_attempts = failed_attempts + 1 "
-                                           "WHERE recipient = ?");
-  update->bind(1, recipient);
+                                           "WHERE owner = ? AND recipient = ?");
+  update->bind(1, owner);
+  update->bind(2, recipient);
   update->exec();
   return {};
 }

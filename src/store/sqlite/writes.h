@@ -65,9 +65,12 @@ core::Result<ApiKey> DeleteApiKeyInTransaction(Connection& connection, const std
 core::Result<std::string> GetOrCreateSettingInTransaction(Connection& connection,
                                                           const std::string& key,
                                                           const std::string& value_if_absent);
+core::Result<std::optional<std::string>> GetSettingInTransaction(Connection& connection,
+                                                                 const std::string& key);
+core::Status DeleteSettingInTransaction(Connection& connection, const std::string& key);
 core::Status PutOtpInTransaction(Connection& connection, const OtpRecord& record,
                                  TimeMs resend_interval_ms);
-core::Status VerifyOtpInTransaction(Connection& connection, const std::string& recipient,
-                                    const OtpDecision& decide);
+core::Status VerifyOtpInTransaction(Connection& connection, const std::string& owner,
+                                    const std::string& recipient, const OtpDecision& decide);
 
 }  // namespace store::sqlite

@@ -4,6 +4,7 @@
 
 #include "auth/auth.h"
 #include "auth/jwt.h"
+#include "auth/key_file.h"
 #include "auth/principal.h"
 #include "auth/user_keys.h"
 #include "store/sqlite/sqlite_store.h"
@@ -27,9 +28,9 @@ struct Fixture {
     REQUIRE(opened.ok());
     store = std::move(*opened);
     api_keys = std::make_unique<auth::Authenticator>(*store, clock);
-    auto created = auth::UserKeys::Create(*store, *api_keys, clock);
-    REQUIRE(created.ok());
-    user_keys = std::move(*created);
+    auto secrets = auth::LoadServerSecrets(dir.File("secret.key"), *store);
+    REQUIRE(secrets.ok());
+    user_keys = auth::UserKeys::Create(*api_keys, clock, secrets->jwt, secrets->legacy_jwt);
   }
 
   // Stores a key with `secret`, as the services do.
@@ -158,8 +159,9 @@ TEST_CASE("user keys: anything not shaped like a JWT goes on to the API keys") {
 TEST_CASE("user keys: the signing secret survives a restart") {
   Fixture f;
   const std::string token = f.AddUserKey("key_ada", "ada@example.org");
-  auto again = auth::UserKeys::Create(*f.store, *f.api_keys, f.clock);
-  REQUIRE(again.ok());
-  const auth::Resolver* const resolvers[] = {again->get(), f.api_keys.get()};
+  auto secrets = auth::LoadServerSecrets(f.dir.File("secret.key"), *f.store);
+  REQUIRE(secrets.ok());
+  auto again = auth::UserKeys::Create(*f.api_keys, f.clock, secrets->jwt, secrets->legacy_jwt);
+  const auth::Resolver* const resolvers[] = {again.get(), f.api_keys.get()};
   CHECK(auth::ResolvePrincipal(resolvers, {token}).ok());
 }

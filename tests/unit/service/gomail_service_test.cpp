@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "auth/auth.h"
+#include "auth/key_file.h"
 #include "core/random.h"
 #include "store/sqlite/sqlite_store.h"
 #include "testing/fake_clock.h"
@@ -170,9 +171,9 @@ struct Fixture {
         std::make_unique<service::EmailService>(service::ServiceOptions{"noreply@example.com", 5},
                                                 *store, *store, *templates, clock, [] {});
     authenticator = std::make_unique<auth::Authenticator>(*store, clock);
-    auto keys = auth::UserKeys::Create(*store, *authenticator, clock);
-    REQUIRE(keys.ok());
-    user_keys = std::move(*keys);
+    auto secrets = auth::LoadServerSecrets(dir.File("secret.key"), *store);
+    REQUIRE(secrets.ok());
+    user_keys = auth::UserKeys::Create(*authenticator, clock, secrets->jwt, secrets->legacy_jwt);
     service::NewsletterOptions newsletter_options;
     newsletter_options.default_from = "noreply@example.com";
     newsletter_options.public_url = "https://mail.example.com";
@@ -180,10 +181,9 @@ struct Fixture {
         service::NewsletterService::Create(newsletter_options, *store, clock, *logger, [] {});
     REQUIRE(made.ok());
     newsletters = std::move(*made);
-    auto created = service::OtpService::Create({600'000, 30'000, "noreply@example.com"}, *store,
-                                               *emails, clock);
-    REQUIRE(created.ok());
-    otp = std::move(*created);
+    otp = std::make_unique<service::OtpService>(
+        service::OtpOptions{600'000, 30'000, "noreply@example.com"}, *store, *emails, clock,
+        secrets->otp);
     gomail = std::make_unique<service::GoMailService>(service::GoMailOptions{"noreply@example.com"},
                                                       *store, *store, *emails, *newsletters, *otp,
                                                       *user_keys, *authenticator, clock);
@@ -214,8 +214,9 @@ struct Fixture {
     return raw->data.substr(at + marker.size(), 6);
   }
 
-  bool Verify(const std::string& to, const std::string& code) {
-    auto verified = gomail->Verify({{"userEmail", to}, {"otp", code}});
+  bool Verify(const std::string& to, const std::string& code) { return VerifyAs(client, to, code); }
+  bool VerifyAs(const auth::Principal& who, const std::string& to, const std::string& code) {
+    auto verified = gomail->Verify({{"userEmail", to}, {"otp", code}}, who);
     REQUIRE(verified.ok());
     return *verified;
   }
@@ -228,6 +229,15 @@ TEST_CASE("gomail otp: verifies once, within its lifetime") {
   const std::string code = f.IssueCode("bob@example.com");
   CHECK(f.Verify("BOB@example.com", code));
   CHECK_FALSE(f.Verify("bob@example.com", code));
+}
+
+TEST_CASE("gomail otp: another key's verify cannot consume or lock the code") {
+  Fixture f;
+  const std::string code = f.IssueCode("bob@example.com");
+  const auth::Principal other{"key_other", auth::Role::kClient};
+  for (int i = 0; i < 6; ++i) CHECK_FALSE(f.VerifyAs(other, "bob@example.com", "000000"));
+  CHECK_FALSE(f.VerifyAs(other, "bob@example.com", code));
+  CHECK(f.Verify("bob@example.com", code));
 }
 
 TEST_CASE("gomail otp: an expired code is refused") {

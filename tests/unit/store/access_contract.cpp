@@ -154,6 +154,7 @@ void RunGoMailContract(const BackendFactory& factory) {
 
   const auto record = [](TimeMs at, const std::string& hash) {
     store::OtpRecord otp;
+    otp.owner = "key_app";
     otp.recipient = "ada@example.org";
     otp.code_hash = hash;
     otp.expires_at = at + 600'000;
@@ -167,7 +168,7 @@ void RunGoMailContract(const BackendFactory& factory) {
     CheckCode(store.PutOtp(record(kT0 + 29'999, "h2"), 30'000), ErrorCode::kResourceExhausted);
     CheckOk(store.PutOtp(record(kT0 + 30'000, "h3"), 30'000));
     std::string seen;
-    CheckOk(store.VerifyOtp("ada@example.org", [&](const store::OtpRecord* otp) {
+    CheckOk(store.VerifyOtp("key_app", "ada@example.org", [&](const store::OtpRecord* otp) {
       seen = otp == nullptr ? "none" : otp->code_hash;
       return store::OtpWrite::kNothing;
     }));
@@ -176,7 +177,7 @@ void RunGoMailContract(const BackendFactory& factory) {
 
   SUBCASE("codes: an unknown recipient is decided with no record") {
     bool called_with_null = false;
-    CheckOk(store.VerifyOtp("bob@example.org", [&](const store::OtpRecord* otp) {
+    CheckOk(store.VerifyOtp("key_app", "bob@example.org", [&](const store::OtpRecord* otp) {
       called_with_null = otp == nullptr;
       return store::OtpWrite::kCountFailure;
     }));
@@ -186,14 +187,14 @@ void RunGoMailContract(const BackendFactory& factory) {
   SUBCASE("codes: failures count and used sticks; a new code starts afresh") {
     CheckOk(store.PutOtp(record(kT0, "h1"), 30'000));
     for (int i = 0; i < 3; ++i) {
-      CheckOk(store.VerifyOtp("ada@example.org", [](const store::OtpRecord*) {
+      CheckOk(store.VerifyOtp("key_app", "ada@example.org", [](const store::OtpRecord*) {
         return store::OtpWrite::kCountFailure;
       }));
     }
-    CheckOk(store.VerifyOtp("ada@example.org",
+    CheckOk(store.VerifyOtp("key_app", "ada@example.org",
                             [](const store::OtpRecord*) { return store::OtpWrite::kMarkUsed; }));
     store::OtpRecord seen;
-    CheckOk(store.VerifyOtp("ada@example.org", [&](const store::OtpRecord* otp) {
+    CheckOk(store.VerifyOtp("key_app", "ada@example.org", [&](const store::OtpRecord* otp) {
       if (otp != nullptr) seen = *otp;
       return store::OtpWrite::kNothing;
     }));
@@ -201,7 +202,7 @@ void RunGoMailContract(const BackendFactory& factory) {
     CHECK(seen.used);
     CHECK(seen.expires_at == kT0 + 600'000);
     CheckOk(store.PutOtp(record(kT0 + 60'000, "h2"), 30'000));
-    CheckOk(store.VerifyOtp("ada@example.org", [&](const store::OtpRecord* otp) {
+    CheckOk(store.VerifyOtp("key_app", "ada@example.org", [&](const store::OtpRecord* otp) {
       if (otp != nullptr) seen = *otp;
       return store::OtpWrite::kNothing;
     }));
@@ -215,19 +216,63 @@ void RunGoMailContract(const BackendFactory& factory) {
     std::vector<std::thread> threads;
     for (int i = 0; i < 16; ++i) {
       threads.emplace_back([&] {
-        static_cast<void>(store.VerifyOtp("ada@example.org", [](const store::OtpRecord* otp) {
-          return otp != nullptr && otp->failed_attempts < 5 ? store::OtpWrite::kCountFailure
-                                                            : store::OtpWrite::kNothing;
-        }));
+        static_cast<void>(
+            store.VerifyOtp("key_app", "ada@example.org", [](const store::OtpRecord* otp) {
+              return otp != nullptr && otp->failed_attempts < 5 ? store::OtpWrite::kCountFailure
+                                                                : store::OtpWrite::kNothing;
+            }));
       });
     }
     for (auto& thread : threads) thread.join();
     int failed = -1;
-    CheckOk(store.VerifyOtp("ada@example.org", [&](const store::OtpRecord* otp) {
+    CheckOk(store.VerifyOtp("key_app", "ada@example.org", [&](const store::OtpRecord* otp) {
       if (otp != nullptr) failed = otp->failed_attempts;
       return store::OtpWrite::kNothing;
     }));
     CHECK(failed == 5);
+  }
+
+  SUBCASE("codes belong to their owner: another key cannot see, lock, spend or exhaust them") {
+    CheckOk(store.PutOtp(record(kT0, "h1"), 30'000));
+    // Another key's attempts on the same recipient see no code, and write nothing.
+    bool other_saw_code = false;
+    for (int i = 0; i < 6; ++i) {
+      CheckOk(store.VerifyOtp("key_other", "ada@example.org", [&](const store::OtpRecord* otp) {
+        other_saw_code = other_saw_code || otp != nullptr;
+        return otp == nullptr ? store::OtpWrite::kNothing : store::OtpWrite::kCountFailure;
+      }));
+    }
+    CHECK_FALSE(other_saw_code);
+    CheckOk(store.VerifyOtp("key_other", "ada@example.org",
+                            [](const store::OtpRecord*) { return store::OtpWrite::kMarkUsed; }));
+    // Another key's code for the recipient neither waits for nor replaces the owner's.
+    store::OtpRecord other = record(kT0 + 1, "other");
+    other.owner = "key_other";
+    CheckOk(store.PutOtp(other, 30'000));
+    store::OtpRecord seen;
+    CheckOk(store.VerifyOtp("key_app", "ada@example.org", [&](const store::OtpRecord* otp) {
+      if (otp != nullptr) seen = *otp;
+      return store::OtpWrite::kNothing;
+    }));
+    CHECK(seen.owner == "key_app");
+    CHECK(seen.code_hash == "h1");
+    CHECK(seen.failed_attempts == 0);
+    CHECK_FALSE(seen.used);
+  }
+
+  SUBCASE("settings: GetSetting reads, DeleteSetting removes (absent keys are fine)") {
+    auto absent = store.GetSetting("jwt_secret");
+    REQUIRE(absent.ok());
+    CHECK_FALSE(absent->has_value());
+    REQUIRE(store.GetOrCreateSetting("jwt_secret", "one").ok());
+    auto present = store.GetSetting("jwt_secret");
+    REQUIRE(present.ok());
+    CHECK(*present == std::optional<std::string>("one"));
+    CheckOk(store.DeleteSetting("jwt_secret"));
+    CheckOk(store.DeleteSetting("jwt_secret"));
+    auto gone = store.GetSetting("jwt_secret");
+    REQUIRE(gone.ok());
+    CHECK_FALSE(gone->has_value());
   }
 }
 

@@ -20,6 +20,42 @@ void RunJobContract(const BackendFactory& factory) {
   std::unique_ptr<store::Store> opened = OpenStore(*backend);
   store::Store& store = *opened;
 
+  SUBCASE("a secret-holding message is redacted when delivered or given up, in that commit") {
+    const auto raw = [&](const std::string& id) {
+      auto message = store.GetRawMessage(id);
+      REQUIRE(message.ok());
+      return message->data;
+    };
+    store::NewEmail secret = MakeEmail("otp-sent");
+    secret.raw_message = "Subject: code\r\n\r\nYour code is 123456.\r\n";
+    secret.redact_when_done = true;
+    Create(store, secret, kT0);
+    secret.id = "otp-failed";
+    Create(store, secret, kT0);
+    store::NewEmail plain = MakeEmail("plain");
+    Create(store, plain, kT0);
+
+    const store::Lease first = LeaseOne(store, kT0 + 10);
+    CheckOk(store.FinishDelivery(first.job_id, first.token,
+                                 Outcome(DeliveryOutcome::Kind::kRetry, "451 later", kT0 + 20),
+                                 kT0 + 10));
+    CHECK(raw(first.ref_id).find("123456") != std::string::npos);  // a retry still needs it
+    std::vector<store::Lease> leases = Lease(store, 10, kT0 + 30);
+    REQUIRE(leases.size() == 3);
+    for (const store::Lease& lease : leases) {
+      const auto kind = lease.ref_id == "otp-failed" ? DeliveryOutcome::Kind::kFailed
+                                                     : DeliveryOutcome::Kind::kSent;
+      CheckOk(store.FinishDelivery(lease.job_id, lease.token, Outcome(kind, "done"), kT0 + 40));
+    }
+    for (const std::string id : {"otp-sent", "otp-failed"}) {
+      CHECK(raw(id) == store::kRedactedMessage);
+      CHECK(raw(id).find("123456") == std::string::npos);
+    }
+    CHECK(Get(store, "otp-sent").status == EmailStatus::kSent);
+    CHECK(Get(store, "otp-failed").status == EmailStatus::kFailed);
+    CHECK(raw("plain") == plain.raw_message);
+  }
+
   SUBCASE("leasing marks the job and the email") {
     Create(store, MakeEmail("e1"), kT0);
     const store::Lease lease = LeaseOne(store, kT0 + 10);
