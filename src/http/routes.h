@@ -35,6 +35,11 @@ core::Status OnlyMembers(const nlohmann::json& object, std::initializer_list<con
 core::Result<std::string> StringMember(const nlohmann::json& object, const char* name,
                                        bool required);
 // A query parameter's integer value in [min, max]; kInvalidArgument naming it otherwise.
+// `object[name]` as an integer in [min, max], `fallback` when absent or null. Read as 64 bits, so
+// a number past int's range is refused, not cut; a fraction or a string is refused too.
+core::Result<std::int64_t> IntegerMember(const nlohmann::json& object, const char* name,
+                                         std::int64_t min, std::int64_t max, std::int64_t fallback);
+
 core::Result<std::int64_t> QueryInteger(const std::string& text, const char* name, std::int64_t min,
                                         std::int64_t max);
 
