@@ -4,7 +4,8 @@
 #   packaging/install-deps.sh --test   also what the test suite and benchmarks need
 set -eu
 build="build-essential cmake pkg-config libcpp-httplib-dev libsqlitecpp-dev libsqlite3-dev \
-nlohmann-json3-dev libkainjow-mustache-dev libcurl4-openssl-dev libssl-dev ca-certificates tzdata"
+nlohmann-json3-dev libkainjow-mustache-dev libcurl4-openssl-dev libssl-dev libidn2-dev \
+ca-certificates tzdata"
 test_pkgs="doctest-dev python3 python3-aiosmtpd python3-pytest postfix wrk procps openssl"
 want=$build
 [ "${1:-}" = "--test" ] && want="$build $test_pkgs"

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "core/json.h"
 namespace auth {
 namespace {
 
@@ -263,7 +264,8 @@ core::Result<nlohmann::json> VerifyHs256(std::string_view token, std::string_vie
 
   // The header is read before the signature is checked, but only to refuse anything that is
   // not HS256; the algorithm used is always HS256.
-  const Json header = Json::parse(*header_bytes, nullptr, /*allow_exceptions=*/false);
+  auto parsed_header = core::ParseJson(*header_bytes, "header");
+  const Json header = parsed_header.ok() ? std::move(*parsed_header) : Json();
   if (!header.is_object()) {
     return Reject("malformed token: header is not a JSON object");
   }
@@ -295,7 +297,10 @@ core::Result<nlohmann::json> VerifyHs256(std::string_view token, std::string_vie
     return Reject("bad signature");
   }
 
-  Json claims = Json::parse(*payload_bytes, nullptr, /*allow_exceptions=*/false);
+  // Past the signature check these are claims outbox signed itself, bounded by kMaxJwtBytes.
+  auto parsed_claims = core::ParseJson(*payload_bytes, "payload", core::JsonSyntax::kStrict,
+                                       /*max_depth=*/kMaxJwtBytes);
+  Json claims = parsed_claims.ok() ? std::move(*parsed_claims) : Json();
   if (!claims.is_object()) {
     return Reject("malformed token: payload is not a JSON object");
   }

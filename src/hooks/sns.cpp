@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "auth/jwt.h"
+#include "core/json.h"
 #include "hooks/url.h"
 #include "hooks/url_guard.h"
 
@@ -186,7 +187,9 @@ core::Result<SnsMessage> ParseSnsMessage(std::string_view json) {
   if (json.size() > kMaxSnsBodyBytes) {
     return core::InvalidArgument("body", "SNS message too large");
   }
-  const Json object = Json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
+  auto parsed = core::ParseJson(json, "body");
+  if (!parsed.ok()) return parsed.error();
+  const Json object = std::move(*parsed);
   if (!object.is_object()) {
     return core::InvalidArgument("body", "SNS message is not a JSON object");
   }

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/json.h"
 #include "http/routes.h"
 
 namespace http {
@@ -11,21 +12,20 @@ using nlohmann::json;
 
 namespace {
 
-Result<json> ParseObject(const std::string& body, bool comments) {
+Result<json> ParseObject(const std::string& body, core::JsonSyntax syntax) {
   if (body.empty()) return core::InvalidArgument("body", "request body is empty; send JSON");
-  json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false, comments);
-  if (parsed.is_discarded()) return core::InvalidArgument("body", "request body is not valid JSON");
-  if (!parsed.is_object()) {
-    return core::InvalidArgument("body", "request body must be a JSON object");
-  }
-  return parsed;
+  return core::ParseJsonObject(body, "body", syntax);
 }
 
 }  // namespace
 
-Result<json> ParseJsonBody(const std::string& body) { return ParseObject(body, false); }
+Result<json> ParseJsonBody(const std::string& body) {
+  return ParseObject(body, core::JsonSyntax::kStrict);
+}
 
-Result<json> ParseSesJsonBody(const std::string& body) { return ParseObject(body, true); }
+Result<json> ParseSesJsonBody(const std::string& body) {
+  return ParseObject(body, core::JsonSyntax::kComments);
+}
 
 Result<std::int64_t> QueryInteger(const std::string& text, const char* name, std::int64_t min,
                                   std::int64_t max) {
@@ -54,6 +54,27 @@ Result<PageQuery> DecodePageQuery(const httplib::Request& request, int default_l
     }
   }
   return query;
+}
+
+Result<std::int64_t> IntegerMember(const json& object, const char* name, std::int64_t min,
+                                   std::int64_t max, std::int64_t fallback) {
+  auto found = object.find(name);
+  if (found == object.end() || found->is_null()) return fallback;
+  // nlohmann keeps a non-negative integer as unsigned 64-bit; compare it as that, never cut.
+  bool in_range = false;
+  if (found->is_number_unsigned()) {
+    const auto value = found->get<std::uint64_t>();
+    in_range = max >= 0 && value <= static_cast<std::uint64_t>(max) &&
+               (min <= 0 || value >= static_cast<std::uint64_t>(min));
+  } else if (found->is_number_integer()) {
+    const auto value = found->get<std::int64_t>();
+    in_range = value >= min && value <= max;
+  }
+  if (!in_range) {
+    return core::InvalidArgument(name, std::string(name) + " must be an integer from " +
+                                           std::to_string(min) + " to " + std::to_string(max));
+  }
+  return found->get<std::int64_t>();
 }
 
 core::Status OnlyMembers(const json& object, std::initializer_list<const char*> allowed) {

@@ -34,7 +34,6 @@ core::Status OnlyMembers(const nlohmann::json& object, std::initializer_list<con
 // kInvalidArgument naming `name` otherwise.
 core::Result<std::string> StringMember(const nlohmann::json& object, const char* name,
                                        bool required);
-// A query parameter's integer value in [min, max]; kInvalidArgument naming it otherwise.
 // The query of a cursor-paged list: `cursor` as given, `limit` in [1, max_limit] (else
 // default_limit), and the other parameters named in `extra`, which the route reads itself.
 // Any other parameter is kInvalidArgument naming it. Checked in the order they were sent.
@@ -45,6 +44,12 @@ struct PageQuery {
 core::Result<PageQuery> DecodePageQuery(const httplib::Request& request, int default_limit,
                                         int max_limit,
                                         std::initializer_list<const char*> extra = {});
+// `object[name]` as an integer in [min, max], `fallback` when absent or null. Read as 64 bits, so
+// a number past int's range is refused, not cut; a fraction or a string is refused too.
+core::Result<std::int64_t> IntegerMember(const nlohmann::json& object, const char* name,
+                                         std::int64_t min, std::int64_t max, std::int64_t fallback);
+
+// A query parameter's integer value in [min, max]; kInvalidArgument naming it otherwise.
 core::Result<std::int64_t> QueryInteger(const std::string& text, const char* name, std::int64_t min,
                                         std::int64_t max);
 

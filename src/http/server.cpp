@@ -5,8 +5,11 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <regex>
 #include <span>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "http/problem.h"
 #include "http/routes.h"
@@ -42,12 +45,10 @@ enum class Method { kGet, kPost, kPut, kDelete };
 // in which shape the server answers what it refuses before the handler runs. What the caller
 // must be allowed to do is the route's Permission, apart from this.
 enum class Door {
-  kNone,    // no credential is read (Permission::kPublic); a body over the limit in problem+json
+  kNone,    // no credential is read (Permission::kPublic); problem+json
   kNative,  // API keys; problem+json
-  // GoMail user keys, then API keys; GoMail's {"status": false, "msg"} (but a body over the
-  // limit in problem+json, as these routes have always answered it)
-  kGoMail,
-  kSes,  // API keys; the SES-compatible {"valid": false, "msg", "code"}
+  kGoMail,  // GoMail user keys, then API keys; GoMail's {"status": false, "msg"}
+  kSes,     // API keys; the SES-compatible {"valid": false, "msg", "code"}
 };
 
 enum class BodyLimit {
@@ -168,8 +169,10 @@ static_assert(DoorsMatchPermissions(), "public routes, and only they, have Door:
 
 enum class ErrorShape { kProblem, kGoMailStatus, kSesValid };
 
-// The shape of the server's refusals at a door: missing or bad credentials, and permission.
-ErrorShape AccessErrorShape(Door door) {
+// The shape of every error a route behind `door` answers before or around its handler: missing or
+// bad credentials, permission, a body over the limit, httplib's own refusals (body too large for
+// the server, malformed request), a handler that threw.
+ErrorShape ErrorShapeOf(Door door) {
   switch (door) {
     case Door::kGoMail: return ErrorShape::kGoMailStatus;
     case Door::kSes: return ErrorShape::kSesValid;
@@ -177,11 +180,6 @@ ErrorShape AccessErrorShape(Door door) {
     case Door::kNative: return ErrorShape::kProblem;
   }
   return ErrorShape::kProblem;
-}
-
-// The shape of a refused body (over the route's limit).
-ErrorShape BodyErrorShape(Door door) {
-  return door == Door::kSes ? ErrorShape::kSesValid : ErrorShape::kProblem;
 }
 
 // Why a principal that was recognised may not use a route, in the door's words.
@@ -209,7 +207,11 @@ class HttplibServer final : public Server {
         services_(services),
         authentication_(authentication),
         api_keys_{&authentication.api_keys},
-        user_keys_then_api_keys_{&authentication.user_keys, &authentication.api_keys} {}
+        user_keys_then_api_keys_{&authentication.user_keys, &authentication.api_keys} {
+    for (const Route& route : kRoutes) {
+      route_doors_.emplace_back(std::regex(route.pattern), route.door);
+    }
+  }
 
   core::Status Bind() {
     server_.set_tcp_nodelay(true);  // keep-alive requests stall on delayed ACKs without it
@@ -223,8 +225,8 @@ class HttplibServer final : public Server {
     const int threads = options_.threads;
     server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     for (const Route& route : kRoutes) Register(route);
-    httplib::Server::HandlerWithResponse on_error = [](const httplib::Request&,
-                                                       httplib::Response& response) {
+    httplib::Server::HandlerWithResponse on_error = [this](const httplib::Request& request,
+                                                           httplib::Response& response) {
       // httplib calls this for every status >= 400; only its own errors (no route, body too
       // large, malformed request) arrive without a body.
       if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
@@ -242,7 +244,8 @@ class HttplibServer final : public Server {
       }
       core::Error error{code, message, response.status == 413 ? "body" : ""};
       const int status = response.status;
-      response.set_content(ProblemBody(error).dump(), "application/problem+json");
+      Context context{request, response, services_, nullptr};
+      Refuse(context, ErrorShapeOfPath(request.path), error);
       response.status = status;
       return httplib::Server::HandlerResponse::Handled;
     };
@@ -251,7 +254,7 @@ class HttplibServer final : public Server {
         [this](const httplib::Request& request, httplib::Response& response, std::exception_ptr) {
           services_.logger.Error("handler threw", {{"path", request.path}});
           Context context{request, response, services_, nullptr};
-          context.Problem(core::Internal("internal error"));
+          Refuse(context, ErrorShapeOfPath(request.path), core::Internal("internal error"));
         });
     if (options_.port == 0) {
       port_ = server_.bind_to_any_port(options_.host);
@@ -294,7 +297,7 @@ class HttplibServer final : public Server {
       const std::size_t limit = route.body_limit == BodyLimit::kUpload ? options_.max_upload_bytes
                                                                        : options_.max_body_bytes;
       if (size > limit) {
-        return Refuse(context, BodyErrorShape(route.door),
+        return Refuse(context, ErrorShapeOf(route.door),
                       {core::ErrorCode::kPayloadTooLarge,
                        "request body is larger than the configured limit", "body"});
       }
@@ -302,9 +305,9 @@ class HttplibServer final : public Server {
       if (!auth::IsPublic(route.permission, authentication_.policy)) {
         const std::string authorization = request.get_header_value("Authorization");
         auto resolved = auth::ResolvePrincipal(ResolversOf(route.door), {authorization});
-        if (!resolved.ok()) return Refuse(context, AccessErrorShape(route.door), resolved.error());
+        if (!resolved.ok()) return Refuse(context, ErrorShapeOf(route.door), resolved.error());
         if (!auth::Allows(resolved->role, route.permission)) {
-          return Refuse(context, AccessErrorShape(route.door),
+          return Refuse(context, ErrorShapeOf(route.door),
                         {core::ErrorCode::kPermissionDenied,
                          DeniedMessage(route.door, route.permission), "Authorization"});
         }
@@ -329,6 +332,15 @@ class HttplibServer final : public Server {
     }
   }
 
+  // The error shape of the route family `path` belongs to, for errors raised before a route's
+  // handler is known (httplib's own); problem+json for a path no route matches.
+  ErrorShape ErrorShapeOfPath(const std::string& path) const {
+    for (const auto& [pattern, door] : route_doors_) {
+      if (std::regex_match(path, pattern)) return ErrorShapeOf(door);
+    }
+    return ErrorShape::kProblem;
+  }
+
   std::span<const auth::Resolver* const> ResolversOf(Door door) const {
     if (door == Door::kGoMail) return user_keys_then_api_keys_;
     return api_keys_;
@@ -339,6 +351,7 @@ class HttplibServer final : public Server {
   const Authentication authentication_;
   const std::array<const auth::Resolver*, 1> api_keys_;
   const std::array<const auth::Resolver*, 2> user_keys_then_api_keys_;
+  std::vector<std::pair<std::regex, Door>> route_doors_;  // kRoutes' patterns, compiled once
   httplib::Server server_;
   int port_ = 0;
   std::atomic<bool> stop_requested_{false}, run_started_{false}, run_returned_{false};

@@ -21,22 +21,18 @@ json Records(const std::vector<store::EmailRecord>& records) {
   return {{"valid", true}, {"result", std::move(result)}};
 }
 
-// A JSON body's integer member, `fallback` when absent.
-Result<int> IntegerMember(const json& body, const char* name, int fallback) {
-  auto found = body.find(name);
-  if (found == body.end() || found->is_null()) return fallback;
-  if (!found->is_number_integer()) {
-    return core::InvalidArgument(name, std::string(name) + " must be an integer");
-  }
-  return found->get<int>();
-}
-
 }  // namespace
 
 void SesSendEmail(Context& context) {
   const httplib::Request& request = context.request;
   if (!request.is_multipart_form_data()) {
     return context.SesError(core::InvalidArgument("body", "send the email as multipart/form-data"));
+  }
+  // A raw CR or LF in a part's Content-Disposition (a file name with a line break) ends that
+  // header line early, so httplib reads no name for the part; refused here rather than dropped.
+  if (request.files.count("") != 0) {
+    return context.SesError(core::InvalidArgument(
+        "files", "a file name must not contain CR or LF (a form part has no readable name)"));
   }
   const auto field = [&](const char* name) {
     return request.has_file(name) ? request.get_file_value(name).content : std::string();
@@ -78,11 +74,12 @@ void SesFetchSpecificRecords(Context& context) {
 void SesFetchApiRecords(Context& context) {
   auto body = ParseSesJsonBody(context.request.body);
   if (!body.ok()) return context.SesError(body.error());
-  auto page = IntegerMember(*body, "page", 1);
+  auto page = IntegerMember(*body, "page", 1, service::kMaxRecordPageNumber, 1);
   if (!page.ok()) return context.SesError(page.error());
-  auto amount = IntegerMember(*body, "amount", 20);
+  auto amount = IntegerMember(*body, "amount", 1, service::kMaxRecordPage, 20);
   if (!amount.ok()) return context.SesError(amount.error());
-  auto records = context.services.ses.RecordPage(*context.principal, *page, *amount);
+  auto records = context.services.ses.RecordPage(*context.principal, static_cast<int>(*page),
+                                                 static_cast<int>(*amount));
   if (!records.ok()) return context.SesError(records.error());
   context.Json(200, Records(*records));
 }

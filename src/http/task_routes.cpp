@@ -17,7 +17,7 @@ json TaskToJson(const service::TaskView& view) {
   const store::Task& task = view.task;
   return {{"id", task.id},
           {"state", view.state},
-          {"data", json::parse(task.data, nullptr, false)},
+          {"data", service::StoredTaskData(task.data)},
           {"expires_at", core::FormatRfc3339(task.expires_at)},
           {"removed_at", task.removed_at ? json(core::FormatRfc3339(*task.removed_at)) : json()},
           {"created_at", core::FormatRfc3339(task.created_at)}};

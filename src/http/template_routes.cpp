@@ -38,19 +38,6 @@ std::string NameOfFile(std::string_view file_name) {
   return std::string(file_name);
 }
 
-// `body[name]` as an integer in [min, max]; `fallback` when absent or null.
-Result<int> IntegerMember(const json& body, const char* name, int min, int max, int fallback) {
-  auto found = body.find(name);
-  if (found == body.end() || found->is_null()) {
-    return fallback;
-  }
-  if (!found->is_number_integer() || *found < min || *found > max) {
-    return core::InvalidArgument(name, std::string(name) + " must be an integer from " +
-                                           std::to_string(min) + " to " + std::to_string(max));
-  }
-  return found->get<int>();
-}
-
 // A list-templates body: JSON, or nothing at all for the defaults.
 Result<json> OptionalJsonBody(const std::string& body) {
   if (body.empty()) {
@@ -145,7 +132,7 @@ void SesListTemplates(Context& context) {
   if (!limit.ok()) {
     return context.SesError(limit.error());
   }
-  auto listed = context.services.templates.List(*page, *limit);
+  auto listed = context.services.templates.List(static_cast<int>(*page), static_cast<int>(*limit));
   if (!listed.ok()) {
     return context.SesError(listed.error());
   }
@@ -301,7 +288,8 @@ void PreviewTemplate(Context& context) {
   if (!parsed.ok()) {
     return context.Problem(parsed.error());
   }
-  const std::optional<int> version = *parsed == 0 ? std::nullopt : std::optional<int>(*parsed);
+  const std::optional<int> version =
+      *parsed == 0 ? std::nullopt : std::optional<int>(static_cast<int>(*parsed));
   const json data = body->value("data", json::object());
   auto rendered = context.services.templates.Preview(TemplateName(context), data, version);
   if (!rendered.ok()) {

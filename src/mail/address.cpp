@@ -6,15 +6,19 @@
 // many relays refuse them, and each one is a way to smuggle structure into a header.
 // What is accepted:
 //   - local part: RFC 5322 atext and dots (no leading, trailing or doubled dot), plus UTF-8
-//     (RFC 6531 internationalised mailboxes; curl asks for SMTPUTF8 when it needs to);
+//     (RFC 6531 internationalised mailboxes; ParseSendableAddress refuses them, as outbox does
+//     not speak SMTPUTF8);
 //   - domain: dot-separated labels of letters, digits and hyphens (no hyphen at either end),
-//     1-63 octets each, UTF-8 labels taken as they are (IDN; curl converts them to punycode
-//     for the envelope); a single label such as "localhost" is accepted, because outbox runs
-//     on intranets and edge boxes whose relays deliver to local names, and whether a domain
-//     exists is the relay's call, not the parser's.
+//     1-63 octets each, UTF-8 labels taken as they are (IDN; ParseSendableAddress converts them
+//     to A-labels for the envelope and the headers); a single label such as "localhost" is
+//     accepted, because outbox runs on intranets and edge boxes whose relays deliver to local
+//     names, and whether a domain exists is the relay's call, not the parser's.
+#include <idn2.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <memory>
 #include <string>
 
 #include "mail/message.h"
@@ -220,6 +224,35 @@ core::Result<Address> ParseAddress(std::string_view text, std::string_view field
   }
   result.address = std::string(address);
   return result;
+}
+
+core::Result<Address> ParseSendableAddress(std::string_view text, std::string_view field) {
+  auto parsed = ParseAddress(text, field);
+  if (!parsed.ok()) return parsed;
+  const std::size_t at = parsed->address.find('@');
+  const std::string_view local = std::string_view(parsed->address).substr(0, at);
+  const std::string domain = parsed->address.substr(at + 1);
+  const auto not_ascii = [](char c) { return static_cast<unsigned char>(c) >= 0x80; };
+  if (std::any_of(local.begin(), local.end(), not_ascii)) {
+    return Invalid(field,
+                   "the part before '@' is not ASCII: that needs SMTPUTF8 (RFC 6531), which "
+                   "outbox does not support");
+  }
+  if (std::none_of(domain.begin(), domain.end(), not_ascii)) return parsed;
+  char* converted = nullptr;
+  const int status =
+      idn2_to_ascii_8z(domain.c_str(), &converted, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+  const std::unique_ptr<char, decltype(&idn2_free)> owned(converted, &idn2_free);
+  if (status != IDN2_OK) {
+    return Invalid(field, std::string("the domain is not a valid internationalised domain name: ") +
+                              idn2_strerror(status));
+  }
+  std::string address = std::string(local) + "@" + owned.get();
+  if (address.size() > kMaxAddressLength) {
+    return Invalid(field, "the address is longer than 254 octets once its domain is converted");
+  }
+  parsed->address = std::move(address);
+  return parsed;
 }
 
 core::Status ValidateExtraHeader(std::string_view name, std::string_view value,

@@ -21,6 +21,13 @@ struct Address {
 // in the address, and addresses over 254 octets. Errors are kInvalidArgument naming `field`.
 core::Result<Address> ParseAddress(std::string_view text, std::string_view field);
 
+// ParseAddress, then the form outbox sends: a non-ASCII domain becomes its A-label (IDNA2008,
+// UTS #46 non-transitional, via libidn2: "team@bücher.de" -> "team@xn--bcher-kva.de"), so the
+// envelope and the headers stay 7-bit. A non-ASCII local part needs SMTPUTF8 (RFC 6531), which
+// outbox does not speak: refused (kInvalidArgument naming `field`), as is a domain libidn2
+// cannot convert.
+core::Result<Address> ParseSendableAddress(std::string_view text, std::string_view field);
+
 // A file sent along with the message. RenderMime sends `data` as is, base64-encoded.
 struct Attachment {
   std::string filename;      // UTF-8, a base name without directories

@@ -59,6 +59,21 @@ bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
+// See CronSchedule::spelling().
+std::string Spelling(std::string_view trimmed) {
+  std::string spelling;
+  spelling.reserve(trimmed.size());
+  const bool macro = !trimmed.empty() && trimmed.front() == '@';
+  for (const char c : trimmed) {
+    if (IsSpace(c)) {
+      if (spelling.back() != ' ') spelling += ' ';
+    } else {
+      spelling += macro && c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+  }
+  return spelling;
+}
+
 char ToUpper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
@@ -296,6 +311,7 @@ core::Result<CronSchedule> CronSchedule::Parse(std::string_view expression) {
 
   CronSchedule schedule;
   schedule.expression_ = std::string(trimmed);
+  schedule.spelling_ = Spelling(trimmed);
   schedule.minutes_ = parsed[0].mask;
   schedule.hours_ = static_cast<std::uint32_t>(parsed[1].mask);
   schedule.days_ = static_cast<std::uint32_t>(parsed[2].mask);

@@ -63,6 +63,10 @@ class CronSchedule {
 
   // The expression as given to Parse, trimmed.
   const std::string& expression() const { return expression_; }
+  // The one spelling of this expression: trimmed, each run of whitespace one space, a macro in
+  // lower case ("0\t9  * * 1" -> "0 9 * * 1", "@Daily" -> "@daily"). What a schedule is stored
+  // and grouped under, so the same schedule written two ways is one schedule.
+  const std::string& spelling() const { return spelling_; }
 
  private:
   CronSchedule() = default;
@@ -73,6 +77,7 @@ class CronSchedule {
   std::optional<std::int64_t> NextLocalMatch(std::int64_t local) const;
 
   std::string expression_;
+  std::string spelling_;
   std::uint64_t minutes_ = 0;   // bit n: minute n
   std::uint32_t hours_ = 0;     // bit n: hour n
   std::uint32_t days_ = 0;      // bit n: day of month n (1-31)

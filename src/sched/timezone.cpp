@@ -67,6 +67,20 @@ std::string NameProblem(std::string_view name) {
   return {};
 }
 
+// The zone database holds TZif files that are not places: "Factory" (a zone whose abbreviation
+// is "-00", for images not yet configured), "posixrules" (the rules POSIX TZ strings borrow),
+// the POSIX-style "EST5EDT" family, the legacy country aliases ("Japan", "GB") and the posix/
+// copy of the whole tree. Accepted are Area/Location names ("Europe/Berlin", "Etc/GMT+5") and
+// "GMT" beside "UTC" (the two one-word names people mean as UTC), so a zone name names a place.
+std::string NotAreaLocation(std::string_view name) {
+  if (name == "GMT") return {};
+  if (name.find('/') == std::string_view::npos || name.substr(0, 6) == "posix/") {
+    return "\"" + std::string(name) +
+           "\" is not an Area/Location time zone name; give one such as Europe/Berlin, or UTC";
+  }
+  return {};
+}
+
 // Big-endian reads over the file's bytes; each returns false, consuming nothing, when short.
 class ByteReader {
  public:
@@ -335,7 +349,11 @@ core::Result<TimeZone> TimeZone::Load(std::string_view name, std::string_view ro
   if (!file.read(data.data(), static_cast<std::streamsize>(data.size()))) {
     return ZoneError("cannot read the time zone file for \"" + std::string(name) + "\"");
   }
-  return FromTzif(name, data);
+  auto zone = FromTzif(name, data);
+  if (!zone.ok()) return zone;
+  // Checked after the file is read, so a file that is not a zone at all says so first.
+  if (std::string problem = NotAreaLocation(name); !problem.empty()) return ZoneError(problem);
+  return zone;
 }
 
 int TimeZone::OffsetSecondsAt(core::TimeMs utc) const {

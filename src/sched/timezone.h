@@ -39,9 +39,11 @@ class TimeZone {
 
   // Loads `name` (e.g. "Europe/Berlin") from `root`/`name`. "UTC" always works, without files.
   // Errors: kInvalidArgument (field "timezone") for a name that is malformed (empty, leading
-  // '/', "..", characters outside [A-Za-z0-9_+-./]), unknown, "localtime" (host-dependent), or
-  // whose file is not valid TZif; kFailedPrecondition (field "timezone") when `root` is not a
-  // directory, i.e. the tzdata package is missing.
+  // '/', "..", characters outside [A-Za-z0-9_+-./]), unknown, "localtime" (host-dependent),
+  // whose file is not valid TZif, or not of Area/Location form ("Factory", "posixrules",
+  // "EST5EDT", "Japan", "posix/..."; "UTC" and "GMT" are the accepted one-word names);
+  // kFailedPrecondition (field "timezone") when `root` is not a directory, i.e. the tzdata package
+  // is missing.
   static core::Result<TimeZone> Load(std::string_view name,
                                      std::string_view root = kDefaultZoneInfoRoot);
   // Parses the bytes of a TZif file (versions 1 to 4); `name` is only reported by name().

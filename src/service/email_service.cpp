@@ -1,5 +1,6 @@
 #include "service/email_service.h"
 
+#include "core/json.h"
 #include "core/log.h"
 #include "core/random.h"
 #include "mail/message.h"
@@ -24,7 +25,7 @@ Result<std::vector<mail::Address>> ParseList(const std::vector<std::string>& val
   std::vector<mail::Address> out;
   out.reserve(values.size());
   for (std::size_t i = 0; i < values.size(); ++i) {
-    auto parsed = mail::ParseAddress(values[i], field + "[" + std::to_string(i) + "]");
+    auto parsed = mail::ParseSendableAddress(values[i], field + "[" + std::to_string(i) + "]");
     if (!parsed.ok()) return parsed.error();
     out.push_back(std::move(*parsed));
   }
@@ -44,7 +45,7 @@ Result<mail::Message> BuildMessage(const SendEmailRequest& request, const Servic
   if (from_text.empty()) {
     return core::InvalidArgument("from", "from is required (no default sender is configured)");
   }
-  auto from = mail::ParseAddress(from_text, "from");
+  auto from = mail::ParseSendableAddress(from_text, "from");
   if (!from.ok()) return from.error();
   message.from = std::move(*from);
 
@@ -66,7 +67,7 @@ Result<mail::Message> BuildMessage(const SendEmailRequest& request, const Servic
         "to", "at most " + std::to_string(options.max_recipients) + " recipients (to + cc + bcc)");
   }
   if (!request.reply_to.empty()) {
-    auto reply_to = mail::ParseAddress(request.reply_to, "reply_to");
+    auto reply_to = mail::ParseSendableAddress(request.reply_to, "reply_to");
     if (!reply_to.ok()) return reply_to.error();
     message.reply_to = std::move(*reply_to);
   }
@@ -148,7 +149,8 @@ std::string EncodeStoredResult(const SendResult& result) {
 }
 
 Result<SendResult> DecodeStoredResult(const std::string& stored) {
-  const auto json = nlohmann::json::parse(stored, nullptr, /*allow_exceptions=*/false);
+  auto parsed = core::ParseJson(stored, "result");
+  const nlohmann::json json = parsed.ok() ? std::move(*parsed) : nlohmann::json();
   if (json.is_object() && json.value("id", nlohmann::json()).is_string() &&
       json.value("status", nlohmann::json()).is_string()) {
     auto status = store::ParseEmailStatus(json["status"].get<std::string>());

@@ -1,6 +1,7 @@
 #include "service/gomail_service.h"
 
 #include "auth/otp.h"
+#include "core/json.h"
 #include "core/random.h"
 #include "mail/html_text.h"
 
@@ -207,10 +208,7 @@ std::string DropTrailingCommas(std::string_view json_text) {
 
 Result<json> ParseGoMailJson(std::string_view body) {
   if (body.empty()) return Invalid("body", "request body is empty; send JSON");
-  json parsed = json::parse(DropTrailingCommas(body), nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) return Invalid("body", "request body is not valid JSON");
-  if (!parsed.is_object()) return Invalid("body", "request body must be a JSON object");
-  return parsed;
+  return core::ParseJsonObject(DropTrailingCommas(body), "body");
 }
 
 Result<std::string> GoMailService::Signup(const json& body) {

@@ -40,6 +40,14 @@ core::Status ValidateContentTypeName(const std::string& name) {
 
 core::Status ValidateSchedule(const std::string& frequency, const std::string& timezone,
                               const std::string& zoneinfo_root) {
+  // Tabs and line breaks would make a second spelling of a schedule (and a second group of
+  // fires); fields are separated by spaces.
+  if (std::any_of(frequency.begin(), frequency.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == '\x7f'; })) {
+    return core::InvalidArgument("frequency",
+                                 "frequency must not contain control characters (tabs, line "
+                                 "breaks); separate the fields with spaces");
+  }
   auto schedule = sched::CronSchedule::Parse(frequency);
   if (!schedule.ok()) {
     return core::InvalidArgument("frequency", schedule.error().message);
@@ -101,7 +109,7 @@ Result<store::SubscriberPage> NewsletterService::Subscribers(const std::string& 
 }
 
 Result<store::SubscribeResult> NewsletterService::Subscribe(const SubscriptionRequest& request) {
-  auto address = mail::ParseAddress(request.email, "email");
+  auto address = mail::ParseSendableAddress(request.email, "email");
   if (!address.ok()) return address.error();
   if (!address->display_name.empty()) {
     return core::InvalidArgument("email", "a subscriber is a bare address, without a name");
@@ -113,7 +121,7 @@ Result<store::SubscribeResult> NewsletterService::Subscribe(const SubscriptionRe
   store::NewSubscription subscription;
   subscription.content_type = request.list;
   subscription.user_id = address->address;
-  subscription.frequency = sched::CronSchedule::Parse(request.frequency)->expression();
+  subscription.frequency = sched::CronSchedule::Parse(request.frequency)->spelling();
   subscription.timezone = request.timezone;
   subscription.subject = request.subject;
   subscription.content = request.content;

@@ -67,7 +67,8 @@ inline constexpr std::size_t kMaxContentTypeName = 128;
 core::Status ValidateContentTypeName(const std::string& name);
 
 // Pure: checks a subscription schedule: a macro or a 5-field cron expression (field
-// "frequency"), and a time zone name that loads (field "timezone"; "" is the server's).
+// "frequency"; control characters refused), and a time zone name that loads (field
+// "timezone"; "" is the server's).
 core::Status ValidateSchedule(const std::string& frequency, const std::string& timezone,
                               const std::string& zoneinfo_root);
 

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "core/json.h"
 #include "mail/message.h"
 
 namespace service {
@@ -81,8 +82,9 @@ std::string EmailIdOfMessageId(std::string message_id) {
 }  // namespace
 
 core::Result<std::optional<store::ProviderEvent>> ParseSesEvent(std::string_view message) {
-  const json object = json::parse(message.begin(), message.end(), nullptr,
-                                  /*allow_exceptions=*/false);
+  auto parsed = core::ParseJson(message, "Message");
+  if (!parsed.ok()) return parsed.error();
+  const json object = std::move(*parsed);
   if (!object.is_object()) {
     return core::InvalidArgument("Message", "Message is not an SES event (a JSON object)");
   }

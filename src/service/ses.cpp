@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/json.h"
 #include "core/log.h"
 #include "core/random.h"
 #include "tmpl/template.h"
@@ -74,10 +75,9 @@ Result<std::string> SesService::Send(const auth::Principal& sender, const SesSen
         std::pair{&request.text, "text"}, std::pair{&request.template_name, "template"}}) {
     if (auto present = Required(*value, field); !present.ok()) return present.error();
   }
-  json data = json::parse(request.data, nullptr, /*allow_exceptions=*/false);
-  if (data.is_discarded() || !data.is_object()) {
-    return core::InvalidArgument("data", "data must be a JSON object (as a string)");
-  }
+  auto parsed_data = core::ParseJsonObject(request.data, "data");
+  if (!parsed_data.ok()) return parsed_data.error();
+  json data = std::move(*parsed_data);
   auto from = SenderAddress(request);
   if (!from.ok()) return from.error();
   auto rendered = templates_.Render(request.template_name, data);
@@ -127,7 +127,10 @@ Result<std::vector<store::EmailRecord>> SesService::Records(const auth::Principa
 
 Result<std::vector<store::EmailRecord>> SesService::RecordPage(const auth::Principal& sender,
                                                                int page, int amount) {
-  if (page < 1) return core::InvalidArgument("page", "page must be 1 or more");
+  if (page < 1 || page > kMaxRecordPageNumber) {
+    return core::InvalidArgument(
+        "page", "page must be an integer from 1 to " + std::to_string(kMaxRecordPageNumber));
+  }
   if (amount < 1 || amount > kMaxRecordPage) {
     return core::InvalidArgument("amount", "amount must be 1 to 50");
   }
@@ -152,13 +155,14 @@ std::optional<store::StatusCallback> SesStatusCallback(const store::TrackedEmail
     case Kind::kProviderEvent: {
       if (change.provider_event == nullptr) return std::nullopt;
       status = change.provider_event->event;
-      const json aws = json::parse(change.provider_event->aws_data, nullptr, false);
-      extra = {{"aws_data", aws.is_discarded() ? json() : aws}};
+      auto aws = core::ParseJson(change.provider_event->aws_data, "aws_data");
+      extra = {{"aws_data", aws.ok() ? std::move(*aws) : json()}};
       break;
     }
   }
   const store::Email& email = change.email;
-  const json data = json::parse(change.tracking.data, nullptr, false);
+  auto parsed_data = core::ParseJson(change.tracking.data, "data");
+  const json data = parsed_data.ok() ? std::move(*parsed_data) : json();
   json body = {{"status", status},
                {"email_id", email.id},
                {"data",

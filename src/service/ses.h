@@ -4,6 +4,8 @@
 // as tracked (its template data, attachments count, the key's callback URL), so the delivery
 // transitions, the pixel and provider events send the key its status callbacks. Records show a
 // key its own tracked emails.
+#include <climits>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -34,6 +36,8 @@ struct SesSendRequest {
 
 inline constexpr std::size_t kMaxRecordIds = 20;
 inline constexpr int kMaxRecordPage = 50;
+// The last page RecordPage serves: its offset, (page - 1) * kMaxRecordPage, still fits an int.
+inline constexpr std::int64_t kMaxRecordPageNumber = INT32_MAX / kMaxRecordPage;
 
 // The seed's record: {email_id, email, send_email, subject, data (JSON text), open, created_at,
 // updated_at, attachments, api_key (masked)}.
@@ -64,7 +68,8 @@ class SesService {
   // The sender's records among `ids` (at most kMaxRecordIds).
   core::Result<std::vector<store::EmailRecord>> Records(const auth::Principal& sender,
                                                         const std::vector<std::string>& ids);
-  // Page `page` (from 1) of `amount` (1 to kMaxRecordPage) records, newest first.
+  // Page `page` (1 to kMaxRecordPageNumber) of `amount` (1 to kMaxRecordPage) records, newest
+  // first.
   core::Result<std::vector<store::EmailRecord>> RecordPage(const auth::Principal& sender, int page,
                                                            int amount);
   // The pixel was fetched: the first time marks the email opened (OPEN callback).

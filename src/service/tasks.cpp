@@ -1,5 +1,6 @@
 #include "service/tasks.h"
 
+#include "core/json.h"
 #include "core/log.h"
 #include "core/random.h"
 
@@ -15,11 +16,16 @@ bool SeesEveryTask(const auth::Principal& caller) {
 
 }  // namespace
 
+nlohmann::json StoredTaskData(const std::string& data) {
+  auto parsed = core::ParseJson(data, "data");
+  return parsed.ok() ? std::move(*parsed) : nlohmann::json();
+}
+
 nlohmann::json TaskEventPayload(const store::Task& task, const std::string& event) {
   return {{"queue_id", task.id},
           {"expire_data", core::FormatRfc3339(task.expires_at)},
           {"event", event},
-          {"data", nlohmann::json::parse(task.data, nullptr, false)}};
+          {"data", StoredTaskData(task.data)}};
 }
 
 std::optional<store::NewCallback> TaskService::Callback(const auth::Principal& owner,

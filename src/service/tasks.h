@@ -23,6 +23,9 @@ struct TaskView {
   std::string state;  // pending, removed, expired
 };
 
+// A task's stored data (written by TaskService as a JSON object) decoded; null if unreadable.
+nlohmann::json StoredTaskData(const std::string& data);
+
 // The seed's notification body: {"queue_id", "expire_data", "event", "data"}.
 nlohmann::json TaskEventPayload(const store::Task& task, const std::string& event);
 

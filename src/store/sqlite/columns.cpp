@@ -1,5 +1,6 @@
 #include "store/sqlite/columns.h"
 
+#include "core/json.h"
 namespace store::sqlite {
 
 std::string BareAddress(std::string_view address) {
@@ -34,10 +35,8 @@ std::string DumpJson(const nlohmann::json& value) {
 }
 
 core::Result<nlohmann::json> ParseJsonColumn(const std::string& text, std::string_view column) {
-  nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) {
-    return core::Internal("corrupt JSON in " + std::string(column));
-  }
+  auto value = core::ParseJson(text, column);
+  if (!value.ok()) return core::Internal("corrupt JSON in " + std::string(column));
   return value;
 }
 

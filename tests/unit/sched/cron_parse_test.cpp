@@ -123,3 +123,15 @@ TEST_CASE("cron parse: names, numbers and both Sundays mean the same thing") {
   CHECK(Fires(Cron("0 0 * * FRI-SUN"), utc, start, 9) == Fires(Cron("0 0 * * 5-7"), utc, start, 9));
   CHECK(Fires(Cron("0 0 * * SUN-SAT"), utc, start, 9) == Fires(Cron("@daily"), utc, start, 9));
 }
+
+TEST_CASE("cron_whitespace_spellings_are_one_schedule") {
+  const auto spelling = [](std::string_view text) {
+    auto parsed = sched::CronSchedule::Parse(text);
+    REQUIRE(parsed.ok());
+    return parsed->spelling();
+  };
+  CHECK(spelling("  0\t9  * *   1  ") == "0 9 * * 1");
+  CHECK(spelling("0 9 * * 1") == "0 9 * * 1");
+  CHECK(spelling("0\n9 * * 1") == "0 9 * * 1");
+  CHECK(spelling("@Daily") == "@daily");
+}

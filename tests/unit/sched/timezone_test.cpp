@@ -327,3 +327,18 @@ TEST_CASE("TimeZone: Load reads zones from a configurable root") {
   CHECK(copy.name() == zone->name());
   CHECK(copy.OffsetSecondsAt(Utc(2026, 1, 1)) == -18000);
 }
+
+TEST_CASE("timezone_factory_and_posixrules_refused") {
+  for (const char* name : {"Factory", "posixrules", "EST5EDT", "Japan", "posix/Europe/Berlin"}) {
+    CAPTURE(name);
+    auto zone = TimeZone::Load(name);
+    REQUIRE_FALSE(zone.ok());
+    CHECK(zone.error().code == ErrorCode::kInvalidArgument);
+    CHECK(zone.error().field == "timezone");
+  }
+  CHECK(TimeZone::Load("UTC").ok());
+  CHECK(TimeZone::Load("GMT").ok());
+  CHECK(TimeZone::Load("Etc/UTC").ok());
+  CHECK(TimeZone::Load("Europe/Berlin").ok());
+  CHECK(TimeZone::Load("America/Argentina/Buenos_Aires").ok());
+}

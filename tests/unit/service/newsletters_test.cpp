@@ -227,3 +227,29 @@ TEST_CASE("newsletters: subscriptions are validated before they are stored") {
   CHECK(field({"", "a@example.org", "@daily", "Nowhere/City", "", ""}) == "timezone");
   CHECK(*f.store->CountSubscribers("news") == 0);
 }
+
+TEST_CASE("cron_control_characters_refused_naming_frequency") {
+  for (const char* frequency : {"0\t9 * * 1", "0 9 * * 1\n", "0 9\r* * 1", "@daily\x7f"}) {
+    CAPTURE(frequency);
+    auto valid = service::ValidateSchedule(frequency, "", "/usr/share/zoneinfo");
+    REQUIRE_FALSE(valid.ok());
+    CHECK(valid.error().field == "frequency");
+  }
+  CHECK(service::ValidateSchedule("  0  9 * * 1 ", "", "/usr/share/zoneinfo").ok());
+}
+
+TEST_CASE("cron_spaces_spelling_is_one_schedule_group") {
+  Fixture f;
+  f.Subscribe("a@example.com", "0  9 * * 1");
+  f.Subscribe("b@example.com", " 0 9 * * 1");
+  auto detail = f.newsletters->DescribeList("news");
+  REQUIRE(detail.ok());
+  REQUIRE(detail->schedules.size() == 1);
+  CHECK(detail->schedules[0].frequency == "0 9 * * 1");
+}
+
+TEST_CASE("timezone_factory_refused_for_a_subscription") {
+  auto valid = service::ValidateSchedule("@daily", "Factory", "/usr/share/zoneinfo");
+  REQUIRE_FALSE(valid.ok());
+  CHECK(valid.error().field == "timezone");
+}

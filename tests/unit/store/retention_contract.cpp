@@ -213,6 +213,7 @@ void RunRetentionContract(const BackendFactory& factory) {
 
   SUBCASE("one-time codes go once expired before the cutoff") {
     store::OtpRecord code;
+    code.owner = "key_a";
     code.recipient = "ada@example.org";
     code.code_hash = "h1";
     code.expires_at = kT0 + 600'000;
@@ -222,7 +223,7 @@ void RunRetentionContract(const BackendFactory& factory) {
     CHECK(Purge(store, PurgeKind::kOneTimeCodes, kT0 + 600'000) == 0);
     CHECK(Purge(store, PurgeKind::kOneTimeCodes, kT0 + 600'001) == 1);
     bool found = true;
-    CheckOk(store.VerifyOtp("ada@example.org", [&](const store::OtpRecord* record) {
+    CheckOk(store.VerifyOtp("key_a", "ada@example.org", [&](const store::OtpRecord* record) {
       found = record != nullptr;
       return store::OtpWrite::kNothing;
     }));
