@@ -121,6 +121,10 @@ std::string FormatRfc3339(TimeMs time) {
 bool ParseRfc3339(std::string_view text, TimeMs* out) {
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (text.size() < 20) return false;
+  // Digits exactly where the fields are: sscanf alone would take signs and spaces ("-001").
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18}) {
+    if (text[i] < '0' || text[i] > '9') return false;
+  }
   std::string s(text);
   char t = 0;
   int consumed = 0;
@@ -170,7 +174,13 @@ bool ParseRfc3339(std::string_view text, TimeMs* out) {
   utc.tm_min = minute;
   utc.tm_sec = second;
   std::time_t seconds = timegm(&utc);
-  *out = (static_cast<TimeMs>(seconds) - offset_seconds) * 1000 + millis;
+  const TimeMs result = (static_cast<TimeMs>(seconds) - offset_seconds) * 1000 + millis;
+  // Only instants FormatRfc3339 writes with four year digits, so every accepted time formats
+  // and parses back: "9999-12-31T23:59:60Z" and "0000-01-01T00:00:00+01:00" fall outside.
+  constexpr TimeMs kYear0 = -62'167'219'200'000;      // 0000-01-01T00:00:00Z
+  constexpr TimeMs kYear10000 = 253'402'300'800'000;  // 10000-01-01T00:00:00Z
+  if (result < kYear0 || result >= kYear10000) return false;
+  *out = result;
   return true;
 }
 
