@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <sstream>
 
@@ -338,6 +339,30 @@ const std::vector<Setting>& Table() {
          config.open_signup = *parsed;
          return {};
        }},
+      {"admin-email",
+       {"OUTBOX_ADMIN_EMAIL"},
+       "admin@localhost",
+       "email of the admin user created (with a generated password, printed once) on first start",
+       false,
+       Text(In(&Config::admin_email))},
+      {"access-token-ttl-ms",
+       {"OUTBOX_ACCESS_TOKEN_TTL_MS"},
+       "900000",
+       "how long a signed-in person's access token is valid (then it is refreshed)",
+       false,
+       Integer(In(&Config::access_ttl_ms), 10'000, 86'400'000)},
+      {"refresh-token-ttl-ms",
+       {"OUTBOX_REFRESH_TOKEN_TTL_MS"},
+       "2592000000",
+       "how long a sign-in session lasts without a new login (its refresh token's life)",
+       false,
+       Integer(In(&Config::refresh_ttl_ms), 60'000, 31'622'400'000)},
+      {"confirm-link-ttl-ms",
+       {"OUTBOX_CONFIRM_LINK_TTL_MS"},
+       "86400000",
+       "how long a mailed confirmation link stays valid",
+       false,
+       Integer(In(&Config::confirm_ttl_ms), 60'000, 2'592'000'000)},
       {"otp-ttl-ms",
        {"OUTBOX_OTP_TTL_MS"},
        "600000",
@@ -599,6 +624,10 @@ core::Result<LoadedConfig> LoadConfig(const std::vector<std::string>& flags, con
   auto whole = ValidateWhole(config);
   if (!whole.ok()) return whole.error();
   return loaded;
+}
+
+std::string Config::DatabasePath() const {
+  return (std::filesystem::path(data_dir) / "outbox.db").string();
 }
 
 std::string Config::PublicUrl() const {

@@ -121,6 +121,20 @@ void PreviewTemplate(Context& context);
 
 // SES delivery events through SNS (POST /email-status, SES-compatible answers) and the native
 // suppression list (/v1/suppressions).
+// People (account_routes.cpp): sessions, the caller's own account, users and the audit trail.
+void Login(Context& context);
+void RefreshSession(Context& context);
+void Logout(Context& context);
+void ListOwnSessions(Context& context);
+void EndOwnSession(Context& context);
+void Signup(Context& context);
+void GetMe(Context& context);
+void CreateUser(Context& context);
+void ListUsers(Context& context);
+void GetUser(Context& context);
+void UpdateUser(Context& context);
+void DeleteUser(Context& context);
+void ListAudit(Context& context);
 void SesEmailStatus(Context& context);
 void ListSuppressions(Context& context);
 void CreateSuppression(Context& context);

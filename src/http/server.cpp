@@ -24,6 +24,9 @@ void Context::Json(int status, const nlohmann::json& body) {
 
 void Context::Problem(const core::Error& error) {
   response.status = HttpStatusFor(error.code);
+  if (error.retry_after_seconds > 0) {
+    response.set_header("Retry-After", std::to_string(error.retry_after_seconds));
+  }
   response.set_content(
       ProblemBody(error).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
       "application/problem+json");
@@ -39,14 +42,14 @@ void Context::SesError(const core::Error& error, std::string_view seed_code) {
 
 namespace {
 
-enum class Method { kGet, kPost, kPut, kDelete };
+enum class Method { kGet, kPost, kPut, kPatch, kDelete };
 
 // The kind of door a route is behind: which credentials are read (the resolvers, in order) and
 // in which shape the server answers what it refuses before the handler runs. What the caller
 // must be allowed to do is the route's Permission, apart from this.
 enum class Door {
   kNone,    // no credential is read (Permission::kPublic); problem+json
-  kNative,  // API keys; problem+json
+  kNative,  // people's access tokens, then API keys; problem+json
   kGoMail,  // GoMail user keys, then API keys; GoMail's {"status": false, "msg"}
   kSes,     // API keys; the SES-compatible {"valid": false, "msg", "code"}
 };
@@ -72,8 +75,10 @@ constexpr Door kGoMail = Door::kGoMail;
 constexpr Door kSes = Door::kSes;
 constexpr auth::Permission kPublic = auth::Permission::kPublic;
 constexpr auth::Permission kAdminister = auth::Permission::kAdminister;
+constexpr auth::Permission kView = auth::Permission::kView;
+constexpr auth::Permission kSignedIn = auth::Permission::kSignedIn;
 constexpr auth::Permission kSesSend = auth::Permission::kSesSend;
-constexpr auth::Permission kGoMailSignup = auth::Permission::kGoMailSignup;
+constexpr auth::Permission kSignup = auth::Permission::kSignup;
 constexpr auth::Permission kGoMailAccount = auth::Permission::kGoMailAccount;
 constexpr auth::Permission kGoMailTask = auth::Permission::kGoMailTask;
 constexpr BodyLimit kUpload = BodyLimit::kUpload;
@@ -89,13 +94,13 @@ constexpr Route kRoutes[] = {
     {Method::kGet, "/health/ready", kNone, kPublic, HealthReady},
     {Method::kGet, "/metrics", kNone, kPublic, MetricsText},
     {Method::kPost, "/v1/emails", kNative, kAdminister, PostEmail},
-    {Method::kGet, "/v1/emails", kNative, kAdminister, ListEmails},
-    {Method::kGet, "/v1/emails/([A-Za-z0-9_-]{1,64})", kNative, kAdminister, GetEmail},
-    {Method::kGet, "/v1/emails/([A-Za-z0-9_-]{1,64})/raw", kNative, kAdminister, GetEmailRaw},
+    {Method::kGet, "/v1/emails", kNative, kView, ListEmails},
+    {Method::kGet, "/v1/emails/([A-Za-z0-9_-]{1,64})", kNative, kView, GetEmail},
+    {Method::kGet, "/v1/emails/([A-Za-z0-9_-]{1,64})/raw", kNative, kView, GetEmailRaw},
     {Method::kPost, "/v1/emails/([A-Za-z0-9_-]{1,64})/retry", kNative, kAdminister, RetryEmail},
     {Method::kDelete, "/v1/emails/([A-Za-z0-9_-]{1,64})", kNative, kAdminister, CancelEmail},
     {Method::kPost, "/v1/keys", kNative, kAdminister, CreateKey},
-    {Method::kGet, "/v1/keys", kNative, kAdminister, ListKeys},
+    {Method::kGet, "/v1/keys", kNative, kView, ListKeys},
     {Method::kDelete, "/v1/keys/([A-Za-z0-9_]{1,64})", kNative, kAdminister, DeleteKey},
     {Method::kPost, "/v1/otp", kNative, kAdminister, SendOtp},
     {Method::kPost, "/v1/otp/verify", kNative, kAdminister, VerifyOtp},
@@ -109,24 +114,24 @@ constexpr Route kRoutes[] = {
     {Method::kPost, "/server/queue/add", kSes, kSesSend, SesAddTask},
     {Method::kPost, "/server/queue/remove", kSes, kSesSend, SesRemoveTask},
     {Method::kPost, "/v1/tasks", kNative, kAdminister, CreateTask},
-    {Method::kGet, "/v1/tasks", kNative, kAdminister, ListTasks},
-    {Method::kGet, "/v1/tasks/([A-Za-z0-9_]{1,64})", kNative, kAdminister, GetTask},
+    {Method::kGet, "/v1/tasks", kNative, kView, ListTasks},
+    {Method::kGet, "/v1/tasks/([A-Za-z0-9_]{1,64})", kNative, kView, GetTask},
     {Method::kDelete, "/v1/tasks/([A-Za-z0-9_]{1,64})", kNative, kAdminister, DeleteTask},
-    {Method::kGet, "/v1/webhooks/deliveries", kNative, kAdminister, ListWebhookDeliveries},
-    {Method::kGet, "/v1/webhooks/endpoints", kNative, kAdminister, ListWebhookEndpoints},
+    {Method::kGet, "/v1/webhooks/deliveries", kNative, kView, ListWebhookDeliveries},
+    {Method::kGet, "/v1/webhooks/endpoints", kNative, kView, ListWebhookEndpoints},
     {Method::kPost, "/v1/webhooks/endpoints/enable", kNative, kAdminister, EnableWebhookEndpoint},
     {Method::kPost, "/v1/lists", kNative, kAdminister, CreateList},
-    {Method::kGet, "/v1/lists", kNative, kAdminister, ListLists},
-    {Method::kGet, "/v1/lists/" LIST_NAME, kNative, kAdminister, GetList},
+    {Method::kGet, "/v1/lists", kNative, kView, ListLists},
+    {Method::kGet, "/v1/lists/" LIST_NAME, kNative, kView, GetList},
     {Method::kPut, "/v1/lists/" LIST_NAME, kNative, kAdminister, UpdateList},
     {Method::kPost, "/v1/lists/" LIST_NAME "/subscribers", kNative, kAdminister, AddSubscriber},
-    {Method::kGet, "/v1/lists/" LIST_NAME "/subscribers", kNative, kAdminister, ListSubscribers},
+    {Method::kGet, "/v1/lists/" LIST_NAME "/subscribers", kNative, kView, ListSubscribers},
     {Method::kDelete, "/v1/lists/" LIST_NAME "/subscribers/([^/]{1,254})", kNative, kAdminister,
      RemoveSubscriber},
     {Method::kPost, "/v1/subscriptions/" LIST_NAME "/run", kNative, kAdminister, RunSubscriptions},
     // SES delivery events (Amazon SNS posts them, signed) and the suppression list they feed.
     {Method::kPost, "/email-status", kNone, kPublic, SesEmailStatus},
-    {Method::kGet, "/v1/suppressions", kNative, kAdminister, ListSuppressions},
+    {Method::kGet, "/v1/suppressions", kNative, kView, ListSuppressions},
     {Method::kPost, "/v1/suppressions", kNative, kAdminister, CreateSuppression},
     {Method::kDelete, "/v1/suppressions/([^/]{1,254})", kNative, kAdminister, DeleteSuppression},
     // Templates. The SES-compatible ones are managed with ADMIN_API_KEY, as the seed has it.
@@ -134,23 +139,37 @@ constexpr Route kRoutes[] = {
     {Method::kPost, "/server/email/list-templates", kSes, kAdminister, SesListTemplates},
     {Method::kPost, "/server/email/remove-template", kSes, kAdminister, SesRemoveTemplate},
     {Method::kPost, "/v1/templates", kNative, kAdminister, CreateTemplate},
-    {Method::kGet, "/v1/templates", kNative, kAdminister, ListTemplates},
-    {Method::kGet, "/v1/templates/" TEMPLATE_NAME, kNative, kAdminister, GetTemplate},
+    {Method::kGet, "/v1/templates", kNative, kView, ListTemplates},
+    {Method::kGet, "/v1/templates/" TEMPLATE_NAME, kNative, kView, GetTemplate},
     {Method::kPut, "/v1/templates/" TEMPLATE_NAME, kNative, kAdminister, UpdateTemplate},
     {Method::kDelete, "/v1/templates/" TEMPLATE_NAME, kNative, kAdminister, DeleteTemplate},
-    {Method::kGet, "/v1/templates/" TEMPLATE_NAME "/versions", kNative, kAdminister,
+    {Method::kGet, "/v1/templates/" TEMPLATE_NAME "/versions", kNative, kView,
      ListTemplateVersions},
     {Method::kPost, "/v1/templates/" TEMPLATE_NAME "/preview", kNative, kAdminister,
      PreviewTemplate},
     {Method::kGet, "/unsubscribe/([0-9a-f]{32})", kNone, kPublic, UnsubscribePage},
     {Method::kPost, "/unsubscribe/([0-9a-f]{32})", kNone, kPublic, UnsubscribeOneClick},
-    {Method::kPost, "/auth/signup", kGoMail, kGoMailSignup, GoMailSignup},
+    {Method::kPost, "/auth/signup", kGoMail, kSignup, GoMailSignup},
     {Method::kPost, "/auth/deregister", kGoMail, kGoMailAccount, GoMailDeregister},
     {Method::kPost, "/task/?", kGoMail, kGoMailTask, GoMailTask},
     {Method::kPost, "/task/verify", kGoMail, kGoMailTask, GoMailVerify},
     {Method::kPost, "/task/subscriptionContent", kGoMail, kGoMailTask, GoMailCreateContentType},
     {Method::kPut, "/task/subscriptionContent", kGoMail, kGoMailTask, GoMailUpdateContentType},
     {Method::kGet, "/health/metrics", kNone, kPublic, GoMailMetrics},
+    // People: sessions, their own account, users and the audit trail (account_routes.cpp).
+    {Method::kPost, "/v1/auth/login", kNone, kPublic, Login},
+    {Method::kPost, "/v1/auth/refresh", kNone, kPublic, RefreshSession},
+    {Method::kPost, "/v1/auth/logout", kNative, kSignedIn, Logout},
+    {Method::kGet, "/v1/auth/sessions", kNative, kSignedIn, ListOwnSessions},
+    {Method::kDelete, "/v1/auth/sessions/([0-9a-f-]{36})", kNative, kSignedIn, EndOwnSession},
+    {Method::kPost, "/v1/auth/signup", kNative, kSignup, Signup},
+    {Method::kGet, "/v1/me", kNative, kSignedIn, GetMe},
+    {Method::kPost, "/v1/users", kNative, kAdminister, CreateUser},
+    {Method::kGet, "/v1/users", kNative, kAdminister, ListUsers},
+    {Method::kGet, "/v1/users/([0-9]{1,19})", kNative, kAdminister, GetUser},
+    {Method::kPatch, "/v1/users/([0-9]{1,19})", kNative, kAdminister, UpdateUser},
+    {Method::kDelete, "/v1/users/([0-9]{1,19})", kNative, kAdminister, DeleteUser},
+    {Method::kGet, "/v1/audit", kNative, kAdminister, ListAudit},
     {Method::kGet, "/(|[A-Za-z0-9_./-]+\\.(?:html|js|css|svg|png|ico|json|txt))", kNone, kPublic,
      WebAsset},
 };
@@ -191,7 +210,9 @@ std::string DeniedMessage(Door door, auth::Permission permission) {
     case auth::Permission::kSesSend:
       return "this route needs an API key from /server/api/create; ADMIN_API_KEY cannot send "
              "emails or add tasks";
-    case auth::Permission::kGoMailSignup: return "signup is closed: it needs the admin key";
+    case auth::Permission::kSignup: return "signup is closed: it needs the admin key";
+    case auth::Permission::kView: return "this route needs an admin, manager or viewer";
+    case auth::Permission::kSignedIn: return "this route is for a signed-in person";
     case auth::Permission::kGoMailTask:
       return "this route needs a user key from /auth/signup; the admin key cannot use it";
     case auth::Permission::kPublic:
@@ -207,6 +228,7 @@ class HttplibServer final : public Server {
         services_(services),
         authentication_(authentication),
         api_keys_{&authentication.api_keys},
+        sessions_then_api_keys_{&authentication.sessions, &authentication.api_keys},
         user_keys_then_api_keys_{&authentication.user_keys, &authentication.api_keys} {
     for (const Route& route : kRoutes) {
       route_doors_.emplace_back(std::regex(route.pattern), route.door);
@@ -320,6 +342,7 @@ class HttplibServer final : public Server {
       case Method::kGet: server_.Get(route.pattern, handler); break;
       case Method::kPost: server_.Post(route.pattern, handler); break;
       case Method::kPut: server_.Put(route.pattern, handler); break;
+      case Method::kPatch: server_.Patch(route.pattern, handler); break;
       case Method::kDelete: server_.Delete(route.pattern, handler); break;
     }
   }
@@ -342,7 +365,12 @@ class HttplibServer final : public Server {
   }
 
   std::span<const auth::Resolver* const> ResolversOf(Door door) const {
-    if (door == Door::kGoMail) return user_keys_then_api_keys_;
+    switch (door) {
+      case Door::kGoMail: return user_keys_then_api_keys_;
+      case Door::kNative: return sessions_then_api_keys_;
+      case Door::kNone:
+      case Door::kSes: break;
+    }
     return api_keys_;
   }
 
@@ -350,6 +378,7 @@ class HttplibServer final : public Server {
   Services services_;
   const Authentication authentication_;
   const std::array<const auth::Resolver*, 1> api_keys_;
+  const std::array<const auth::Resolver*, 2> sessions_then_api_keys_;
   const std::array<const auth::Resolver*, 2> user_keys_then_api_keys_;
   std::vector<std::pair<std::regex, Door>> route_doors_;  // kRoutes' patterns, compiled once
   httplib::Server server_;

@@ -9,6 +9,7 @@
 #include "auth/roles.h"
 #include "core/log.h"
 #include "core/result.h"
+#include "service/accounts.h"
 #include "service/email_service.h"
 #include "service/gomail_service.h"
 #include "service/health.h"
@@ -40,6 +41,7 @@ struct Services {
   service::OtpService& otp;
   service::WebhookService& webhooks;
   service::HealthService& health;
+  service::AccountService& accounts;
 };
 
 // How callers are recognised: the resolvers of each kind of credential and what is public.
@@ -47,6 +49,7 @@ struct Services {
 struct Authentication {
   const auth::Resolver& api_keys;   // auth::Authenticator
   const auth::Resolver& user_keys;  // auth::UserKeys (GoMail user keys)
+  const auth::Resolver& sessions;   // auth::SessionTokens (people's access tokens)
   auth::AccessPolicy policy;
 };
 

@@ -43,7 +43,7 @@ using sqlite::Connection;
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(const SqliteOptions& options, sqlite::LockFile lock,
+  SqliteStore(const SqliteOptions& options, std::optional<sqlite::LockFile> lock,
               std::unique_ptr<Connection> writer)
       : lock_(std::move(lock)),
         readers_(options.path, options.busy_timeout_ms),
@@ -540,7 +540,7 @@ class SqliteStore final : public Store {
   // TrackingStore::SetStatusCallbackComposer).
   StatusCallbackComposer compose_status_callback_;
   // Destroyed in reverse order: the writer drains and stops first, the lock goes last.
-  sqlite::LockFile lock_;
+  std::optional<sqlite::LockFile> lock_;  // none for a store opened beside a server
   sqlite::ReaderPool readers_;
   sqlite::GroupCommitter writer_;
 };
@@ -599,9 +599,12 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   if (options.path.empty()) {
     return core::InvalidArgument("path", "the database path is empty");
   }
-  Result<sqlite::LockFile> lock = sqlite::LockFile::Acquire(options.path + ".lock", options.path);
-  if (!lock.ok()) {
-    return lock.error();
+  std::optional<sqlite::LockFile> lock;
+  if (options.exclusive) {
+    Result<sqlite::LockFile> acquired =
+        sqlite::LockFile::Acquire(options.path + ".lock", options.path);
+    if (!acquired.ok()) return acquired.error();
+    lock = std::move(acquired).value();
   }
   if (Status restricted = RestrictToOwner(options.path); !restricted.ok()) {
     return restricted.error();
@@ -618,7 +621,7 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
       return migrated.error();
     }
     return std::unique_ptr<Store>(
-        std::make_unique<SqliteStore>(options, std::move(lock).value(), std::move(writer)));
+        std::make_unique<SqliteStore>(options, std::move(lock), std::move(writer)));
   } catch (const SQLite::Exception& exception) {
     return sqlite::ErrorFromException(exception, "opening database " + options.path);
   } catch (const std::exception& exception) {
