@@ -350,7 +350,7 @@ const std::vector<Setting>& Table() {
        "900000",
        "how long a signed-in person's access token is valid (then it is refreshed)",
        false,
-       Integer(In(&Config::access_ttl_ms), 10'000, 86'400'000)},
+       Integer(In(&Config::access_ttl_ms), 1'000, 86'400'000)},
       {"refresh-token-ttl-ms",
        {"OUTBOX_REFRESH_TOKEN_TTL_MS"},
        "2592000000",
