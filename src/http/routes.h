@@ -135,6 +135,8 @@ void GetUser(Context& context);
 void UpdateUser(Context& context);
 void DeleteUser(Context& context);
 void ListAudit(Context& context);
+void CreateVerification(Context& context);
+void GetVerification(Context& context);
 void SesEmailStatus(Context& context);
 void ListSuppressions(Context& context);
 void CreateSuppression(Context& context);

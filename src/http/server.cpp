@@ -170,6 +170,8 @@ constexpr Route kRoutes[] = {
     {Method::kPatch, "/v1/users/([0-9]{1,19})", kNative, kAdminister, UpdateUser},
     {Method::kDelete, "/v1/users/([0-9]{1,19})", kNative, kAdminister, DeleteUser},
     {Method::kGet, "/v1/audit", kNative, kAdminister, ListAudit},
+    {Method::kPost, "/v1/verifications", kNative, kAdminister, CreateVerification},
+    {Method::kGet, "/v1/verifications/(ver_[0-9a-f]{28})", kNative, kView, GetVerification},
     {Method::kGet, "/(|[A-Za-z0-9_./-]+\\.(?:html|js|css|svg|png|ico|json|txt))", kNone, kPublic,
      WebAsset},
 };

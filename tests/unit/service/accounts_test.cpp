@@ -40,8 +40,8 @@ struct Fixture {
                                                    std::string(32, 's'));
     service::AccountOptions options;
     options.password = {1, 64, 1};  // cheap hashes for tests
-    accounts = std::make_unique<service::AccountService>(*store, *store, *store, *store, *emails,
-                                                         *tokens, clock, options);
+    accounts = std::make_unique<service::AccountService>(
+        *store, *store, *store, *store, *store, *emails, *tokens, clock, nullptr, options);
     accounts->SetPublicUrl("https://mail.example.test");
   }
 
