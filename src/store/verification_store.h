@@ -29,7 +29,8 @@ class VerificationStore {
  public:
   virtual ~VerificationStore() = default;
 
-  // kAlreadyExists for a taken id or token hash; kNotFound when user_id names no user.
+  // kAlreadyExists for a taken id or token hash; kNotFound when user_id names no user;
+  // kInvalidArgument for an empty id, purpose or token hash, or a "signup" without a user_id.
   virtual Status CreateVerification(const Verification& verification) = 0;
   // kNotFound for an unknown id.
   virtual Result<Verification> GetVerification(const std::string& id) = 0;
