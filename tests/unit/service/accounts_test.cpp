@@ -9,6 +9,7 @@
 #include "service/templates.h"
 #include "store/sqlite/sqlite_store.h"
 #include "testing/fake_clock.h"
+#include "testing/fault_store.h"
 #include "testing/temp_dir.h"
 
 namespace {
@@ -323,4 +324,23 @@ TEST_CASE("users: the first admin, roles, the last admin, password resets end se
   CHECK(f.LoginAs("admin@localhost", *generated).ok());
   CHECK(f.accounts->ResetPassword(admin.id, "short", "cli", f.client).error().field ==
         "password");
+}
+
+TEST_CASE("register: when the link's mail cannot be queued, no account is left behind") {
+  Fixture f;
+  testing::FaultStore faulty(*f.store);
+  service::EmailService emails(service::ServiceOptions{"outbox@example.test", 5}, faulty, faulty,
+                               *f.templates, f.clock, [] {});
+  service::AccountOptions options;
+  options.password = {1, 64, 1};
+  service::AccountService accounts(faulty, faulty, faulty, faulty, faulty, emails, *f.tokens,
+                                   f.clock, nullptr, options);
+  faulty.FailNthCall("CreateEmail", 1);
+  service::NewUser request;
+  request.email = "new@example.test";
+  request.password = kPassword;
+  CHECK_FALSE(accounts.Register(request, f.client).ok());
+  CHECK(f.store->FindUserByEmail("new@example.test").error().code == core::ErrorCode::kNotFound);
+  // The address is free to register again.
+  CHECK(accounts.Register(request, f.client).ok());
 }
