@@ -238,7 +238,7 @@ class App::Parts {
     accounts_ = std::make_unique<service::AccountService>(
         *store_, *store_, *store_, *store_, *store_, *emails_, *session_tokens_, *clock_,
         [this] { callback_workers_->Notify(); }, account_options);
-    auto admin_password = accounts_->EnsureAdminUser(config_.admin_email);
+    auto admin_password = accounts_->EnsureAdminUser(config_.admin_email, config_.admin_password);
     if (!admin_password.ok()) return admin_password.error();
     if (admin_password->has_value()) {
       // Printed, not logged, like the admin key.

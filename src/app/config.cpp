@@ -345,6 +345,13 @@ const std::vector<Setting>& Table() {
        "email of the admin user created (with a generated password, printed once) on first start",
        false,
        Text(In(&Config::admin_email))},
+      {"admin-password",
+       {"OUTBOX_ADMIN_PASSWORD"},
+       "",
+       "password of the admin user created on first start (8+ characters); if unset one is "
+       "generated and printed once",
+       true,
+       Text(In(&Config::admin_password))},
       {"access-token-ttl-ms",
        {"OUTBOX_ACCESS_TOKEN_TTL_MS"},
        "900000",

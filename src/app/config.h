@@ -38,6 +38,7 @@ struct Config {
   core::TimeMs shutdown_timeout_ms = 8'000;
   bool open_signup = false;  // GoMail /auth/signup and /v1/auth/signup without the admin key
   std::string admin_email = "admin@localhost";  // the first admin user
+  std::string admin_password;                   // theirs; empty: generated and printed once
   core::TimeMs access_ttl_ms = 900'000;
   core::TimeMs refresh_ttl_ms = 2'592'000'000;
   core::TimeMs confirm_ttl_ms = 86'400'000;

@@ -110,7 +110,7 @@ AccountService::AccountService(store::UserStore& users, store::SessionStore& ses
       dummy_hash_(auth::HashPassword(auth::GeneratePassword(), options_.password)) {}
 
 core::Result<std::optional<std::string>> AccountService::EnsureAdminUser(
-    const std::string& email) {
+    const std::string& email, const std::string& password) {
   auto count = users_.CountUsers("");
   if (!count.ok()) return count.error();
   if (*count > 0) return std::optional<std::string>();
@@ -118,8 +118,10 @@ core::Result<std::optional<std::string>> AccountService::EnsureAdminUser(
   admin.email = email;
   admin.name = "Administrator";
   admin.role = auth::Role::kAdmin;
+  admin.password = password;
   auto created = CreateUser(admin, "cli", {});
   if (!created.ok()) return created.error();
+  if (created->generated_password.empty()) return std::optional<std::string>();
   return std::optional<std::string>(created->generated_password);
 }
 

@@ -128,9 +128,10 @@ class AccountService {
   // The base of links in mail (no trailing '/'). Set once, before serving.
   void SetPublicUrl(std::string url) { public_url_ = std::move(url); }
 
-  // First start: when there is no user at all, creates the admin `email` with a generated
-  // password and returns it (to be shown once); nullopt when users exist.
-  core::Result<std::optional<std::string>> EnsureAdminUser(const std::string& email);
+  // First start: when there is no user at all, creates the admin `email` with `password`, or a
+  // generated one when it is "" (returned, to be shown once); nullopt otherwise.
+  core::Result<std::optional<std::string>> EnsureAdminUser(const std::string& email,
+                                                           const std::string& password);
 
   // Users ----------------------------------------------------------------------------------
   // Checks the email (a sendable address, at most 254 bytes), password rules, names (at most

@@ -55,9 +55,16 @@ def test_first_start_prints_an_admin_user_who_signs_in(outbox):
     assert ob.stdout().count("admin user") == 0
 
 
-def test_admin_email_is_configurable(outbox):
+def test_admin_email_and_password_are_configurable(outbox):
     ob = outbox("--admin-email", "boss@example.test")
     assert ob.admin_user()[0] == "boss@example.test"
+    ob = outbox("--admin-password", "chosen admin password")
+    assert "admin user" not in ob.stdout()
+    assert ob.login("admin@localhost", "chosen admin password")["user"]["role"] == "admin"
+    # A password the rules refuse stops the first start, naming the field.
+    ob = outbox("--admin-password", "short", start=False)
+    with pytest.raises(AssertionError, match="password must be at least 8"):
+        ob.start(timeout=10)
 
 
 def test_unknown_email_and_wrong_password_answer_alike_and_take_as_long(outbox):

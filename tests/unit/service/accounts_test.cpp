@@ -300,11 +300,11 @@ TEST_CASE("register: links expire; a resend is rate limited and silent for stran
 
 TEST_CASE("users: the first admin, roles, the last admin, password resets end sessions") {
   Fixture f;
-  auto password = f.accounts->EnsureAdminUser("admin@localhost");
+  auto password = f.accounts->EnsureAdminUser("admin@localhost", "");
   REQUIRE(password.ok());
   REQUIRE(password->has_value());
   CHECK(f.LoginAs("admin@localhost", **password).ok());
-  auto again = f.accounts->EnsureAdminUser("admin@localhost");
+  auto again = f.accounts->EnsureAdminUser("admin@localhost", "");
   REQUIRE(again.ok());
   CHECK_FALSE(again->has_value());
 
