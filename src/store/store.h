@@ -8,6 +8,7 @@
 //   TrackingStore (tracking_store.h)   tracked mail, open pixel, provider events, suppressions
 //   TemplateStore (template_store.h)   email templates and their versions
 //   RetentionStore (retention_store.h) purging what finished before a cutoff, in batches
+//   SentEmailStore (sent_email_store.h) seed 001's log of sends, stored with their emails
 // Services take only the interfaces they use. `Store` is all of them at once: what a backend
 // implements (SQLite today: store/sqlite/sqlite_store.h) and what App owns and hands out; it
 // converts to each interface implicitly.
@@ -20,6 +21,7 @@
 #include "store/job_queue.h"
 #include "store/newsletter_store.h"
 #include "store/retention_store.h"
+#include "store/sent_email_store.h"
 #include "store/template_store.h"
 #include "store/tracking_store.h"
 #include "store/types.h"
@@ -33,7 +35,8 @@ class Store : public JobQueue,
               public CallbackStore,
               public TrackingStore,
               public TemplateStore,
-              public RetentionStore {
+              public RetentionStore,
+              public SentEmailStore {
  public:
   ~Store() override = default;
 

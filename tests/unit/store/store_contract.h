@@ -56,6 +56,8 @@ void RunProviderEventContract(const BackendFactory& factory);
 void RunTemplateContract(const BackendFactory& factory);
 // RetentionStore: what each purge kind removes and keeps, bounded batches, counters unchanged.
 void RunRetentionContract(const BackendFactory& factory);
+// SentEmailStore: a record and its emails all or nothing, by id, pages with filters.
+void RunSentEmailContract(const BackendFactory& factory);
 // Across areas: what survives closing and reopening the store.
 void RunPersistenceContract(const BackendFactory& factory);
 // Across areas: many threads writing at once.
@@ -82,4 +84,5 @@ void RunConcurrencyContract(const BackendFactory& factory);
   TEST_CASE(prefix ": persistence contract") { store_contract::RunPersistenceContract(factory); } \
   TEST_CASE(prefix ": template contract") { store_contract::RunTemplateContract(factory); }       \
   TEST_CASE(prefix ": retention contract") { store_contract::RunRetentionContract(factory); }     \
+  TEST_CASE(prefix ": sent email contract") { store_contract::RunSentEmailContract(factory); }   \
   TEST_CASE(prefix ": concurrency contract") { store_contract::RunConcurrencyContract(factory); }
