@@ -138,6 +138,8 @@ void GetUser(Context& context);
 void UpdateUser(Context& context);
 void DeleteUser(Context& context);
 void ListAudit(Context& context);
+void CreateVerification(Context& context);
+void GetVerification(Context& context);
 void SesEmailStatus(Context& context);
 
 // Seed 001, the DRF-shaped routes (seed001_routes.cpp): users (register, login, logout), the

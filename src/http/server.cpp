@@ -189,6 +189,8 @@ constexpr Route kRoutes[] = {
     {Method::kPatch, "/v1/users/([0-9]{1,19})", kNative, kAdminister, UpdateUser},
     {Method::kDelete, "/v1/users/([0-9]{1,19})", kNative, kAdminister, DeleteUser},
     {Method::kGet, "/v1/audit", kNative, kAdminister, ListAudit},
+    {Method::kPost, "/v1/verifications", kNative, kAdminister, CreateVerification},
+    {Method::kGet, "/v1/verifications/(ver_[0-9a-f]{28})", kNative, kView, GetVerification},
     // Seed 001 (seed001_routes.cpp): DRF's shapes, "Token <hex>" from its login. Public ones
     // stand behind its door too, for the shape of what the server refuses.
     {Method::kPost, "/api/v1/users/register/?", kDrf, kSignup, DrfRegister},
