@@ -518,10 +518,10 @@ void DrfSendEmail(Context& context) {
     errors.Add("template", kRequired);
   } else if (tmpl->is_null()) {
     errors.Add("template", "This field may not be null.");
+  } else if (tmpl->is_number_unsigned() && tmpl->get<std::uint64_t>() > INT64_MAX) {
+    errors.Add("template", "Invalid pk \"" + tmpl->dump() + "\" - object does not exist.");
   } else if (tmpl->is_number_integer()) {
     request.template_id = tmpl->get<std::int64_t>();
-  } else if (tmpl->is_number_unsigned()) {
-    request.template_id = -1;  // past int64: no such template
   } else if (auto digits = tmpl->is_string() ? QueryInteger(tmpl->get<std::string>(), "template",
                                                             INT64_MIN, INT64_MAX)
                                              : Result<std::int64_t>(core::NotFound(""));
