@@ -69,7 +69,6 @@ nlohmann::json DrfErrorBody(const core::Error& error) {
   switch (error.code) {
     case core::ErrorCode::kInvalidArgument:
     case core::ErrorCode::kAlreadyExists: {
-      if (error.field == "body") return {{"detail", "JSON parse error - " + error.message}};
       if (error.field.empty()) return {{"non_field_errors", {error.message}}};
       const std::size_t bracket = error.field.find('[');
       if (bracket != std::string::npos && error.field.back() == ']') {

@@ -22,7 +22,7 @@ nlohmann::json SesErrorBody(const core::Error& error, std::string_view seed_code
 int DrfStatusFor(core::ErrorCode code);
 // DRF's shapes. A field error is {"<field>": ["<message>"]} ("recipients[2]" becomes
 // {"recipients": {"2": [...]}}, a list's item), one without a field {"non_field_errors": [...]};
-// a body that is not JSON {"detail": "JSON parse error - ..."}; everything else {"detail"} in
+// everything else {"detail"} in
 // DRF's own words: "Authentication credentials were not provided." (or "Invalid token."), "You
 // do not have permission to perform this action.", "Not found.", "Request was throttled.
 // Expected available in N seconds.", "A server error occurred.".

@@ -119,17 +119,22 @@ std::optional<std::string> CharField(const json& body, const char* name, const C
 }
 
 // A request body as DRF's JSON parser and serializers take it: nothing is an empty object; not
-// JSON is "JSON parse error - ..." (field "body"); a value other than an object is a
-// non-field error.
-Result<json> ParseDrfBody(const std::string& body) {
+// JSON is 400 {"detail": "JSON parse error - ..."}; a value other than an object is a
+// non-field error. nullopt once answered.
+std::optional<json> ParseDrfBody(Context& context) {
+  const std::string& body = context.request.body;
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) return json::object();
   auto parsed = core::ParseJson(body, "body");
-  if (!parsed.ok()) return parsed.error();
-  if (!parsed->is_object()) {
-    return core::InvalidArgument(
-        "", "Invalid data. Expected a dictionary, but got " + PythonType(*parsed) + ".");
+  if (!parsed.ok()) {
+    context.Json(400, {{"detail", "JSON parse error - " + parsed.error().message}});
+    return std::nullopt;
   }
-  return parsed;
+  if (!parsed->is_object()) {
+    context.Drf(core::InvalidArgument(
+        "", "Invalid data. Expected a dictionary, but got " + PythonType(*parsed) + "."));
+    return std::nullopt;
+  }
+  return std::move(*parsed);
 }
 
 // The base of absolute URLs, from the Host header as Django's build_absolute_uri takes it.
@@ -308,11 +313,8 @@ struct TemplateFields {
 };
 
 std::optional<TemplateFields> DecodeTemplate(Context& context, bool partial) {
-  auto body = ParseDrfBody(context.request.body);
-  if (!body.ok()) {
-    context.Drf(body.error());
-    return std::nullopt;
-  }
+  const auto body = ParseDrfBody(context);
+  if (!body) return std::nullopt;
   FieldErrors errors;
   CharRules rules{!partial, true, kMaxCharacters};
   TemplateFields fields;
@@ -379,8 +381,8 @@ core::Error SendError(core::Error error, std::int64_t template_id) {
 }  // namespace
 
 void DrfRegister(Context& context) {
-  auto body = ParseDrfBody(context.request.body);
-  if (!body.ok()) return context.Drf(body.error());
+  const auto body = ParseDrfBody(context);
+  if (!body) return;
   FieldErrors errors;
   const auto email = CharField(*body, "email", {true, true, 254}, errors);
   const auto username = CharField(*body, "username", {true, true, kMaxUsernameCharacters}, errors);
@@ -413,8 +415,8 @@ void DrfRegister(Context& context) {
 }
 
 void DrfLogin(Context& context) {
-  auto body = ParseDrfBody(context.request.body);
-  if (!body.ok()) return context.Drf(body.error());
+  const auto body = ParseDrfBody(context);
+  if (!body) return;
   FieldErrors errors;
   const auto username = CharField(*body, "username", {}, errors);
   const auto password = CharField(*body, "password", {true, false, 0}, errors);
@@ -489,8 +491,8 @@ void DrfDeleteTemplate(Context& context) {
 }
 
 void DrfSendEmail(Context& context) {
-  auto body = ParseDrfBody(context.request.body);
-  if (!body.ok()) return context.Drf(body.error());
+  const auto body = ParseDrfBody(context);
+  if (!body) return;
   FieldErrors errors;
   service::SendTemplateRequest request;
   const auto recipients = body->find("recipients");

@@ -112,8 +112,7 @@ TEST_CASE("a send's refusals name the field; nothing is stored") {
   CHECK(unrendered.code == ErrorCode::kInvalidArgument);
   CHECK(unrendered.field == "template");
   const auth::Principal key{"key-1", auth::Role::kAdmin};
-  CHECK(f.sent->Send(key, {tmpl, {"a@example.net"}}).error().code ==
-        ErrorCode::kPermissionDenied);
+  CHECK(f.sent->Send(key, {tmpl, {"a@example.net"}}).error().code == ErrorCode::kPermissionDenied);
   CHECK(f.sent->List(ann, {})->total == 0);
   CHECK(f.wakes == 0);
 }

@@ -93,11 +93,10 @@ TEST_CASE("template names: 1-255 characters of text without control characters o
   for (int i = 0; i < 255; ++i) wide += "\xC3\xA9";  // 255 characters, 510 bytes
   CHECK(service::ValidateTemplateName(wide).ok());
   for (const std::string& bad :
-       {std::string(), std::string(256, 'a'), wide + "e", std::string("../etc"),
-        std::string("a/b"), std::string("."), std::string(".."), std::string(" padded"),
-        std::string("padded "), std::string("a\nb"), std::string("a\tb"),
-        std::string("a\x7F"), std::string("a\xC2\x85"), std::string("bad \xC3"),
-        std::string("\xED\xA0\x80")}) {
+       {std::string(), std::string(256, 'a'), wide + "e", std::string("../etc"), std::string("a/b"),
+        std::string("."), std::string(".."), std::string(" padded"), std::string("padded "),
+        std::string("a\nb"), std::string("a\tb"), std::string("a\x7F"), std::string("a\xC2\x85"),
+        std::string("bad \xC3"), std::string("\xED\xA0\x80")}) {
     auto valid = service::ValidateTemplateName(bad);
     REQUIRE_FALSE(valid.ok());
     CHECK(valid.error().code == ErrorCode::kInvalidArgument);
