@@ -67,7 +67,7 @@ struct Fixture {
 TEST_CASE("a send: one email per recipient, from the person, with the server as Sender") {
   Fixture f;
   const auth::Principal ann = f.Person("ann@example.org");
-  const std::int64_t tmpl = f.Template("Hi {{recipient}}", "From {{sender}} to {{recipient}}");
+  const std::int64_t tmpl = f.Template("Hi {{recipient}}", "Sent by {{sender}} to {{recipient}}");
   auto record = f.sent->Send(
       ann, {tmpl, {" b@example.net", "C@example.net", "b@EXAMPLE.net", "c@example.net"}});
   REQUIRE_MESSAGE(record.ok(), record.error().message);
@@ -87,7 +87,8 @@ TEST_CASE("a send: one email per recipient, from the person, with the server as 
   REQUIRE(raw.ok());
   CHECK(raw->envelope_recipients == std::vector<std::string>{"C@example.net"});
   CHECK(raw->data.find("Sender: Outbox <outbox@example.org>\r\n") != std::string::npos);
-  CHECK(raw->data.find("From ann@example.org to C@example.net") != std::string::npos);
+  CHECK_MESSAGE(raw->data.find("Sent by ann@example.org to C@example.net") != std::string::npos,
+                raw->data);
   CHECK(raw->data.find("text/html") == std::string::npos);
 }
 

@@ -160,7 +160,7 @@ TEST_CASE("template save: refused before anything is stored") {
     const char* field;
   };
   const Case cases[] = {
-      {Make("bad name", "<p>x</p>"), ErrorCode::kInvalidArgument, "name"},
+      {Make("bad/name", "<p>x</p>"), ErrorCode::kInvalidArgument, "name"},
       {Make("t", ""), ErrorCode::kInvalidArgument, "html"},
       {Make("t", "<p>{{#items}}</p>"), ErrorCode::kInvalidArgument, "template"},
       {Make("t", "<p>{{-NAME}}</p>"), ErrorCode::kInvalidArgument, "template"},
