@@ -17,6 +17,9 @@ constexpr std::size_t kMaxNameBytes = 200;
 constexpr std::size_t kMaxUserAgentBytes = 256;
 constexpr char kWrongCredentials[] = "email or password is wrong";
 constexpr std::size_t kLinkTokenChars = 43;  // [A-Za-z0-9]: ~256 bits
+// The sender of link mail when no --default-from is configured (fine for the capture transport;
+// a relay wants a real address).
+constexpr char kFallbackFrom[] = "outbox@localhost";
 
 // Whether `host` is one of `allowed`: "example.com" exactly, "*.example.com" any subdomain.
 bool RedirectHostAllowed(const std::string& host, const std::vector<std::string>& allowed) {
@@ -403,6 +406,8 @@ core::Result<store::User> AccountService::Register(const NewUser& request,
   link.user_id = created->user.id;
   link.email = created->user.email;
   if (auto mailed = MailLink(link, created->user.name, "", {}); !mailed.ok()) {
+    // Nothing half done: without its link the account could never be confirmed.
+    (void)users_.DeleteUser(created->user.id);
     return mailed.error();
   }
   return created->user;
@@ -420,7 +425,7 @@ core::Result<store::Verification> AccountService::MailLink(store::Verification v
   verification.expires_at = now + options_.confirm_ttl_ms;
   const std::string link = public_url_ + "/api/v1/confirm?token=" + token;
   SendEmailRequest mail;
-  mail.from = options_.default_from;
+  mail.from = options_.default_from.empty() ? kFallbackFrom : options_.default_from;
   mail.to = {verification.email};
   mail.tags = {verification.purpose == "signup" ? "confirmation" : "verification"};
   mail.redact_when_done = true;

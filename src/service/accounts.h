@@ -49,7 +49,7 @@ struct AccountOptions {
   core::TimeMs refresh_ttl_ms = 30LL * 86'400'000;
   core::TimeMs confirm_ttl_ms = 86'400'000;         // confirmation links
   core::TimeMs confirm_resend_ms = 60'000;          // at most one link per address this often
-  std::string default_from;                         // the sender of confirmation mail
+  std::string default_from;  // the sender of link mail; "" for outbox@localhost
   auth::PasswordParams password;
   LoginLimits limits;
   // Hosts a verification's redirect_url may name: "example.com" (exactly) or "*.example.com"

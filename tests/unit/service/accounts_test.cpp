@@ -2,12 +2,14 @@
 
 #include <doctest/doctest.h>
 
+#include <cctype>
 #include <chrono>
 
 #include "auth/sessions.h"
 #include "service/templates.h"
 #include "store/sqlite/sqlite_store.h"
 #include "testing/fake_clock.h"
+#include "testing/fault_store.h"
 #include "testing/temp_dir.h"
 
 namespace {
@@ -76,7 +78,9 @@ std::string LinkToken(const std::string& raw) {
   for (std::size_t i = 0; i < raw.size(); ++i) {
     if (raw[i] == '=' && raw.compare(i + 1, 2, "\r\n") == 0) {
       i += 2;
-    } else if (raw[i] == '=' && i + 2 < raw.size()) {
+    } else if (raw[i] == '=' && i + 2 < raw.size() &&
+               std::isxdigit(static_cast<unsigned char>(raw[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
       text += static_cast<char>(std::stoi(raw.substr(i + 1, 2), nullptr, 16));
       i += 2;
     } else {
@@ -320,4 +324,23 @@ TEST_CASE("users: the first admin, roles, the last admin, password resets end se
   CHECK(f.LoginAs("admin@localhost", *generated).ok());
   CHECK(f.accounts->ResetPassword(admin.id, "short", "cli", f.client).error().field ==
         "password");
+}
+
+TEST_CASE("register: when the link's mail cannot be queued, no account is left behind") {
+  Fixture f;
+  testing::FaultStore faulty(*f.store);
+  service::EmailService emails(service::ServiceOptions{"outbox@example.test", 5}, faulty, faulty,
+                               *f.templates, f.clock, [] {});
+  service::AccountOptions options;
+  options.password = {1, 64, 1};
+  service::AccountService accounts(faulty, faulty, faulty, faulty, faulty, emails, *f.tokens,
+                                   f.clock, nullptr, options);
+  faulty.FailNthCall("CreateEmail", 1);
+  service::NewUser request;
+  request.email = "new@example.test";
+  request.password = kPassword;
+  CHECK_FALSE(accounts.Register(request, f.client).ok());
+  CHECK(f.store->FindUserByEmail("new@example.test").error().code == core::ErrorCode::kNotFound);
+  // The address is free to register again.
+  CHECK(accounts.Register(request, f.client).ok());
 }
