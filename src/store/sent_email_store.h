@@ -2,7 +2,10 @@
 // Seed 001's log of sends: one record per POST /api/v1/emails/sent-email/, naming who sent which
 // template to whom and the email each recipient got. The record and its emails are stored in one
 // transaction, so a record never names an email that was not queued and no email of a send is
-// queued without its record.
+// queued without its record. Its own area rather than more EmailStore methods: the record is
+// seed 001's (who sent which template, the recipients as given) and is read by user and by
+// recipient, which no other API needs; EmailStore stays about emails, and a backend implements
+// the record next to the emails it names.
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -95,7 +95,7 @@ void RunConcurrencyContract(const BackendFactory& factory);
   TEST_CASE(prefix ": persistence contract") { store_contract::RunPersistenceContract(factory); } \
   TEST_CASE(prefix ": template contract") { store_contract::RunTemplateContract(factory); }       \
   TEST_CASE(prefix ": retention contract") { store_contract::RunRetentionContract(factory); }     \
-  TEST_CASE(prefix ": sent email contract") { store_contract::RunSentEmailContract(factory); }   \
+  TEST_CASE(prefix ": sent email contract") { store_contract::RunSentEmailContract(factory); }    \
   TEST_CASE(prefix ": user contract") { store_contract::RunUserContract(factory); }               \
   TEST_CASE(prefix ": login throttle contract") {                                                 \
     store_contract::RunLoginThrottleContract(factory);                                            \
