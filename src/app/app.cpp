@@ -37,6 +37,7 @@
 #include "service/otp.h"
 #include "service/provider_events.h"
 #include "service/retention.h"
+#include "service/sent_emails.h"
 #include "service/ses.h"
 #include "service/tasks.h"
 #include "service/templates.h"
@@ -238,6 +239,10 @@ class App::Parts {
     accounts_ = std::make_unique<service::AccountService>(
         *store_, *store_, *store_, *store_, *store_, *emails_, *session_tokens_, *clock_,
         [this] { callback_workers_->Notify(); }, account_options);
+    drf_tokens_ = std::make_unique<auth::DrfTokens>(*store_, *store_, *clock_);
+    sent_emails_ = std::make_unique<service::SentEmailService>(
+        *store_, *store_, *templates_, *emails_, *clock_, config_.default_from,
+        [this] { workers_->Notify(); });
     auto admin_password = accounts_->EnsureAdminUser(config_.admin_email, config_.admin_password);
     if (!admin_password.ok()) return admin_password.error();
     if (admin_password->has_value()) {
@@ -252,8 +257,8 @@ class App::Parts {
          // Attachments up to the limit plus room for the form's other fields.
          static_cast<std::size_t>(config_.max_upload_mb + 1) * 1'000'000},
         {*emails_, *gomail_, *newsletters_, *keys_, *tasks_, *ses_, metrics_, *stats_, *logger_,
-         *templates_, *provider_events_, *otp_, *webhooks_, *health_, *accounts_},
-        {*authenticator_, *user_keys_, *session_tokens_, {config_.open_signup}});
+         *templates_, *provider_events_, *otp_, *webhooks_, *health_, *accounts_, *sent_emails_},
+        {*authenticator_, *user_keys_, *session_tokens_, *drf_tokens_, {config_.open_signup}});
     if (!server.ok()) return server.error();
     server_ = std::move(*server);
     Config listening = config_;
@@ -339,6 +344,8 @@ class App::Parts {
   std::unique_ptr<service::HealthService> health_;
   std::unique_ptr<auth::SessionTokens> session_tokens_;
   std::unique_ptr<service::AccountService> accounts_;
+  std::unique_ptr<auth::DrfTokens> drf_tokens_;
+  std::unique_ptr<service::SentEmailService> sent_emails_;
   std::unique_ptr<http::Server> server_;
   std::unique_ptr<service::NewsletterScheduler> scheduler_;
   std::unique_ptr<service::Retention> retention_;

@@ -22,6 +22,9 @@ struct Context {
   void GoMailError(const core::Error& error);
   // The SES-compatible error shape (SesErrorBody), with the status of the error table.
   void SesError(const core::Error& error, std::string_view seed_code = {});
+  // Seed 001's DRF shape (DrfErrorBody, DrfStatusFor); a 401 says `WWW-Authenticate: Token`
+  // and a 429 Retry-After, as DRF does.
+  void Drf(const core::Error& error);
 };
 
 // A request body that must be a JSON object; kInvalidArgument (field "body") otherwise.
@@ -138,6 +141,23 @@ void ListAudit(Context& context);
 void CreateVerification(Context& context);
 void GetVerification(Context& context);
 void SesEmailStatus(Context& context);
+
+// Seed 001, the DRF-shaped routes (seed001_routes.cpp): users (register, login, logout), the
+// router root, email-template and sent-email.
+void DrfRegister(Context& context);
+void DrfLogin(Context& context);
+void DrfLogout(Context& context);
+void DrfEmailsRoot(Context& context);
+void DrfCreateTemplate(Context& context);
+void DrfListTemplates(Context& context);
+void DrfGetTemplate(Context& context);
+void DrfReplaceTemplate(Context& context);
+void DrfPatchTemplate(Context& context);
+void DrfDeleteTemplate(Context& context);
+void DrfSendEmail(Context& context);
+void DrfListSentEmails(Context& context);
+void DrfGetSentEmail(Context& context);
+void DrfMethodNotAllowed(Context& context);
 void ListSuppressions(Context& context);
 void CreateSuppression(Context& context);
 void DeleteSuppression(Context& context);

@@ -2,11 +2,13 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <regex>
 #include <span>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -40,6 +42,16 @@ void Context::SesError(const core::Error& error, std::string_view seed_code) {
   Json(HttpStatusFor(error.code), SesErrorBody(error, seed_code));
 }
 
+void Context::Drf(const core::Error& error) {
+  if (error.code == core::ErrorCode::kUnauthenticated) {
+    response.set_header("WWW-Authenticate", "Token");
+  }
+  if (error.retry_after_seconds > 0) {
+    response.set_header("Retry-After", std::to_string(error.retry_after_seconds));
+  }
+  Json(DrfStatusFor(error.code), DrfErrorBody(error));
+}
+
 namespace {
 
 enum class Method { kGet, kPost, kPut, kPatch, kDelete };
@@ -52,6 +64,7 @@ enum class Door {
   kNative,  // people's access tokens, then API keys; problem+json
   kGoMail,  // GoMail user keys, then API keys; GoMail's {"status": false, "msg"}
   kSes,     // API keys; the SES-compatible {"valid": false, "msg", "code"}
+  kDrf,     // seed 001's "Token <hex>" (auth::DrfTokens); DRF's {"detail"} and field errors
 };
 
 enum class BodyLimit {
@@ -73,6 +86,7 @@ constexpr Door kNone = Door::kNone;
 constexpr Door kNative = Door::kNative;
 constexpr Door kGoMail = Door::kGoMail;
 constexpr Door kSes = Door::kSes;
+constexpr Door kDrf = Door::kDrf;
 constexpr auth::Permission kPublic = auth::Permission::kPublic;
 constexpr auth::Permission kAdminister = auth::Permission::kAdminister;
 constexpr auth::Permission kView = auth::Permission::kView;
@@ -85,8 +99,13 @@ constexpr BodyLimit kUpload = BodyLimit::kUpload;
 
 // A list (content type) name in a path: what service::ValidateContentTypeName accepts.
 #define LIST_NAME "([A-Za-z0-9_.-]{1,128})"
-// A template name in a path: what service::ValidateTemplateName accepts.
-#define TEMPLATE_NAME "([A-Za-z0-9_.-]{1,128})"
+// A template name in a path, percent-encoded by the client (httplib decodes the path before
+// matching): anything without '/', checked by service::ValidateTemplateName (255 characters
+// of UTF-8 are at most 1020 bytes).
+#define TEMPLATE_NAME "([^/]{1,1020})"
+// Seed 001's paths answer with and without the trailing slash, as Django's do with
+// APPEND_SLASH's redirect; an id is what DRF's integer lookup takes.
+#define DRF_ID "/([0-9]{1,19})/?"
 
 // Every route, in one place: method, path, door, permission, handler, body limit.
 constexpr Route kRoutes[] = {
@@ -172,23 +191,51 @@ constexpr Route kRoutes[] = {
     {Method::kGet, "/v1/audit", kNative, kAdminister, ListAudit},
     {Method::kPost, "/v1/verifications", kNative, kAdminister, CreateVerification},
     {Method::kGet, "/v1/verifications/(ver_[0-9a-f]{28})", kNative, kView, GetVerification},
+    // Seed 001 (seed001_routes.cpp): DRF's shapes, "Token <hex>" from its login. Public ones
+    // stand behind its door too, for the shape of what the server refuses.
+    {Method::kPost, "/api/v1/users/register/?", kDrf, kSignup, DrfRegister},
+    {Method::kPost, "/api/v1/users/login/?", kDrf, kPublic, DrfLogin},
+    {Method::kPost, "/api/v1/users/logout/?", kDrf, kSignedIn, DrfLogout},
+    {Method::kGet, "/api/v1/emails/?", kDrf, kSignedIn, DrfEmailsRoot},
+    {Method::kPost, "/api/v1/emails/email-template/?", kDrf, kAdminister, DrfCreateTemplate},
+    {Method::kGet, "/api/v1/emails/email-template/?", kDrf, kPublic, DrfListTemplates},
+    {Method::kGet, "/api/v1/emails/email-template" DRF_ID, kDrf, kPublic, DrfGetTemplate},
+    {Method::kPut, "/api/v1/emails/email-template" DRF_ID, kDrf, kAdminister, DrfReplaceTemplate},
+    {Method::kPatch, "/api/v1/emails/email-template" DRF_ID, kDrf, kAdminister, DrfPatchTemplate},
+    {Method::kDelete, "/api/v1/emails/email-template" DRF_ID, kDrf, kAdminister, DrfDeleteTemplate},
+    {Method::kPost, "/api/v1/emails/sent-email/?", kDrf, kSignedIn, DrfSendEmail},
+    {Method::kGet, "/api/v1/emails/sent-email/?", kDrf, kSignedIn, DrfListSentEmails},
+    {Method::kGet, "/api/v1/emails/sent-email" DRF_ID, kDrf, kSignedIn, DrfGetSentEmail},
+    {Method::kPut, "/api/v1/emails/sent-email" DRF_ID, kDrf, kSignedIn, DrfMethodNotAllowed},
+    {Method::kPatch, "/api/v1/emails/sent-email" DRF_ID, kDrf, kSignedIn, DrfMethodNotAllowed},
+    {Method::kDelete, "/api/v1/emails/sent-email" DRF_ID, kDrf, kSignedIn, DrfMethodNotAllowed},
     {Method::kGet, "/(|[A-Za-z0-9_./-]+\\.(?:html|js|css|svg|png|ico|json|txt))", kNone, kPublic,
      WebAsset},
 };
 #undef LIST_NAME
 #undef TEMPLATE_NAME
+#undef DRF_ID
 
 // A route without a door reads no credential, so it can only be public; a door is for routes
-// that need one (signup is behind GoMail's door: public only with --open-signup).
+// that need one (signup is behind GoMail's door: public only with --open-signup), and for
+// public routes of a seed whose refusals (a body over the limit, malformed requests) keep its
+// shape (seed 001's login and template reads behind kDrf). A public route reads no credential
+// whatever its door.
 constexpr bool DoorsMatchPermissions() {
   for (const Route& route : kRoutes) {
-    if ((route.door == kNone) != (route.permission == kPublic)) return false;
+    if (route.door == kNone && route.permission != kPublic) return false;
+    if (route.door != kNone && route.door != kDrf && route.permission == kPublic) return false;
   }
   return true;
 }
-static_assert(DoorsMatchPermissions(), "public routes, and only they, have Door::kNone");
+static_assert(DoorsMatchPermissions(),
+              "Door::kNone routes are public; of the other doors only seed 001's has public ones");
 
-enum class ErrorShape { kProblem, kGoMailStatus, kSesValid };
+enum class ErrorShape { kProblem, kGoMailStatus, kSesValid, kDrfDetail };
+
+// Path prefixes of seed 001's API: a request there that no route takes (an unknown path, a
+// non-numeric id) is answered in DRF's shape too.
+constexpr std::string_view kDrfPrefixes[] = {"/api/v1/users/", "/api/v1/emails"};
 
 // The shape of every error a route behind `door` answers before or around its handler: missing or
 // bad credentials, permission, a body over the limit, httplib's own refusals (body too large for
@@ -197,6 +244,7 @@ ErrorShape ErrorShapeOf(Door door) {
   switch (door) {
     case Door::kGoMail: return ErrorShape::kGoMailStatus;
     case Door::kSes: return ErrorShape::kSesValid;
+    case Door::kDrf: return ErrorShape::kDrfDetail;
     case Door::kNone:
     case Door::kNative: return ErrorShape::kProblem;
   }
@@ -231,6 +279,7 @@ class HttplibServer final : public Server {
         authentication_(authentication),
         api_keys_{&authentication.api_keys},
         sessions_then_api_keys_{&authentication.sessions, &authentication.api_keys},
+        drf_tokens_{&authentication.drf_tokens},
         user_keys_then_api_keys_{&authentication.user_keys, &authentication.api_keys} {
     for (const Route& route : kRoutes) {
       route_doors_.emplace_back(std::regex(route.pattern), route.door);
@@ -267,9 +316,18 @@ class HttplibServer final : public Server {
         message = "internal error";
       }
       core::Error error{code, message, response.status == 413 ? "body" : ""};
-      const int status = response.status;
+      int status = response.status;
       Context context{request, response, services_, nullptr};
-      Refuse(context, ErrorShapeOfPath(request.path), error);
+      const ErrorShape shape = ErrorShapeOfPath(request.path);
+      if (shape == ErrorShape::kDrfDetail && status == 404 && AnyRouteMatches(request.path)) {
+        // DRF names a method the view does not have; httplib only knows no handler matched.
+        status = 405;
+        context.Json(status, {{"detail", "Method \"" + request.method + "\" not allowed."}});
+      } else if (shape == ErrorShape::kDrfDetail && status == 413) {
+        context.Json(status, {{"detail", "Request body is larger than the configured limit."}});
+      } else {
+        Refuse(context, shape, error);
+      }
       response.status = status;
       return httplib::Server::HandlerResponse::Handled;
     };
@@ -323,7 +381,9 @@ class HttplibServer final : public Server {
       if (size > limit) {
         return Refuse(context, ErrorShapeOf(route.door),
                       {core::ErrorCode::kPayloadTooLarge,
-                       "request body is larger than the configured limit", "body"});
+                       route.door == kDrf ? "Request body is larger than the configured limit."
+                                          : "request body is larger than the configured limit",
+                       "body"});
       }
       auth::Principal principal;
       if (!auth::IsPublic(route.permission, authentication_.policy)) {
@@ -354,6 +414,7 @@ class HttplibServer final : public Server {
       case ErrorShape::kProblem: return context.Problem(error);
       case ErrorShape::kGoMailStatus: return context.GoMailError(error);
       case ErrorShape::kSesValid: return context.SesError(error);
+      case ErrorShape::kDrfDetail: return context.Drf(error);
     }
   }
 
@@ -363,13 +424,23 @@ class HttplibServer final : public Server {
     for (const auto& [pattern, door] : route_doors_) {
       if (std::regex_match(path, pattern)) return ErrorShapeOf(door);
     }
+    for (std::string_view prefix : kDrfPrefixes) {
+      if (path.rfind(prefix, 0) == 0) return ErrorShape::kDrfDetail;
+    }
     return ErrorShape::kProblem;
+  }
+
+  // Whether some route, of any method, takes `path`.
+  bool AnyRouteMatches(const std::string& path) const {
+    return std::any_of(route_doors_.begin(), route_doors_.end(),
+                       [&](const auto& route) { return std::regex_match(path, route.first); });
   }
 
   std::span<const auth::Resolver* const> ResolversOf(Door door) const {
     switch (door) {
       case Door::kGoMail: return user_keys_then_api_keys_;
       case Door::kNative: return sessions_then_api_keys_;
+      case Door::kDrf: return drf_tokens_;
       case Door::kNone:
       case Door::kSes: break;
     }
@@ -381,6 +452,7 @@ class HttplibServer final : public Server {
   const Authentication authentication_;
   const std::array<const auth::Resolver*, 1> api_keys_;
   const std::array<const auth::Resolver*, 2> sessions_then_api_keys_;
+  const std::array<const auth::Resolver*, 1> drf_tokens_;
   const std::array<const auth::Resolver*, 2> user_keys_then_api_keys_;
   std::vector<std::pair<std::regex, Door>> route_doors_;  // kRoutes' patterns, compiled once
   httplib::Server server_;

@@ -8,6 +8,7 @@
 //   TrackingStore (tracking_store.h)   tracked mail, open pixel, provider events, suppressions
 //   TemplateStore (template_store.h)   email templates and their versions
 //   RetentionStore (retention_store.h) purging what finished before a cutoff, in batches
+//   SentEmailStore (sent_email_store.h) seed 001's log of sends, stored with their emails
 //   UserStore (user_store.h)           user accounts, the login throttle
 //   SessionStore (session_store.h)     sign-in sessions, rotating refresh tokens, seed-001 tokens
 //   VerificationStore (verification_store.h) single-use confirmation links
@@ -25,6 +26,7 @@
 #include "store/job_queue.h"
 #include "store/newsletter_store.h"
 #include "store/retention_store.h"
+#include "store/sent_email_store.h"
 #include "store/session_store.h"
 #include "store/template_store.h"
 #include "store/tracking_store.h"
@@ -45,7 +47,8 @@ class Store : public JobQueue,
               public UserStore,
               public SessionStore,
               public VerificationStore,
-              public AuditStore {
+              public AuditStore,
+              public SentEmailStore {
  public:
   ~Store() override = default;
 

@@ -288,8 +288,11 @@ class FaultStore final : public store::Store {
                                             std::optional<int> version) override {
     return Read(__func__, [&] { return inner_.GetTemplate(name, version); });
   }
-  core::Result<store::TemplatePage> ListTemplates(int offset, int limit) override {
-    return Read(__func__, [&] { return inner_.ListTemplates(offset, limit); });
+  core::Result<store::Template> GetTemplateById(std::int64_t id) override {
+    return Read(__func__, [&] { return inner_.GetTemplateById(id); });
+  }
+  core::Result<store::TemplatePage> ListTemplates(const store::TemplateQuery& query) override {
+    return Read(__func__, [&] { return inner_.ListTemplates(query); });
   }
   core::Result<std::vector<store::Template>> ListTemplateVersions(
       const std::string& name) override {
@@ -297,6 +300,22 @@ class FaultStore final : public store::Store {
   }
   core::Status DeleteTemplate(const std::string& name) override {
     return Write(__func__, [&] { return inner_.DeleteTemplate(name); });
+  }
+  core::Status DeleteTemplateById(std::int64_t id) override {
+    return Write(__func__, [&] { return inner_.DeleteTemplateById(id); });
+  }
+
+  // SentEmailStore
+  core::Result<store::SentEmail> CreateSentEmail(const store::SentEmail& record,
+                                                 const std::vector<store::NewEmail>& emails,
+                                                 core::TimeMs now) override {
+    return Write(__func__, [&] { return inner_.CreateSentEmail(record, emails, now); });
+  }
+  core::Result<store::SentEmail> GetSentEmail(std::int64_t id) override {
+    return Read(__func__, [&] { return inner_.GetSentEmail(id); });
+  }
+  core::Result<store::SentEmailPage> ListSentEmails(const store::SentEmailQuery& query) override {
+    return Read(__func__, [&] { return inner_.ListSentEmails(query); });
   }
 
   // RetentionStore

@@ -32,6 +32,7 @@
 #include "store/sqlite/reader_pool.h"
 #include "store/sqlite/reads.h"
 #include "store/sqlite/retention.h"
+#include "store/sqlite/sent_emails.h"
 #include "store/sqlite/templates.h"
 #include "store/sqlite/tracking.h"
 #include "store/sqlite/writes.h"
@@ -406,9 +407,15 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<TemplatePage> ListTemplates(int offset, int limit) override {
+  Result<Template> GetTemplateById(std::int64_t id) override {
+    return Read<Template>("reading a template", [&](Connection& connection) {
+      return sqlite::ReadTemplateById(connection, id);
+    });
+  }
+
+  Result<TemplatePage> ListTemplates(const TemplateQuery& query) override {
     return Read<TemplatePage>("listing templates", [&](Connection& connection) {
-      return sqlite::ReadTemplatePage(connection, offset, limit);
+      return sqlite::ReadTemplatePage(connection, query);
     });
   }
 
@@ -421,6 +428,41 @@ class SqliteStore final : public Store {
   Status DeleteTemplate(const std::string& name) override {
     return WriteStatus([&](Connection& connection) {
       return sqlite::DeleteTemplateInTransaction(connection, name);
+    });
+  }
+
+  Status DeleteTemplateById(std::int64_t id) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::DeleteTemplateByIdInTransaction(connection, id);
+    });
+  }
+
+  Result<SentEmail> CreateSentEmail(const SentEmail& record, const std::vector<NewEmail>& emails,
+                                    TimeMs now) override {
+    // As CreateEmail: the columns are computed here, not on the writer.
+    std::vector<sqlite::PreparedEmail> prepared;
+    prepared.reserve(emails.size());
+    for (const NewEmail& email : emails) {
+      Result<sqlite::PreparedEmail> columns = sqlite::PrepareEmail(email);
+      if (!columns.ok()) {
+        return columns.error();
+      }
+      prepared.push_back(std::move(*columns));
+    }
+    return Write<SentEmail>([&](Connection& connection) {
+      return sqlite::CreateSentEmailInTransaction(connection, record, emails, prepared, now);
+    });
+  }
+
+  Result<SentEmail> GetSentEmail(std::int64_t id) override {
+    return Read<SentEmail>("reading a sent email", [&](Connection& connection) {
+      return sqlite::ReadSentEmail(connection, id);
+    });
+  }
+
+  Result<SentEmailPage> ListSentEmails(const SentEmailQuery& query) override {
+    return Read<SentEmailPage>("listing sent emails", [&](Connection& connection) {
+      return sqlite::ReadSentEmailPage(connection, query);
     });
   }
 

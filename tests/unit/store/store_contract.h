@@ -56,6 +56,8 @@ void RunProviderEventContract(const BackendFactory& factory);
 void RunTemplateContract(const BackendFactory& factory);
 // RetentionStore: what each purge kind removes and keeps, bounded batches, counters unchanged.
 void RunRetentionContract(const BackendFactory& factory);
+// SentEmailStore: a record and its emails all or nothing, by id, pages with filters.
+void RunSentEmailContract(const BackendFactory& factory);
 // UserStore: users (unique email in any case, ids never reused, changes, the last-admin guard,
 // revoking on disable, cascading delete, pages, the campaign audience).
 void RunUserContract(const BackendFactory& factory);
@@ -93,6 +95,7 @@ void RunConcurrencyContract(const BackendFactory& factory);
   TEST_CASE(prefix ": persistence contract") { store_contract::RunPersistenceContract(factory); } \
   TEST_CASE(prefix ": template contract") { store_contract::RunTemplateContract(factory); }       \
   TEST_CASE(prefix ": retention contract") { store_contract::RunRetentionContract(factory); }     \
+  TEST_CASE(prefix ": sent email contract") { store_contract::RunSentEmailContract(factory); }    \
   TEST_CASE(prefix ": user contract") { store_contract::RunUserContract(factory); }               \
   TEST_CASE(prefix ": login throttle contract") {                                                 \
     store_contract::RunLoginThrottleContract(factory);                                            \
