@@ -58,4 +58,10 @@ nlohmann::json SesErrorBody(const core::Error& error, std::string_view seed_code
   return body;
 }
 
+nlohmann::json GinErrorBody(const core::Error& error) {
+  nlohmann::json body = {{"error", error.message}};
+  if (!error.field.empty()) body["field"] = error.field;
+  return body;
+}
+
 }  // namespace http

@@ -22,6 +22,9 @@ struct Context {
   void GoMailError(const core::Error& error);
   // The SES-compatible error shape (SesErrorBody), with the status of the error table.
   void SesError(const core::Error& error, std::string_view seed_code = {});
+  // Seed 002's error shape, {"error": ...} (GinErrorBody), with the status of the error table
+  // and Retry-After when the error has one.
+  void GinError(const core::Error& error);
 };
 
 // A request body that must be a JSON object; kInvalidArgument (field "body") otherwise.
@@ -135,6 +138,17 @@ void GetUser(Context& context);
 void UpdateUser(Context& context);
 void DeleteUser(Context& context);
 void ListAudit(Context& context);
+// Seed 002, the Gin user service (seed002_routes.cpp): registration with a mailed link, the
+// link's page (GET shows, POST confirms), resending it, login (token and jwt_token cookie), the
+// caller's profile and the admin's user list.
+void GinRegister(Context& context);
+void GinConfirmPage(Context& context);
+void GinConfirm(Context& context);
+void GinResendConfirmation(Context& context);
+void GinLogin(Context& context);
+void GinProfile(Context& context);
+void GinListUsers(Context& context);
+
 void SesEmailStatus(Context& context);
 void ListSuppressions(Context& context);
 void CreateSuppression(Context& context);

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "http/cookie.h"
 #include "http/problem.h"
 #include "http/routes.h"
 
@@ -40,6 +41,13 @@ void Context::SesError(const core::Error& error, std::string_view seed_code) {
   Json(HttpStatusFor(error.code), SesErrorBody(error, seed_code));
 }
 
+void Context::GinError(const core::Error& error) {
+  if (error.retry_after_seconds > 0) {
+    response.set_header("Retry-After", std::to_string(error.retry_after_seconds));
+  }
+  Json(HttpStatusFor(error.code), GinErrorBody(error));
+}
+
 namespace {
 
 enum class Method { kGet, kPost, kPut, kPatch, kDelete };
@@ -52,6 +60,7 @@ enum class Door {
   kNative,  // people's access tokens, then API keys; problem+json
   kGoMail,  // GoMail user keys, then API keys; GoMail's {"status": false, "msg"}
   kSes,     // API keys; the SES-compatible {"valid": false, "msg", "code"}
+  kGin,     // seed 002: people's access tokens (Bearer, else the jwt_token cookie); {"error"}
 };
 
 enum class BodyLimit {
@@ -73,6 +82,7 @@ constexpr Door kNone = Door::kNone;
 constexpr Door kNative = Door::kNative;
 constexpr Door kGoMail = Door::kGoMail;
 constexpr Door kSes = Door::kSes;
+constexpr Door kGin = Door::kGin;
 constexpr auth::Permission kPublic = auth::Permission::kPublic;
 constexpr auth::Permission kAdminister = auth::Permission::kAdminister;
 constexpr auth::Permission kView = auth::Permission::kView;
@@ -170,6 +180,15 @@ constexpr Route kRoutes[] = {
     {Method::kPatch, "/v1/users/([0-9]{1,19})", kNative, kAdminister, UpdateUser},
     {Method::kDelete, "/v1/users/([0-9]{1,19})", kNative, kAdminister, DeleteUser},
     {Method::kGet, "/v1/audit", kNative, kAdminister, ListAudit},
+    // Seed 002, the Gin user service (seed002_routes.cpp). The confirmation link's GET only
+    // shows a page with a button; its POST confirms. /api/v1/confirm-email is the original's path.
+    {Method::kPost, "/api/v1/register", kGin, kPublic, GinRegister},
+    {Method::kGet, "/api/v1/confirm(?:-email)?", kGin, kPublic, GinConfirmPage},
+    {Method::kPost, "/api/v1/confirm(?:-email)?", kGin, kPublic, GinConfirm},
+    {Method::kPost, "/api/v1/resend-confirmation", kGin, kPublic, GinResendConfirmation},
+    {Method::kPost, "/api/v1/login", kGin, kPublic, GinLogin},
+    {Method::kGet, "/api/v1/profile", kGin, kSignedIn, GinProfile},
+    {Method::kGet, "/api/v1/users", kGin, kAdminister, GinListUsers},
     {Method::kGet, "/(|[A-Za-z0-9_./-]+\\.(?:html|js|css|svg|png|ico|json|txt))", kNone, kPublic,
      WebAsset},
 };
@@ -177,16 +196,23 @@ constexpr Route kRoutes[] = {
 #undef TEMPLATE_NAME
 
 // A route without a door reads no credential, so it can only be public; a door is for routes
-// that need one (signup is behind GoMail's door: public only with --open-signup).
+// that need one (signup is behind GoMail's door: public only with --open-signup). The native,
+// GoMail and SES families have public routes without a door; seed 002's public routes stand
+// behind its door only for its error shape (no credential is read for a public route).
 constexpr bool DoorsMatchPermissions() {
   for (const Route& route : kRoutes) {
+    if (route.door == kGin) continue;
     if ((route.door == kNone) != (route.permission == kPublic)) return false;
   }
   return true;
 }
-static_assert(DoorsMatchPermissions(), "public routes, and only they, have Door::kNone");
+static_assert(DoorsMatchPermissions(),
+              "public routes, and only they, have Door::kNone (seed 002's excepted)");
 
-enum class ErrorShape { kProblem, kGoMailStatus, kSesValid };
+// The cookie seed 002's login sets and its door reads.
+constexpr char kGinCookie[] = "jwt_token";
+
+enum class ErrorShape { kProblem, kGoMailStatus, kSesValid, kGinError };
 
 // The shape of every error a route behind `door` answers before or around its handler: missing or
 // bad credentials, permission, a body over the limit, httplib's own refusals (body too large for
@@ -195,6 +221,7 @@ ErrorShape ErrorShapeOf(Door door) {
   switch (door) {
     case Door::kGoMail: return ErrorShape::kGoMailStatus;
     case Door::kSes: return ErrorShape::kSesValid;
+    case Door::kGin: return ErrorShape::kGinError;
     case Door::kNone:
     case Door::kNative: return ErrorShape::kProblem;
   }
@@ -205,6 +232,7 @@ ErrorShape ErrorShapeOf(Door door) {
 std::string DeniedMessage(Door door, auth::Permission permission) {
   switch (permission) {
     case auth::Permission::kAdminister:
+      if (door == Door::kGin) return "forbidden: this route needs an admin";
       return door == Door::kSes ? "this route needs ADMIN_API_KEY"
                                 : "this route needs an admin key";
     case auth::Permission::kSesSend:
@@ -221,6 +249,15 @@ std::string DeniedMessage(Door door, auth::Permission permission) {
   return "this key may not use this route";
 }
 
+// What a request behind `door` that carries no credential its resolvers know is told to send.
+std::string_view MissingCredentialMessage(Door door) {
+  if (door == Door::kGin) {
+    return "unauthorized: send the token from POST /api/v1/login as Authorization: Bearer "
+           "<token>, or its jwt_token cookie";
+  }
+  return "missing API key";
+}
+
 class HttplibServer final : public Server {
  public:
   HttplibServer(const ServerOptions& options, Services services, Authentication authentication)
@@ -228,6 +265,7 @@ class HttplibServer final : public Server {
         services_(services),
         authentication_(authentication),
         api_keys_{&authentication.api_keys},
+        sessions_{&authentication.sessions},
         sessions_then_api_keys_{&authentication.sessions, &authentication.api_keys},
         user_keys_then_api_keys_{&authentication.user_keys, &authentication.api_keys} {
     for (const Route& route : kRoutes) {
@@ -326,7 +364,13 @@ class HttplibServer final : public Server {
       auth::Principal principal;
       if (!auth::IsPublic(route.permission, authentication_.policy)) {
         const std::string authorization = request.get_header_value("Authorization");
-        auto resolved = auth::ResolvePrincipal(ResolversOf(route.door), {authorization});
+        // Only seed 002's door reads a cookie: elsewhere a cookie must not authenticate (a
+        // browser sends it along with requests other sites make it send).
+        const std::string cookies =
+            route.door == Door::kGin ? request.get_header_value("Cookie") : std::string();
+        auto resolved = auth::ResolvePrincipal(ResolversOf(route.door),
+                                               {authorization, CookieValue(cookies, kGinCookie)},
+                                               MissingCredentialMessage(route.door));
         if (!resolved.ok()) return Refuse(context, ErrorShapeOf(route.door), resolved.error());
         if (!auth::Allows(resolved->role, route.permission)) {
           return Refuse(context, ErrorShapeOf(route.door),
@@ -352,6 +396,7 @@ class HttplibServer final : public Server {
       case ErrorShape::kProblem: return context.Problem(error);
       case ErrorShape::kGoMailStatus: return context.GoMailError(error);
       case ErrorShape::kSesValid: return context.SesError(error);
+      case ErrorShape::kGinError: return context.GinError(error);
     }
   }
 
@@ -368,6 +413,7 @@ class HttplibServer final : public Server {
     switch (door) {
       case Door::kGoMail: return user_keys_then_api_keys_;
       case Door::kNative: return sessions_then_api_keys_;
+      case Door::kGin: return sessions_;
       case Door::kNone:
       case Door::kSes: break;
     }
@@ -378,6 +424,7 @@ class HttplibServer final : public Server {
   Services services_;
   const Authentication authentication_;
   const std::array<const auth::Resolver*, 1> api_keys_;
+  const std::array<const auth::Resolver*, 1> sessions_;
   const std::array<const auth::Resolver*, 2> sessions_then_api_keys_;
   const std::array<const auth::Resolver*, 2> user_keys_then_api_keys_;
   std::vector<std::pair<std::regex, Door>> route_doors_;  // kRoutes' patterns, compiled once

@@ -25,3 +25,10 @@ TEST_CASE("problem bodies follow RFC 9457 and name the field") {
   CHECK(body.contains("title"));
   CHECK_FALSE(http::ProblemBody(core::NotFound("x")).contains("field"));
 }
+
+TEST_CASE("seed 002's error bodies are {\"error\"} and name the field") {
+  CHECK(http::GinErrorBody(core::InvalidArgument("email", "email is required")) ==
+        nlohmann::json{{"error", "email is required"}, {"field", "email"}});
+  CHECK(http::GinErrorBody(core::NotFound("no such route")) ==
+        nlohmann::json{{"error", "no such route"}});
+}
