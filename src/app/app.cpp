@@ -233,9 +233,11 @@ class App::Parts {
     account_options.refresh_ttl_ms = config_.refresh_ttl_ms;
     account_options.confirm_ttl_ms = config_.confirm_ttl_ms;
     account_options.default_from = config_.default_from;
-    accounts_ = std::make_unique<service::AccountService>(*store_, *store_, *store_, *store_,
-                                                          *emails_, *session_tokens_, *clock_,
-                                                          account_options);
+    account_options.redirect_hosts = config_.redirect_hosts;
+    account_options.callback_attempts = callback_options.max_attempts;
+    accounts_ = std::make_unique<service::AccountService>(
+        *store_, *store_, *store_, *store_, *store_, *emails_, *session_tokens_, *clock_,
+        [this] { callback_workers_->Notify(); }, account_options);
     auto admin_password = accounts_->EnsureAdminUser(config_.admin_email);
     if (!admin_password.ok()) return admin_password.error();
     if (admin_password->has_value()) {

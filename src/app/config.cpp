@@ -367,7 +367,7 @@ const std::vector<Setting>& Table() {
        "900000",
        "how long a signed-in person's access token is valid (then it is refreshed)",
        false,
-       Integer(In(&Config::access_ttl_ms), 10'000, 86'400'000)},
+       Integer(In(&Config::access_ttl_ms), 1'000, 86'400'000)},
       {"refresh-token-ttl-ms",
        {"OUTBOX_REFRESH_TOKEN_TTL_MS"},
        "2592000000",
@@ -380,6 +380,31 @@ const std::vector<Setting>& Table() {
        "how long a mailed confirmation link stays valid",
        false,
        Integer(In(&Config::confirm_ttl_ms), 1'000, 2'592'000'000)},
+      {"redirect-hosts",
+       {"OUTBOX_REDIRECT_HOSTS"},
+       "",
+       "comma-separated hosts a /v1/verifications redirect_url may name (\"app.example.com\", "
+       "\"*.example.com\"); empty: none",
+       false,
+       [](Config& config, const std::string& flag, const std::string& value) -> Status {
+         config.redirect_hosts.clear();
+         std::size_t start = 0;
+         while (start <= value.size() && !value.empty()) {
+           std::size_t comma = value.find(',', start);
+           if (comma == std::string::npos) comma = value.size();
+           std::string host = value.substr(start, comma - start);
+           while (!host.empty() && host.front() == ' ') host.erase(host.begin());
+           while (!host.empty() && host.back() == ' ') host.pop_back();
+           const std::string bare = host.rfind("*.", 0) == 0 ? host.substr(2) : host;
+           if (bare.empty() || bare.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-") !=
+                                   std::string::npos) {
+             return Invalid(flag, "\"" + host + "\" is not a lower-case host name");
+           }
+           config.redirect_hosts.push_back(host);
+           start = comma + 1;
+         }
+         return {};
+       }},
       {"otp-ttl-ms",
        {"OUTBOX_OTP_TTL_MS"},
        "600000",

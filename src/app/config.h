@@ -41,6 +41,7 @@ struct Config {
   core::TimeMs access_ttl_ms = 900'000;
   core::TimeMs refresh_ttl_ms = 2'592'000'000;
   core::TimeMs confirm_ttl_ms = 86'400'000;
+  std::vector<std::string> redirect_hosts;  // where /v1/verifications links may lead
   core::TimeMs otp_ttl_ms = 600'000;
   core::TimeMs otp_resend_interval_ms = 30'000;
   std::string public_url;       // no trailing '/'; empty: http://<listen>

@@ -263,6 +263,46 @@ void DeleteUser(Context& context) {
   context.response.status = 204;
 }
 
+json VerificationToJson(const store::Verification& verification) {
+  return {{"id", verification.id},
+          {"email", verification.email},
+          {"status", verification.confirmed_at ? "confirmed" : "pending"},
+          {"redirect_url", verification.redirect_url},
+          {"created_at", core::FormatRfc3339(verification.created_at)},
+          {"expires_at", core::FormatRfc3339(verification.expires_at)},
+          {"confirmed_at", TimeOrNull(verification.confirmed_at)}};
+}
+
+void CreateVerification(Context& context) {
+  auto body = ParseJsonBody(context.request.body);
+  if (!body.ok()) return context.Problem(body.error());
+  if (auto known = OnlyMembers(*body, {"email", "redirect_url", "template", "data"});
+      !known.ok()) {
+    return context.Problem(known.error());
+  }
+  service::AppVerificationRequest request;
+  for (auto [member, name] : {std::pair{&request.email, "email"},
+                              std::pair{&request.redirect_url, "redirect_url"},
+                              std::pair{&request.template_name, "template"}}) {
+    auto value = StringMember(*body, name, false);
+    if (!value.ok()) return context.Problem(value.error());
+    *member = std::move(*value);
+  }
+  if (const auto data = body->find("data"); data != body->end() && !data->is_null()) {
+    request.data = *data;
+  }
+  auto created = context.services.accounts.CreateAppVerification(*context.principal, request);
+  if (!created.ok()) return context.Problem(created.error());
+  context.Json(201, VerificationToJson(*created));
+}
+
+void GetVerification(Context& context) {
+  auto found =
+      context.services.accounts.GetAppVerification(*context.principal, context.request.matches[1]);
+  if (!found.ok()) return context.Problem(found.error());
+  context.Json(200, VerificationToJson(*found));
+}
+
 void ListAudit(Context& context) {
   auto page_query = DecodePageQuery(context.request, 50, 1000, {"action"});
   if (!page_query.ok()) return context.Problem(page_query.error());

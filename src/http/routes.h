@@ -138,6 +138,8 @@ void GetUser(Context& context);
 void UpdateUser(Context& context);
 void DeleteUser(Context& context);
 void ListAudit(Context& context);
+void CreateVerification(Context& context);
+void GetVerification(Context& context);
 // Seed 002, the Gin user service (seed002_routes.cpp): registration with a mailed link, the
 // link's page (GET shows, POST confirms), resending it, login (token and jwt_token cookie), the
 // caller's profile and the admin's user list.

@@ -180,6 +180,8 @@ constexpr Route kRoutes[] = {
     {Method::kPatch, "/v1/users/([0-9]{1,19})", kNative, kAdminister, UpdateUser},
     {Method::kDelete, "/v1/users/([0-9]{1,19})", kNative, kAdminister, DeleteUser},
     {Method::kGet, "/v1/audit", kNative, kAdminister, ListAudit},
+    {Method::kPost, "/v1/verifications", kNative, kAdminister, CreateVerification},
+    {Method::kGet, "/v1/verifications/(ver_[0-9a-f]{28})", kNative, kView, GetVerification},
     // Seed 002, the Gin user service (seed002_routes.cpp). The confirmation link's GET only
     // shows a page with a button; its POST confirms. /api/v1/confirm-email is the original's path.
     {Method::kPost, "/api/v1/register", kGin, kPublic, GinRegister},

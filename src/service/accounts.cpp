@@ -5,7 +5,9 @@
 #include <utility>
 
 #include "auth/auth.h"
+#include "core/log.h"
 #include "core/random.h"
+#include "hooks/url.h"
 #include "mail/message.h"
 
 namespace service {
@@ -14,6 +16,23 @@ namespace {
 constexpr std::size_t kMaxNameBytes = 200;
 constexpr std::size_t kMaxUserAgentBytes = 256;
 constexpr char kWrongCredentials[] = "email or password is wrong";
+constexpr std::size_t kLinkTokenChars = 43;  // [A-Za-z0-9]: ~256 bits
+
+// Whether `host` is one of `allowed`: "example.com" exactly, "*.example.com" any subdomain.
+bool RedirectHostAllowed(const std::string& host, const std::vector<std::string>& allowed) {
+  for (const std::string& entry : allowed) {
+    if (entry.rfind("*.", 0) == 0) {
+      const std::string suffix = entry.substr(1);
+      if (host.size() > suffix.size() &&
+          host.compare(host.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        return true;
+      }
+    } else if (host == entry) {
+      return true;
+    }
+  }
+  return false;
+}
 
 std::string Lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
@@ -72,15 +91,18 @@ std::string ActorOf(const auth::Principal& principal) {
 
 AccountService::AccountService(store::UserStore& users, store::SessionStore& sessions,
                                store::VerificationStore& verifications, store::AuditStore& audit,
-                               EmailService& emails, const auth::SessionTokens& tokens,
-                               const core::Clock& clock, AccountOptions options)
+                               store::CallbackStore& callbacks, EmailService& emails,
+                               const auth::SessionTokens& tokens, const core::Clock& clock,
+                               std::function<void()> wake_callbacks, AccountOptions options)
     : users_(users),
       sessions_(sessions),
       verifications_(verifications),
       audit_(audit),
+      callbacks_(callbacks),
       emails_(emails),
       tokens_(tokens),
       clock_(clock),
+      wake_callbacks_(std::move(wake_callbacks)),
       options_(std::move(options)),
       dummy_hash_(auth::HashPassword(auth::GeneratePassword(), options_.password)) {}
 
@@ -376,40 +398,52 @@ core::Result<store::User> AccountService::Register(const NewUser& request,
   if (customer.password.empty()) return core::InvalidArgument("password", "password is required");
   auto created = CreateUser(customer, "", client);
   if (!created.ok()) return created.error();
-  if (auto mailed = MailConfirmation(created->user); !mailed.ok()) return mailed.error();
+  store::Verification link;
+  link.purpose = "signup";
+  link.user_id = created->user.id;
+  link.email = created->user.email;
+  if (auto mailed = MailLink(link, created->user.name, "", {}); !mailed.ok()) {
+    return mailed.error();
+  }
   return created->user;
 }
 
-core::Status AccountService::MailConfirmation(const store::User& user) {
+core::Result<store::Verification> AccountService::MailLink(store::Verification verification,
+                                      const std::string& greeting_name,
+                                      const std::string& template_name,
+                                      const nlohmann::json& data) {
   const core::TimeMs now = clock_.NowMs();
-  const std::string token = core::RandomToken(43);
-  store::Verification verification;
+  const std::string token = core::RandomToken(kLinkTokenChars);
   verification.id = core::TimeOrderedId("ver_", now);
-  verification.purpose = "signup";
-  verification.user_id = user.id;
-  verification.email = user.email;
   verification.token_hash = auth::HashKey(token);
   verification.created_at = now;
   verification.expires_at = now + options_.confirm_ttl_ms;
-  if (auto stored = verifications_.CreateVerification(verification); !stored.ok()) {
-    return stored.error();
-  }
   const std::string link = public_url_ + "/api/v1/confirm?token=" + token;
   SendEmailRequest mail;
   mail.from = options_.default_from;
-  mail.to = {user.email};
-  mail.subject = "Confirm your email address";
-  mail.text = "Hello" + (user.name.empty() ? std::string() : " " + user.name) +
-              ",\r\n\r\nplease confirm your email address by opening this link:\r\n\r\n" + link +
-              "\r\n\r\nThe link works once and expires in " +
-              std::to_string(options_.confirm_ttl_ms / 3'600'000) +
-              " hours. If you did not sign up, ignore this mail.\r\n";
-  mail.tags = {"confirmation"};
+  mail.to = {verification.email};
+  mail.tags = {verification.purpose == "signup" ? "confirmation" : "verification"};
   mail.redact_when_done = true;
+  if (!template_name.empty()) {
+    mail.template_name = template_name;
+    mail.template_data = data;
+    mail.template_data["link"] = link;
+    mail.template_data["email"] = verification.email;
+  } else {
+    mail.subject = "Confirm your email address";
+    mail.text = "Hello" + (greeting_name.empty() ? std::string() : " " + greeting_name) +
+                ",\r\n\r\nplease confirm your email address by opening this link:\r\n\r\n" + link +
+                "\r\n\r\nThe link works once and expires in " +
+                std::to_string(options_.confirm_ttl_ms / 3'600'000) +
+                " hours. If you did not ask for it, ignore this mail.\r\n";
+  }
+  if (auto stored = verifications_.CreateVerification(verification); !stored.ok()) {
+    return stored.error();
+  }
   const auth::Principal system{"system:accounts", auth::Role::kAdmin};
   auto sent = emails_.Send(mail, system, std::nullopt);
   if (!sent.ok()) return sent.error();
-  return {};
+  return verification;
 }
 
 core::Status AccountService::ResendConfirmation(const std::string& email, const Client& client) {
@@ -430,7 +464,11 @@ core::Status AccountService::ResendConfirmation(const std::string& email, const 
                                 1000;
     return error;
   }
-  if (auto mailed = MailConfirmation(*user); !mailed.ok()) return mailed.error();
+  store::Verification link;
+  link.purpose = "signup";
+  link.user_id = user->id;
+  link.email = user->email;
+  if (auto mailed = MailLink(link, user->name, "", {}); !mailed.ok()) return mailed.error();
   Record("", "confirmation_resent", UserTarget(user->id), client);
   return {};
 }
@@ -447,14 +485,76 @@ core::Result<LinkState> AccountService::InspectLink(const std::string& token) {
   return LinkState::kValid;
 }
 
-core::Result<store::Verification> AccountService::ConfirmLink(const std::string& token,
-                                                              const Client& client) {
+core::Result<Confirmed> AccountService::ConfirmLink(const std::string& token,
+                                                    const Client& client) {
   if (token.empty() || token.size() > 256) return core::NotFound("unknown confirmation link");
-  auto confirmed = verifications_.ConfirmVerification(auth::HashKey(token), clock_.NowMs());
+  const std::string hash = auth::HashKey(token);
+  auto found = verifications_.FindVerificationByTokenHash(hash);
+  if (!found.ok()) return found.error();
+  const core::TimeMs now = clock_.NowMs();
+  std::optional<store::NewCallback> callback;
+  if (found->purpose == "app" && !found->callback_url.empty()) {
+    const nlohmann::json payload = {{"event", "VERIFIED"},
+                                    {"verificationId", found->id},
+                                    {"email", found->email},
+                                    {"confirmedAt", core::FormatRfc3339(now)}};
+    callback = store::NewCallback{found->owner, found->callback_url, "VERIFIED", found->id,
+                                  payload.dump(), now};
+  }
+  auto confirmed =
+      verifications_.ConfirmVerification(hash, now, callback, options_.callback_attempts);
   if (!confirmed.ok()) return confirmed.error();
-  Record(confirmed->user_id != 0 ? UserTarget(confirmed->user_id) : "", "email_confirmed",
-         confirmed->user_id != 0 ? UserTarget(confirmed->user_id) : confirmed->id, client);
-  return confirmed;
+  if (callback && wake_callbacks_) wake_callbacks_();
+  const bool signup = confirmed->user_id != 0;
+  Record(signup ? UserTarget(confirmed->user_id) : confirmed->owner, "email_confirmed",
+         signup ? UserTarget(confirmed->user_id) : "verification:" + confirmed->id, client);
+  Confirmed out{std::move(*confirmed), ""};
+  if (!out.verification.redirect_url.empty()) {
+    const char separator =
+        out.verification.redirect_url.find('?') == std::string::npos ? '?' : '&';
+    out.redirect_to = out.verification.redirect_url + separator + "verification=" +
+                      out.verification.id;
+  }
+  return out;
+}
+
+core::Result<store::Verification> AccountService::CreateAppVerification(
+    const auth::Principal& principal, const AppVerificationRequest& request) {
+  if (request.email.empty()) return core::InvalidArgument("email", "email is required");
+  auto address = mail::ParseSendableAddress(request.email, "email");
+  if (!address.ok()) return address.error();
+  if (!address->display_name.empty() || address->address != request.email) {
+    return core::InvalidArgument("email", "email must be a bare address (user@example.com)");
+  }
+  if (request.redirect_url.empty()) {
+    return core::InvalidArgument("redirect_url", "redirect_url is required");
+  }
+  auto url = hooks::ParseHttpUrl(request.redirect_url, "redirect_url");
+  if (!url.ok()) return url.error();
+  if (!RedirectHostAllowed(url->host, options_.redirect_hosts)) {
+    return core::InvalidArgument("redirect_url",
+                                 "redirect_url's host " + url->host +
+                                     " is not in --redirect-hosts");
+  }
+  if (!request.data.is_object()) return core::InvalidArgument("data", "data must be an object");
+  store::Verification verification;
+  verification.purpose = "app";
+  verification.owner = principal.key_id;
+  verification.email = request.email;
+  verification.redirect_url = request.redirect_url;
+  verification.callback_url = principal.callback_url;
+  return MailLink(verification, "", request.template_name, request.data);
+}
+
+core::Result<store::Verification> AccountService::GetAppVerification(
+    const auth::Principal& principal, const std::string& id) {
+  auto found = verifications_.GetVerification(id);
+  if (!found.ok()) return found.error();
+  if (found->purpose != "app" ||
+      (principal.role != auth::Role::kAdmin && found->owner != principal.key_id)) {
+    return core::NotFound("no such verification");
+  }
+  return found;
 }
 
 void AccountService::Record(const std::string& actor, const std::string& action,

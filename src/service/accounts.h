@@ -9,6 +9,7 @@
 // any password is checked. An unknown email and a wrong password take the same time (a
 // password hash is verified either way) and give the same answer.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "core/result.h"
 #include "service/email_service.h"
 #include "store/audit_store.h"
+#include "store/callback_store.h"
 #include "store/session_store.h"
 #include "store/user_store.h"
 #include "store/verification_store.h"
@@ -50,6 +52,10 @@ struct AccountOptions {
   std::string default_from;                         // the sender of confirmation mail
   auth::PasswordParams password;
   LoginLimits limits;
+  // Hosts a verification's redirect_url may name: "example.com" (exactly) or "*.example.com"
+  // (any subdomain). Empty: no redirect is allowed.
+  std::vector<std::string> redirect_hosts;
+  int callback_attempts = 10;  // of the VERIFIED callback
 };
 
 // Where a request came from, for throttling, sessions and the audit trail.
@@ -92,6 +98,20 @@ struct SignedIn {
   core::TimeMs expires_in_ms = 0;  // the access token's life
 };
 
+// POST /v1/verifications: a link for an application's own user.
+struct AppVerificationRequest {
+  std::string email;
+  std::string redirect_url;   // where the confirmed link leads (an allowed host)
+  std::string template_name;  // "" for outbox's own mail; else rendered with data + link, email
+  nlohmann::json data = nlohmann::json::object();
+};
+
+// What a confirmed link leads to.
+struct Confirmed {
+  store::Verification verification;
+  std::string redirect_to;  // purpose "app": redirect_url with ?verification=<id>; else ""
+};
+
 // What a confirmation link's page shows before anything is confirmed.
 enum class LinkState { kValid, kUsed, kExpired, kUnknown };
 
@@ -99,8 +119,9 @@ class AccountService {
  public:
   AccountService(store::UserStore& users, store::SessionStore& sessions,
                  store::VerificationStore& verifications, store::AuditStore& audit,
-                 EmailService& emails, const auth::SessionTokens& tokens,
-                 const core::Clock& clock, AccountOptions options);
+                 store::CallbackStore& callbacks, EmailService& emails,
+                 const auth::SessionTokens& tokens, const core::Clock& clock,
+                 std::function<void()> wake_callbacks, AccountOptions options);
   AccountService(const AccountService&) = delete;
   AccountService& operator=(const AccountService&) = delete;
 
@@ -160,9 +181,21 @@ class AccountService {
   core::Status ResendConfirmation(const std::string& email, const Client& client);
   // What a link's page shows; reads only, so a mail scanner fetching the link confirms nothing.
   core::Result<LinkState> InspectLink(const std::string& token);
-  // Confirms the link's account, once. kNotFound for an unknown token, kFailedPrecondition when
-  // used, kDeadlineExceeded when expired.
-  core::Result<store::Verification> ConfirmLink(const std::string& token, const Client& client);
+  // Confirms the link, once: a sign-up's account, or an application's verification (whose
+  // owner's callback URL then gets a signed VERIFIED callback, queued in the same write).
+  // kNotFound for an unknown token, kFailedPrecondition when used, kDeadlineExceeded when
+  // expired.
+  core::Result<Confirmed> ConfirmLink(const std::string& token, const Client& client);
+
+  // Applications' own users --------------------------------------------------------------
+  // Mails a link to `email` for the principal's application (its callback URL hears of the
+  // confirmation). kInvalidArgument naming email, redirect_url (not http(s), or a host not in
+  // redirect_hosts), template or data.
+  core::Result<store::Verification> CreateAppVerification(const auth::Principal& principal,
+                                                          const AppVerificationRequest& request);
+  // kNotFound for an unknown id, or one of another key's (admins see every one).
+  core::Result<store::Verification> GetAppVerification(const auth::Principal& principal,
+                                                       const std::string& id);
 
   // Audit ----------------------------------------------------------------------------------
   // Records an action (errors are logged by the caller's store; an audit failure does not undo
@@ -174,7 +207,12 @@ class AccountService {
  private:
   core::Result<SignedIn> OpenSession(const store::User& user, SessionKind kind,
                                      const Client& client);
-  core::Status MailConfirmation(const store::User& user);
+  // Stores a link to `verification.email` (its token_hash, times and id are set here) and queues
+  // its mail: the template's when named, else outbox's own text. Returns it as stored.
+  core::Result<store::Verification> MailLink(store::Verification verification,
+                                             const std::string& greeting_name,
+                                             const std::string& template_name,
+                                             const nlohmann::json& data);
   core::Result<store::LoginThrottle> Throttle(const std::string& key,
                                               const store::ThrottleUpdate& update);
 
@@ -182,9 +220,11 @@ class AccountService {
   store::SessionStore& sessions_;
   store::VerificationStore& verifications_;
   store::AuditStore& audit_;
+  store::CallbackStore& callbacks_;
   EmailService& emails_;
   const auth::SessionTokens& tokens_;
   const core::Clock& clock_;
+  const std::function<void()> wake_callbacks_;
   const AccountOptions options_;
   std::string public_url_;
   const std::string dummy_hash_;  // verified for unknown emails, so they take as long

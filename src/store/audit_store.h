@@ -34,8 +34,10 @@ class AuditStore {
  public:
   virtual ~AuditStore() = default;
 
-  // Stores `entry` (its id is ignored).
+  // Stores `entry` (its id is ignored; "" detail is stored as "{}"). kInvalidArgument for an
+  // empty action.
   virtual Status AppendAudit(const AuditEntry& entry) = 0;
+  // kInvalidArgument for a cursor this listing did not return.
   virtual Result<AuditPage> ListAudit(const AuditQuery& query) = 0;
 };
 

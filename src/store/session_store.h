@@ -18,11 +18,11 @@ struct Session {
   std::string token_hash;         // kind "token": SHA-256 hex of the token; "" otherwise
   TimeMs created_at = 0;
   TimeMs last_used_at = 0;        // the last login or refresh
-  TimeMs expires_at = 0;          // no refresh (or token use) after this
+  TimeMs expires_at = 0;          // expired once now >= expires_at: no refresh or token use
   std::optional<TimeMs> revoked_at;
   std::string revoked_reason;     // "logout", "ended", "reuse", "disabled", "password"
   std::string address;            // the client address at login
-  std::string user_agent;         // at login, at most 256 bytes
+  std::string user_agent;         // at login, at most 256 bytes (longer: cut between characters)
 };
 
 enum class RefreshOutcome {
@@ -43,7 +43,9 @@ class SessionStore {
 
   // Stores a new session, with `refresh_hash` (SHA-256 hex) as its current refresh token ("" for
   // none: kind "token", or a session that cannot be refreshed). kAlreadyExists for a taken id or
-  // hash; kNotFound when the user does not exist.
+  // hash; kNotFound when the user does not exist; kInvalidArgument for an empty id, an unknown
+  // kind, a token_hash missing from a kind "token" session or given to a kind "session" one, or a
+  // refresh_hash given to a kind "token" session.
   virtual Status CreateSession(const Session& session, const std::string& refresh_hash) = 0;
   // kNotFound for an unknown id.
   virtual Result<Session> GetSession(const std::string& id) = 0;

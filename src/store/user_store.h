@@ -70,12 +70,15 @@ class UserStore {
   virtual Result<User> GetUser(std::int64_t id) = 0;
   // By email in any ASCII case. kNotFound when no user has it.
   virtual Result<User> FindUserByEmail(const std::string& email) = 0;
+  // kInvalidArgument for a cursor this listing did not return.
   virtual Result<UserPage> ListUsers(const UserQuery& query) = 0;
-  // Every user of `role` with a confirmed address, not disabled and not unsubscribed, ids
-  // after `after_id` ascending, at most `limit` (the campaign audience, read in batches).
+  // Every user of `role` ("" for every role) with a confirmed address, not disabled and not
+  // unsubscribed, ids after `after_id` ascending, at most `limit` (the campaign audience, read in
+  // batches). kInvalidArgument for a limit outside 1..1000.
   virtual Result<std::vector<User>> ListReachableUsers(const std::string& role,
                                                        std::int64_t after_id, int limit) = 0;
   // Applies `change` and returns the user as stored. kNotFound for an unknown id;
+  // kInvalidArgument for an empty role;
   // kFailedPrecondition when the change would leave no enabled user with role "admin" (the last
   // admin cannot be demoted or disabled). When the change disables the user, every session of
   // theirs is revoked in the same transaction (reason "disabled").
@@ -87,7 +90,8 @@ class UserStore {
   virtual Result<std::int64_t> CountUsers(const std::string& role) = 0;
 
   // Applies `update` to the throttle stored under `key` as one atomic read-modify-write and
-  // returns the new state. A state that is all zero removes the key.
+  // returns the new state. A state that is all zero removes the key. kInvalidArgument for an
+  // empty key.
   virtual Result<LoginThrottle> UpdateLoginThrottle(const std::string& key,
                                                     const ThrottleUpdate& update) = 0;
 };

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "store/callback_store.h"
 #include "store/types.h"
 
 namespace store {
@@ -28,17 +29,22 @@ class VerificationStore {
  public:
   virtual ~VerificationStore() = default;
 
-  // kAlreadyExists for a taken id or token hash; kNotFound when user_id names no user.
+  // kAlreadyExists for a taken id or token hash; kNotFound when user_id names no user;
+  // kInvalidArgument for an empty id, purpose or token hash, or a "signup" without a user_id.
   virtual Status CreateVerification(const Verification& verification) = 0;
   // kNotFound for an unknown id.
   virtual Result<Verification> GetVerification(const std::string& id) = 0;
   // kNotFound for an unknown hash. Reads only: showing a link's page confirms nothing.
   virtual Result<Verification> FindVerificationByTokenHash(const std::string& token_hash) = 0;
   // Confirms the verification with this token hash at `now`, once, as one atomic step; for
-  // purpose "signup" it also sets the user's confirmed_at (kept if already set). kNotFound for
-  // an unknown hash; kFailedPrecondition "already used" when it was confirmed before;
-  // kDeadlineExceeded when `now` is at or after expires_at. Returns it as stored.
-  virtual Result<Verification> ConfirmVerification(const std::string& token_hash, TimeMs now) = 0;
+  // purpose "signup" it also sets the user's confirmed_at (kept if already set), and `callback`
+  // (when given) is enqueued in the same transaction (CallbackStore::EnqueueCallback, with
+  // `max_attempts`). kNotFound for an unknown hash; kFailedPrecondition "already used" when it
+  // was confirmed before; kDeadlineExceeded when `now` is at or after expires_at (nothing is
+  // written then). Returns it as stored.
+  virtual Result<Verification> ConfirmVerification(const std::string& token_hash, TimeMs now,
+                                                   const std::optional<NewCallback>& callback,
+                                                   int max_attempts) = 0;
   // The newest verification of `purpose` sent to `email` (any case), for resend limits.
   // nullopt when none.
   virtual Result<std::optional<Verification>> LatestVerification(const std::string& purpose,

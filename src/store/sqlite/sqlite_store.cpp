@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/sqlite/accounts.h"
 #include "store/sqlite/callbacks.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/group_commit.h"
@@ -482,6 +483,146 @@ class SqliteStore final : public Store {
   Result<int> PurgeBefore(PurgeKind kind, TimeMs cutoff, int limit) override {
     return Write<int>([&](Connection& connection) {
       return sqlite::PurgeInTransaction(connection, kind, cutoff, limit);
+    });
+  }
+
+  Result<User> CreateUser(const User& user) override {
+    return Write<User>(
+        [&](Connection& connection) { return sqlite::CreateUserInTransaction(connection, user); });
+  }
+
+  Result<User> GetUser(std::int64_t id) override {
+    return Read<User>("reading a user",
+                      [&](Connection& connection) { return sqlite::ReadUser(connection, id); });
+  }
+
+  Result<User> FindUserByEmail(const std::string& email) override {
+    return Read<User>("reading a user", [&](Connection& connection) {
+      return sqlite::ReadUserByEmail(connection, email);
+    });
+  }
+
+  Result<UserPage> ListUsers(const UserQuery& query) override {
+    return Read<UserPage>("listing users", [&](Connection& connection) {
+      return sqlite::ReadUserPage(connection, query);
+    });
+  }
+
+  Result<std::vector<User>> ListReachableUsers(const std::string& role, std::int64_t after_id,
+                                               int limit) override {
+    return Read<std::vector<User>>("listing reachable users", [&](Connection& connection) {
+      return sqlite::ReadReachableUsers(connection, role, after_id, limit);
+    });
+  }
+
+  Result<User> UpdateUser(std::int64_t id, const UserChange& change, TimeMs now) override {
+    return Write<User>([&](Connection& connection) {
+      return sqlite::UpdateUserInTransaction(connection, id, change, now);
+    });
+  }
+
+  Status DeleteUser(std::int64_t id) override {
+    return WriteStatus(
+        [&](Connection& connection) { return sqlite::DeleteUserInTransaction(connection, id); });
+  }
+
+  Result<std::int64_t> CountUsers(const std::string& role) override {
+    return Read<std::int64_t>("counting users", [&](Connection& connection) {
+      return sqlite::ReadUserCount(connection, role);
+    });
+  }
+
+  Result<LoginThrottle> UpdateLoginThrottle(const std::string& key,
+                                            const ThrottleUpdate& update) override {
+    return Write<LoginThrottle>([&](Connection& connection) {
+      return sqlite::UpdateLoginThrottleInTransaction(connection, key, update);
+    });
+  }
+
+  Status CreateSession(const Session& session, const std::string& refresh_hash) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::CreateSessionInTransaction(connection, session, refresh_hash);
+    });
+  }
+
+  Result<Session> GetSession(const std::string& id) override {
+    return Read<Session>("reading a session", [&](Connection& connection) {
+      return sqlite::ReadSession(connection, id);
+    });
+  }
+
+  Result<Session> FindSessionByTokenHash(const std::string& token_hash) override {
+    return Read<Session>("reading a session", [&](Connection& connection) {
+      return sqlite::ReadSessionByTokenHash(connection, token_hash);
+    });
+  }
+
+  Result<Refreshed> RotateRefreshToken(const std::string& old_hash, const std::string& new_hash,
+                                       TimeMs now) override {
+    return Write<Refreshed>([&](Connection& connection) {
+      return sqlite::RotateRefreshTokenInTransaction(connection, old_hash, new_hash, now);
+    });
+  }
+
+  Result<std::vector<Session>> ListLiveSessions(std::int64_t user_id, TimeMs now) override {
+    return Read<std::vector<Session>>("listing sessions", [&](Connection& connection) {
+      return sqlite::ReadLiveSessions(connection, user_id, now);
+    });
+  }
+
+  Status RevokeSession(const std::string& id, TimeMs now, const std::string& reason) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::RevokeSessionInTransaction(connection, id, now, reason);
+    });
+  }
+
+  Result<int> RevokeUserSessions(std::int64_t user_id, TimeMs now,
+                                 const std::string& reason) override {
+    return Write<int>([&](Connection& connection) {
+      return sqlite::RevokeUserSessionsInTransaction(connection, user_id, now, reason);
+    });
+  }
+
+  Status CreateVerification(const Verification& verification) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::CreateVerificationInTransaction(connection, verification);
+    });
+  }
+
+  Result<Verification> GetVerification(const std::string& id) override {
+    return Read<Verification>("reading a verification", [&](Connection& connection) {
+      return sqlite::ReadVerification(connection, id);
+    });
+  }
+
+  Result<Verification> FindVerificationByTokenHash(const std::string& token_hash) override {
+    return Read<Verification>("reading a verification", [&](Connection& connection) {
+      return sqlite::ReadVerificationByTokenHash(connection, token_hash);
+    });
+  }
+
+  Result<Verification> ConfirmVerification(const std::string& token_hash, TimeMs now) override {
+    return Write<Verification>([&](Connection& connection) {
+      return sqlite::ConfirmVerificationInTransaction(connection, token_hash, now);
+    });
+  }
+
+  Result<std::optional<Verification>> LatestVerification(const std::string& purpose,
+                                                         const std::string& email) override {
+    return Read<std::optional<Verification>>("reading a verification", [&](Connection& connection) {
+      return sqlite::ReadLatestVerification(connection, purpose, email);
+    });
+  }
+
+  Status AppendAudit(const AuditEntry& entry) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::AppendAuditInTransaction(connection, entry);
+    });
+  }
+
+  Result<AuditPage> ListAudit(const AuditQuery& query) override {
+    return Read<AuditPage>("listing the audit trail", [&](Connection& connection) {
+      return sqlite::ReadAuditPage(connection, query);
     });
   }
 
