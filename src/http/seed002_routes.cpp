@@ -1,5 +1,6 @@
 // Seed 002, the Gin user service: /api/v1/register, the confirmation link's page
-// (/api/v1/confirm, and /api/v1/confirm-email as the original named it), resending the link,
+// (/api/v1/confirm, and /api/v1/confirm-email as the original named it; the links of
+// /v1/verifications lead there too), resending the link,
 // /api/v1/login (a token in the body and the jwt_token cookie), /api/v1/profile and the admin's
 // /api/v1/users. Errors are {"error": ...} (Context::GinError). Decode, call AccountService,
 // encode.
@@ -39,11 +40,11 @@ void LinkPage(Context& context, service::LinkState state, const std::string& tok
     case service::LinkState::kUsed:
       return HtmlPage(context, 410, "Link already used",
                       "<p>This confirmation link was used already: the email address is "
-                      "confirmed, and you can sign in.</p>");
+                      "confirmed.</p>");
     case service::LinkState::kExpired:
       return HtmlPage(context, 410, "Link expired",
-                      "<p>This confirmation link has expired. Ask for a new confirmation mail "
-                      "where you signed up.</p>");
+                      "<p>This confirmation link has expired. Ask for a new confirmation "
+                      "mail.</p>");
     case service::LinkState::kUnknown: break;
   }
   HtmlPage(context, 404, "Link not valid",
@@ -81,8 +82,16 @@ void GinConfirmPage(Context& context) {
   LinkPage(context, *state, token);
 }
 
+// An application's link (/v1/verifications) then leads on to its redirect URL: by a link and a
+// Refresh, not a redirect of the POST, which browsers hold to the form-action 'self' policy.
 void GinConfirm(Context& context) {
   auto confirmed = context.services.accounts.ConfirmLink(LinkToken(context), ClientOf(context));
+  if (confirmed.ok() && !confirmed->redirect_to.empty()) {
+    context.response.set_header("Refresh", "0; url=" + confirmed->redirect_to);
+    return HtmlPage(context, 200, "Email address confirmed",
+                    "<p>Your email address is confirmed. <a href=\"" +
+                        HtmlEscape(confirmed->redirect_to) + "\">Continue</a></p>");
+  }
   if (confirmed.ok()) {
     return HtmlPage(context, 200, "Email address confirmed",
                     "<p>Your email address is confirmed. You can sign in now.</p>");
