@@ -377,9 +377,12 @@ class FaultStore final : public store::Store {
       const std::string& token_hash) override {
     return Read(__func__, [&] { return inner_.FindVerificationByTokenHash(token_hash); });
   }
-  core::Result<store::Verification> ConfirmVerification(const std::string& token_hash,
-                                                        core::TimeMs now) override {
-    return Write(__func__, [&] { return inner_.ConfirmVerification(token_hash, now); });
+  core::Result<store::Verification> ConfirmVerification(
+      const std::string& token_hash, core::TimeMs now,
+      const std::optional<store::NewCallback>& callback, int max_attempts) override {
+    return Write(__func__, [&] {
+      return inner_.ConfirmVerification(token_hash, now, callback, max_attempts);
+    });
   }
   core::Result<std::optional<store::Verification>> LatestVerification(
       const std::string& purpose, const std::string& email) override {

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "store/sqlite/callbacks.h"
+
 namespace store::sqlite {
 namespace {
 
@@ -655,9 +657,9 @@ core::Status CreateVerificationInTransaction(Connection& connection,
   return {};
 }
 
-core::Result<Verification> ConfirmVerificationInTransaction(Connection& connection,
-                                                            const std::string& token_hash,
-                                                            TimeMs now) {
+core::Result<Verification> ConfirmVerificationInTransaction(
+    Connection& connection, const std::string& token_hash, TimeMs now,
+    const std::optional<NewCallback>& callback, int max_attempts) {
   core::Result<Verification> verification = ReadVerificationByTokenHash(connection, token_hash);
   if (!verification.ok()) {
     return verification.error();
@@ -682,6 +684,10 @@ core::Result<Verification> ConfirmVerificationInTransaction(Connection& connecti
     user->bind(1, now);
     user->bind(2, verification->user_id);
     user->exec();
+  }
+  if (callback) {
+    auto enqueued = EnqueueCallbackInTransaction(connection, *callback, max_attempts, now);
+    if (!enqueued.ok()) return enqueued.error();
   }
   return verification;
 }

@@ -48,9 +48,9 @@ core::Result<std::vector<Session>> ReadLiveSessions(Connection& connection, std:
 // Confirmation links.
 core::Status CreateVerificationInTransaction(Connection& connection,
                                              const Verification& verification);
-core::Result<Verification> ConfirmVerificationInTransaction(Connection& connection,
-                                                            const std::string& token_hash,
-                                                            TimeMs now);
+core::Result<Verification> ConfirmVerificationInTransaction(
+    Connection& connection, const std::string& token_hash, TimeMs now,
+    const std::optional<NewCallback>& callback, int max_attempts);
 core::Result<Verification> ReadVerification(Connection& connection, const std::string& id);
 core::Result<Verification> ReadVerificationByTokenHash(Connection& connection,
                                                        const std::string& token_hash);

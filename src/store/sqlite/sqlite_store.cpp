@@ -601,9 +601,12 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<Verification> ConfirmVerification(const std::string& token_hash, TimeMs now) override {
+  Result<Verification> ConfirmVerification(const std::string& token_hash, TimeMs now,
+                                           const std::optional<NewCallback>& callback,
+                                           int max_attempts) override {
     return Write<Verification>([&](Connection& connection) {
-      return sqlite::ConfirmVerificationInTransaction(connection, token_hash, now);
+      return sqlite::ConfirmVerificationInTransaction(connection, token_hash, now, callback,
+                                                      max_attempts);
     });
   }
 

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cctype>
 #include <chrono>
 
 #include "auth/sessions.h"
@@ -76,7 +77,9 @@ std::string LinkToken(const std::string& raw) {
   for (std::size_t i = 0; i < raw.size(); ++i) {
     if (raw[i] == '=' && raw.compare(i + 1, 2, "\r\n") == 0) {
       i += 2;
-    } else if (raw[i] == '=' && i + 2 < raw.size()) {
+    } else if (raw[i] == '=' && i + 2 < raw.size() &&
+               std::isxdigit(static_cast<unsigned char>(raw[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
       text += static_cast<char>(std::stoi(raw.substr(i + 1, 2), nullptr, 16));
       i += 2;
     } else {

@@ -272,7 +272,7 @@ void RunRetentionContract(const BackendFactory& factory) {
     };
     link("confirmed");
     link("pending");
-    REQUIRE(store.ConfirmVerification("hash-confirmed", kT0 + 5).ok());
+    REQUIRE(store.ConfirmVerification("hash-confirmed", kT0 + 5, std::nullopt, 1).ok());
     CHECK(Purge(store, PurgeKind::kVerifications, kT0 + 5) == 0);
     CHECK(Purge(store, PurgeKind::kVerifications, kT0 + 6) == 1);
     CHECK(store.GetVerification("confirmed").error().code == ErrorCode::kNotFound);

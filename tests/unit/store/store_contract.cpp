@@ -89,7 +89,8 @@ void RunPersistenceContract(const BackendFactory& factory) {
     // The used token is still known as used: presenting it is reuse.
     CHECK(store->RotateRefreshToken("r1", "r3", kT0 + 2)->outcome ==
           store::RefreshOutcome::kReused);
-    core::Result<store::Verification> confirmed = store->ConfirmVerification("v1", kT0 + 3);
+    core::Result<store::Verification> confirmed =
+        store->ConfirmVerification("v1", kT0 + 3, std::nullopt, 1);
     REQUIRE(confirmed.ok());
     CHECK(store->GetUser(user_id)->confirmed_at == kT0 + 3);
     store::LoginThrottle seen;

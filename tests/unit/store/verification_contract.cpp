@@ -106,21 +106,46 @@ void RunVerificationContract(const BackendFactory& factory) {
   SUBCASE("a link confirms once; a second time it is already used") {
     CheckOk(store.CreateVerification(MakeLink("ver_1", "app", "a@example.org")));
     core::Result<store::Verification> confirmed =
-        store.ConfirmVerification("hash-of-ver_1", kT0 + 5);
+        store.ConfirmVerification("hash-of-ver_1", kT0 + 5, std::nullopt, 1);
     REQUIRE_MESSAGE(confirmed.ok(), confirmed.error().message);
     CHECK(confirmed->id == "ver_1");
     CHECK(confirmed->confirmed_at == kT0 + 5);
     CheckSameLink(GetLink(store, "ver_1"), *confirmed);
 
-    core::Result<store::Verification> again = store.ConfirmVerification("hash-of-ver_1", kT0 + 6);
+    core::Result<store::Verification> again =
+        store.ConfirmVerification("hash-of-ver_1", kT0 + 6, std::nullopt, 1);
     REQUIRE_FALSE(again.ok());
     CHECK(again.error().code == ErrorCode::kFailedPrecondition);
     CHECK(again.error().message == "already used");
     CHECK(GetLink(store, "ver_1").confirmed_at == kT0 + 5);
     // Even after it expired, a used link says it was used.
-    CHECK(store.ConfirmVerification("hash-of-ver_1", kT0 + 2 * kHour).error().code ==
+    CHECK(
+        store.ConfirmVerification("hash-of-ver_1", kT0 + 2 * kHour, std::nullopt, 1).error().code ==
+        ErrorCode::kFailedPrecondition);
+    CHECK(store.ConfirmVerification("hash-of-ver_2", kT0, std::nullopt, 1).error().code ==
+          ErrorCode::kNotFound);
+  }
+
+  SUBCASE("a confirmation queues its callback in the same write; a refused one queues none") {
+    CheckOk(store.CreateVerification(MakeLink("ver_1", "app", "a@example.org")));
+    const store::NewCallback callback{"key_1", "https://app.example.org/hook", "VERIFIED",
+                                      "ver_1", R"({"event":"VERIFIED"})",      0};
+    CHECK(store.ConfirmVerification("hash-of-ver_1", kT0 + 2 * kHour, callback, 3).error().code ==
+          ErrorCode::kDeadlineExceeded);
+    CHECK(store.LeaseJobs(store::JobKind::kCallback, 5, kT0 + 2 * kHour, 1000)->empty());
+    REQUIRE(store.ConfirmVerification("hash-of-ver_1", kT0 + 5, callback, 3).ok());
+    CHECK(store.ConfirmVerification("hash-of-ver_1", kT0 + 6, callback, 3).error().code ==
           ErrorCode::kFailedPrecondition);
-    CHECK(store.ConfirmVerification("hash-of-ver_2", kT0).error().code == ErrorCode::kNotFound);
+    core::Result<std::vector<store::Lease>> leased =
+        store.LeaseJobs(store::JobKind::kCallback, 5, kT0 + 6, 1000);
+    REQUIRE(leased.ok());
+    REQUIRE(leased->size() == 1);
+    CHECK(leased->front().max_attempts == 3);
+    core::Result<store::Callback> queued = store.GetCallback(leased->front().ref_id);
+    REQUIRE(queued.ok());
+    CHECK(queued->event == "VERIFIED");
+    CHECK(queued->subject_id == "ver_1");
+    CHECK(queued->url == "https://app.example.org/hook");
   }
 
   SUBCASE("a link is expired at exactly expires_at; a refused confirmation changes nothing") {
@@ -129,13 +154,15 @@ void RunVerificationContract(const BackendFactory& factory) {
     const std::int64_t user = AddUser(store, unconfirmed).id;
     const store::Verification link = MakeLink("ver_1", "signup", "ada@example.org", user);
     CheckOk(store.CreateVerification(link));
-    CHECK(store.ConfirmVerification("hash-of-ver_1", link.expires_at).error().code ==
-          ErrorCode::kDeadlineExceeded);
-    CHECK(store.ConfirmVerification("hash-of-ver_1", link.expires_at + 1).error().code ==
-          ErrorCode::kDeadlineExceeded);
+    CHECK(
+        store.ConfirmVerification("hash-of-ver_1", link.expires_at, std::nullopt, 1).error().code ==
+        ErrorCode::kDeadlineExceeded);
+    CHECK(store.ConfirmVerification("hash-of-ver_1", link.expires_at + 1, std::nullopt, 1)
+              .error()
+              .code == ErrorCode::kDeadlineExceeded);
     CheckSameLink(GetLink(store, "ver_1"), link);
     CHECK_FALSE(store.GetUser(user)->confirmed_at.has_value());
-    CHECK(store.ConfirmVerification("hash-of-ver_1", link.expires_at - 1).ok());
+    CHECK(store.ConfirmVerification("hash-of-ver_1", link.expires_at - 1, std::nullopt, 1).ok());
   }
 
   SUBCASE("confirming a signup link confirms its user; a confirmed user keeps their time") {
@@ -150,12 +177,12 @@ void RunVerificationContract(const BackendFactory& factory) {
     CheckOk(store.CreateVerification(MakeLink("ver_b", "signup", bob.email, bob.id)));
     CheckOk(store.CreateVerification(MakeLink("ver_c", "app", carol.email)));
 
-    REQUIRE(store.ConfirmVerification("hash-of-ver_a", kT0 + 7).ok());
+    REQUIRE(store.ConfirmVerification("hash-of-ver_a", kT0 + 7, std::nullopt, 1).ok());
     CHECK(store.GetUser(ada.id)->confirmed_at == kT0 + 7);
-    REQUIRE(store.ConfirmVerification("hash-of-ver_b", kT0 + 9).ok());
+    REQUIRE(store.ConfirmVerification("hash-of-ver_b", kT0 + 9, std::nullopt, 1).ok());
     CHECK(store.GetUser(bob.id)->confirmed_at == kT0);
     // An "app" link to a user's address is not about that user.
-    REQUIRE(store.ConfirmVerification("hash-of-ver_c", kT0 + 11).ok());
+    REQUIRE(store.ConfirmVerification("hash-of-ver_c", kT0 + 11, std::nullopt, 1).ok());
     CHECK_FALSE(store.GetUser(carol.id)->confirmed_at.has_value());
   }
 
@@ -186,7 +213,7 @@ void RunVerificationContract(const BackendFactory& factory) {
     CHECK_FALSE(latest->has_value());
 
     // A confirmed link still counts: resend limits are about what was sent.
-    REQUIRE(store.ConfirmVerification("hash-of-ver_2", kT0 + 40).ok());
+    REQUIRE(store.ConfirmVerification("hash-of-ver_2", kT0 + 40, std::nullopt, 1).ok());
     CHECK((*store.LatestVerification("signup", "ada@example.org"))->id == "ver_2");
   }
 }
