@@ -59,7 +59,11 @@ nlohmann::json SesErrorBody(const core::Error& error, std::string_view seed_code
 }
 
 nlohmann::json GinErrorBody(const core::Error& error) {
-  nlohmann::json body = {{"error", error.message}};
+  // Clients of this shape read "error" alone: bad input names its field there too.
+  const bool name_field = error.code == core::ErrorCode::kInvalidArgument && !error.field.empty() &&
+                          error.message.find(error.field) == std::string::npos;
+  nlohmann::json body = {
+      {"error", name_field ? error.field + ": " + error.message : error.message}};
   if (!error.field.empty()) body["field"] = error.field;
   return body;
 }

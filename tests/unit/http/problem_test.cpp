@@ -31,4 +31,8 @@ TEST_CASE("seed 002's error bodies are {\"error\"} and name the field") {
         nlohmann::json{{"error", "email is required"}, {"field", "email"}});
   CHECK(http::GinErrorBody(core::NotFound("no such route")) ==
         nlohmann::json{{"error", "no such route"}});
+  CHECK(http::GinErrorBody(core::InvalidArgument("email", "the address has no '@'")) ==
+        nlohmann::json{{"error", "email: the address has no '@'"}, {"field", "email"}});
+  core::Error throttled{core::ErrorCode::kResourceExhausted, "try again later", "email"};
+  CHECK(http::GinErrorBody(throttled)["error"] == "try again later");
 }
