@@ -136,15 +136,32 @@ const std::vector<Setting>& Table() {
        false,
        ApplyListen},
       {"port",
-       {"OUTBOX_PORT", "PORT"},
+       {"OUTBOX_PORT", "PORT", "HTTP_PORT"},
        "",
-       "replaces the port of --listen (the SES-compatible server's PORT)",
+       "replaces the port of --listen (the SES-compatible server's PORT, seed 002's HTTP_PORT)",
        false,
        [](Config& config, const std::string& flag, const std::string& value) -> Status {
          if (value.empty()) return {};
          auto port = ParseInteger(flag, value, 0, 65535);
          if (!port.ok()) return port.error();
          config.listen_port = static_cast<int>(*port);
+         return {};
+       }},
+      {"host",
+       {"OUTBOX_HOST", "HTTP_HOST"},
+       "",
+       "replaces the host of --listen (seed 002's HTTP_HOST)",
+       false,
+       [](Config& config, const std::string& flag, const std::string& value) -> Status {
+         if (value.empty()) return {};
+         std::string host = value;
+         if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+           host = host.substr(1, host.size() - 2);
+         }
+         if (host.find_first_of(" \t\r\n/[]") != std::string::npos) {
+           return Invalid(flag, "not a host name or address: '" + value + "'");
+         }
+         config.listen_host = host;
          return {};
        }},
       {"data-dir",
@@ -369,7 +386,7 @@ const std::vector<Setting>& Table() {
        "86400000",
        "how long a mailed confirmation link stays valid",
        false,
-       Integer(In(&Config::confirm_ttl_ms), 60'000, 2'592'000'000)},
+       Integer(In(&Config::confirm_ttl_ms), 1'000, 2'592'000'000)},
       {"redirect-hosts",
        {"OUTBOX_REDIRECT_HOSTS"},
        "",

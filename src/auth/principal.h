@@ -39,8 +39,9 @@ class Resolver {
 };
 
 // Asks `resolvers` in order; the first that recognises a credential decides. When none does:
-// kUnauthenticated "missing API key".
+// kUnauthenticated `missing` (field "Authorization"), the door's words for what to send.
 core::Result<Principal> ResolvePrincipal(std::span<const Resolver* const> resolvers,
-                                         const Credentials& credentials);
+                                         const Credentials& credentials,
+                                         std::string_view missing = "missing API key");
 
 }  // namespace auth

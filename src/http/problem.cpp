@@ -97,4 +97,14 @@ nlohmann::json DrfErrorBody(const core::Error& error) {
   return {{"detail", error.message}};
 }
 
+nlohmann::json GinErrorBody(const core::Error& error) {
+  // Clients of this shape read "error" alone: bad input names its field there too.
+  const bool name_field = error.code == core::ErrorCode::kInvalidArgument && !error.field.empty() &&
+                          error.message.find(error.field) == std::string::npos;
+  nlohmann::json body = {
+      {"error", name_field ? error.field + ": " + error.message : error.message}};
+  if (!error.field.empty()) body["field"] = error.field;
+  return body;
+}
+
 }  // namespace http

@@ -16,6 +16,9 @@ nlohmann::json GoMailErrorBody(const core::Error& error);
 // one), where code is the seed's own where it defines one (`seed_code`) and else ours
 // ("invalid_argument", ...).
 nlohmann::json SesErrorBody(const core::Error& error, std::string_view seed_code = {});
+// Seed 002's (Gin's) shape: {"error": message} (+ "field" when the error names one). Invalid
+// input whose message does not mention its field gets "<field>: " in front.
+nlohmann::json GinErrorBody(const core::Error& error);
 
 // Seed 001's (Django REST Framework's) status: HttpStatusFor, except that a name or address
 // already taken is a field error, 400, as DRF's unique validators answer.

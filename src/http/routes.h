@@ -25,6 +25,9 @@ struct Context {
   // Seed 001's DRF shape (DrfErrorBody, DrfStatusFor); a 401 says `WWW-Authenticate: Token`
   // and a 429 Retry-After, as DRF does.
   void Drf(const core::Error& error);
+  // Seed 002's error shape, {"error": ...} (GinErrorBody), with the status of the error table
+  // and Retry-After when the error has one.
+  void GinError(const core::Error& error);
 };
 
 // A request body that must be a JSON object; kInvalidArgument (field "body") otherwise.
@@ -140,6 +143,17 @@ void DeleteUser(Context& context);
 void ListAudit(Context& context);
 void CreateVerification(Context& context);
 void GetVerification(Context& context);
+// Seed 002, the Gin user service (seed002_routes.cpp): registration with a mailed link, the
+// link's page (GET shows, POST confirms), resending it, login (token and jwt_token cookie), the
+// caller's profile and the admin's user list.
+void GinRegister(Context& context);
+void GinConfirmPage(Context& context);
+void GinConfirm(Context& context);
+void GinResendConfirmation(Context& context);
+void GinLogin(Context& context);
+void GinProfile(Context& context);
+void GinListUsers(Context& context);
+
 void SesEmailStatus(Context& context);
 
 // Seed 001, the DRF-shaped routes (seed001_routes.cpp): users (register, login, logout), the

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "http/cookie.h"
 #include "http/problem.h"
 #include "http/routes.h"
 
@@ -52,6 +53,13 @@ void Context::Drf(const core::Error& error) {
   Json(DrfStatusFor(error.code), DrfErrorBody(error));
 }
 
+void Context::GinError(const core::Error& error) {
+  if (error.retry_after_seconds > 0) {
+    response.set_header("Retry-After", std::to_string(error.retry_after_seconds));
+  }
+  Json(HttpStatusFor(error.code), GinErrorBody(error));
+}
+
 namespace {
 
 enum class Method { kGet, kPost, kPut, kPatch, kDelete };
@@ -65,6 +73,7 @@ enum class Door {
   kGoMail,  // GoMail user keys, then API keys; GoMail's {"status": false, "msg"}
   kSes,     // API keys; the SES-compatible {"valid": false, "msg", "code"}
   kDrf,     // seed 001's "Token <hex>" (auth::DrfTokens); DRF's {"detail"} and field errors
+  kGin,     // seed 002: people's access tokens (Bearer, else the jwt_token cookie); {"error"}
 };
 
 enum class BodyLimit {
@@ -87,6 +96,7 @@ constexpr Door kNative = Door::kNative;
 constexpr Door kGoMail = Door::kGoMail;
 constexpr Door kSes = Door::kSes;
 constexpr Door kDrf = Door::kDrf;
+constexpr Door kGin = Door::kGin;
 constexpr auth::Permission kPublic = auth::Permission::kPublic;
 constexpr auth::Permission kAdminister = auth::Permission::kAdminister;
 constexpr auth::Permission kView = auth::Permission::kView;
@@ -209,6 +219,15 @@ constexpr Route kRoutes[] = {
     {Method::kPut, "/api/v1/emails/sent-email" DRF_ID, kDrf, kSignedIn, DrfMethodNotAllowed},
     {Method::kPatch, "/api/v1/emails/sent-email" DRF_ID, kDrf, kSignedIn, DrfMethodNotAllowed},
     {Method::kDelete, "/api/v1/emails/sent-email" DRF_ID, kDrf, kSignedIn, DrfMethodNotAllowed},
+    // Seed 002, the Gin user service (seed002_routes.cpp). The confirmation link's GET only
+    // shows a page with a button; its POST confirms. /api/v1/confirm-email is the original's path.
+    {Method::kPost, "/api/v1/register", kGin, kPublic, GinRegister},
+    {Method::kGet, "/api/v1/confirm(?:-email)?", kGin, kPublic, GinConfirmPage},
+    {Method::kPost, "/api/v1/confirm(?:-email)?", kGin, kPublic, GinConfirm},
+    {Method::kPost, "/api/v1/resend-confirmation", kGin, kPublic, GinResendConfirmation},
+    {Method::kPost, "/api/v1/login", kGin, kPublic, GinLogin},
+    {Method::kGet, "/api/v1/profile", kGin, kSignedIn, GinProfile},
+    {Method::kGet, "/api/v1/users", kGin, kAdminister, GinListUsers},
     {Method::kGet, "/(|[A-Za-z0-9_./-]+\\.(?:html|js|css|svg|png|ico|json|txt))", kNone, kPublic,
      WebAsset},
 };
@@ -219,23 +238,28 @@ constexpr Route kRoutes[] = {
 // A route without a door reads no credential, so it can only be public; a door is for routes
 // that need one (signup is behind GoMail's door: public only with --open-signup), and for
 // public routes of a seed whose refusals (a body over the limit, malformed requests) keep its
-// shape (seed 001's login and template reads behind kDrf). A public route reads no credential
-// whatever its door.
+// shape (seed 001's login and template reads behind kDrf, seed 002's public routes behind
+// kGin). A public route reads no credential whatever its door.
 constexpr bool DoorsMatchPermissions() {
   for (const Route& route : kRoutes) {
     if (route.door == kNone && route.permission != kPublic) return false;
-    if (route.door != kNone && route.door != kDrf && route.permission == kPublic) return false;
+    const bool seed_door = route.door == kDrf || route.door == kGin;
+    if (route.door != kNone && !seed_door && route.permission == kPublic) return false;
   }
   return true;
 }
 static_assert(DoorsMatchPermissions(),
-              "Door::kNone routes are public; of the other doors only seed 001's has public ones");
+              "Door::kNone routes are public; of the other doors only the seeds' have public "
+              "ones");
 
-enum class ErrorShape { kProblem, kGoMailStatus, kSesValid, kDrfDetail };
+enum class ErrorShape { kProblem, kGoMailStatus, kSesValid, kDrfDetail, kGinError };
 
 // Path prefixes of seed 001's API: a request there that no route takes (an unknown path, a
 // non-numeric id) is answered in DRF's shape too.
 constexpr std::string_view kDrfPrefixes[] = {"/api/v1/users/", "/api/v1/emails"};
+
+// The cookie seed 002's login sets and its door reads.
+constexpr char kGinCookie[] = "jwt_token";
 
 // The shape of every error a route behind `door` answers before or around its handler: missing or
 // bad credentials, permission, a body over the limit, httplib's own refusals (body too large for
@@ -245,6 +269,7 @@ ErrorShape ErrorShapeOf(Door door) {
     case Door::kGoMail: return ErrorShape::kGoMailStatus;
     case Door::kSes: return ErrorShape::kSesValid;
     case Door::kDrf: return ErrorShape::kDrfDetail;
+    case Door::kGin: return ErrorShape::kGinError;
     case Door::kNone:
     case Door::kNative: return ErrorShape::kProblem;
   }
@@ -255,6 +280,7 @@ ErrorShape ErrorShapeOf(Door door) {
 std::string DeniedMessage(Door door, auth::Permission permission) {
   switch (permission) {
     case auth::Permission::kAdminister:
+      if (door == Door::kGin) return "forbidden: this route needs an admin";
       return door == Door::kSes ? "this route needs ADMIN_API_KEY"
                                 : "this route needs an admin key";
     case auth::Permission::kSesSend:
@@ -271,6 +297,15 @@ std::string DeniedMessage(Door door, auth::Permission permission) {
   return "this key may not use this route";
 }
 
+// What a request behind `door` that carries no credential its resolvers know is told to send.
+std::string_view MissingCredentialMessage(Door door) {
+  if (door == Door::kGin) {
+    return "unauthorized: send the token from POST /api/v1/login as Authorization: Bearer "
+           "<token>, or its jwt_token cookie";
+  }
+  return "missing API key";
+}
+
 class HttplibServer final : public Server {
  public:
   HttplibServer(const ServerOptions& options, Services services, Authentication authentication)
@@ -278,6 +313,7 @@ class HttplibServer final : public Server {
         services_(services),
         authentication_(authentication),
         api_keys_{&authentication.api_keys},
+        sessions_{&authentication.sessions},
         sessions_then_api_keys_{&authentication.sessions, &authentication.api_keys},
         drf_tokens_{&authentication.drf_tokens},
         user_keys_then_api_keys_{&authentication.user_keys, &authentication.api_keys} {
@@ -388,7 +424,13 @@ class HttplibServer final : public Server {
       auth::Principal principal;
       if (!auth::IsPublic(route.permission, authentication_.policy)) {
         const std::string authorization = request.get_header_value("Authorization");
-        auto resolved = auth::ResolvePrincipal(ResolversOf(route.door), {authorization});
+        // Only seed 002's door reads a cookie: elsewhere a cookie must not authenticate (a
+        // browser sends it along with requests other sites make it send).
+        const std::string cookies =
+            route.door == Door::kGin ? request.get_header_value("Cookie") : std::string();
+        auto resolved = auth::ResolvePrincipal(ResolversOf(route.door),
+                                               {authorization, CookieValue(cookies, kGinCookie)},
+                                               MissingCredentialMessage(route.door));
         if (!resolved.ok()) return Refuse(context, ErrorShapeOf(route.door), resolved.error());
         if (!auth::Allows(resolved->role, route.permission)) {
           return Refuse(context, ErrorShapeOf(route.door),
@@ -415,6 +457,7 @@ class HttplibServer final : public Server {
       case ErrorShape::kGoMailStatus: return context.GoMailError(error);
       case ErrorShape::kSesValid: return context.SesError(error);
       case ErrorShape::kDrfDetail: return context.Drf(error);
+      case ErrorShape::kGinError: return context.GinError(error);
     }
   }
 
@@ -441,6 +484,7 @@ class HttplibServer final : public Server {
       case Door::kGoMail: return user_keys_then_api_keys_;
       case Door::kNative: return sessions_then_api_keys_;
       case Door::kDrf: return drf_tokens_;
+      case Door::kGin: return sessions_;
       case Door::kNone:
       case Door::kSes: break;
     }
@@ -451,6 +495,7 @@ class HttplibServer final : public Server {
   Services services_;
   const Authentication authentication_;
   const std::array<const auth::Resolver*, 1> api_keys_;
+  const std::array<const auth::Resolver*, 1> sessions_;
   const std::array<const auth::Resolver*, 2> sessions_then_api_keys_;
   const std::array<const auth::Resolver*, 1> drf_tokens_;
   const std::array<const auth::Resolver*, 2> user_keys_then_api_keys_;

@@ -127,6 +127,7 @@ class AccountService {
 
   // The base of links in mail (no trailing '/'). Set once, before serving.
   void SetPublicUrl(std::string url) { public_url_ = std::move(url); }
+  const std::string& public_url() const { return public_url_; }
 
   // First start: when there is no user at all, creates the admin `email` with `password`, or a
   // generated one when it is "" (returned, to be shown once); nullopt otherwise.

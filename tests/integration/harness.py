@@ -29,7 +29,7 @@ ADMIN_KEY = "test-admin-key-0123456789abcdef"
 _CONFIG_ENV_NAMES = {
     "smtp_server", "smtp_port", "smtp_user", "smtp_pass", "redis_uri",
     "ADMIN_API_KEY", "PORT", "SALT", "JWT_EXP_HRS", "MAX_UPLOAD_SIZE",
-    "AWS_SES_SEND_LIMIT_PER_SEC", "AWS_SES_QUEUE_WAIT_TIME",
+    "AWS_SES_SEND_LIMIT_PER_SEC", "AWS_SES_QUEUE_WAIT_TIME", "HTTP_HOST", "HTTP_PORT",
 }
 
 

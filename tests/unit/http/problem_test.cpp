@@ -57,3 +57,14 @@ TEST_CASE("seed 001's DRF bodies: field errors, list items and DRF's details") {
   CHECK(http::DrfStatusFor(ErrorCode::kUnauthenticated) == 401);
   CHECK(http::DrfStatusFor(ErrorCode::kNotFound) == 404);
 }
+
+TEST_CASE("seed 002's error bodies are {\"error\"} and name the field") {
+  CHECK(http::GinErrorBody(core::InvalidArgument("email", "email is required")) ==
+        nlohmann::json{{"error", "email is required"}, {"field", "email"}});
+  CHECK(http::GinErrorBody(core::NotFound("no such route")) ==
+        nlohmann::json{{"error", "no such route"}});
+  CHECK(http::GinErrorBody(core::InvalidArgument("email", "the address has no '@'")) ==
+        nlohmann::json{{"error", "email: the address has no '@'"}, {"field", "email"}});
+  core::Error throttled{core::ErrorCode::kResourceExhausted, "try again later", "email"};
+  CHECK(http::GinErrorBody(throttled)["error"] == "try again later");
+}
