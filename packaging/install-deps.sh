@@ -4,7 +4,7 @@
 #   packaging/install-deps.sh --test   also what the test suite and benchmarks need
 set -eu
 build="build-essential cmake pkg-config libcpp-httplib-dev libsqlitecpp-dev libsqlite3-dev \
-nlohmann-json3-dev libkainjow-mustache-dev libcurl4-openssl-dev libssl-dev libidn2-dev \
+nlohmann-json3-dev libkainjow-mustache-dev libcurl4-openssl-dev libssl-dev libidn2-dev libargon2-dev \
 ca-certificates tzdata"
 test_pkgs="doctest-dev python3 python3-aiosmtpd python3-pytest postfix wrk procps openssl"
 want=$build

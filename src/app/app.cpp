@@ -13,8 +13,10 @@
 #include <thread>
 
 #include "app/config.h"
+#include "app/users_command.h"
 #include "auth/auth.h"
 #include "auth/key_file.h"
+#include "auth/sessions.h"
 #include "auth/user_keys.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -25,6 +27,7 @@
 #include "mail/transport.h"
 #include "queue/callback_workers.h"
 #include "queue/worker_pool.h"
+#include "service/accounts.h"
 #include "service/email_service.h"
 #include "service/gomail_service.h"
 #include "service/health.h"
@@ -34,6 +37,7 @@
 #include "service/otp.h"
 #include "service/provider_events.h"
 #include "service/retention.h"
+#include "service/sent_emails.h"
 #include "service/ses.h"
 #include "service/tasks.h"
 #include "service/templates.h"
@@ -63,6 +67,8 @@ const char kUsage[] =
     "  serve          run the HTTP API, delivery workers and scheduler (default)\n"
     "  migrate        create or upgrade the database, then exit\n"
     "  config check   print the effective configuration (secrets masked)\n"
+    "  users ...      add, list, set-role, reset-password, disable, enable people (also while\n"
+    "                 the server runs; `outbox users` for details)\n"
     "  version        print the version\n"
     "  help           this text\n"
     "\n"
@@ -84,10 +90,6 @@ core::Result<LoadedConfig> LoadFromProcess(const std::vector<std::string>& flags
   return LoadConfig(flags, env, ReadFile(".env"));
 }
 
-std::string DatabasePath(const Config& config) {
-  return (std::filesystem::path(config.data_dir) / "outbox.db").string();
-}
-
 // The data directory holds the database, the key file and the logs: owner only (0700), whatever
 // the umask, and tightened on every start for directories made by older versions.
 core::Status CreateDataDir(const Config& config) {
@@ -106,7 +108,7 @@ core::Status CreateDataDir(const Config& config) {
 
 // REQUIRES: CreateDataDir succeeded.
 core::Result<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
-  return store::OpenSqliteStore({DatabasePath(config), config.durability});
+  return store::OpenSqliteStore({config.DatabasePath(), config.durability});
 }
 
 int Fail(const core::Error& error, core::Logger* logger) {
@@ -225,20 +227,45 @@ class App::Parts {
         *otp_, *user_keys_, *authenticator_, *clock_);
     webhooks_ = std::make_unique<service::WebhookService>(*store_);
     health_ = std::make_unique<service::HealthService>(*store_);
+    session_tokens_ =
+        std::make_unique<auth::SessionTokens>(*store_, *store_, *clock_, secrets->sessions);
+    service::AccountOptions account_options;
+    account_options.access_ttl_ms = config_.access_ttl_ms;
+    account_options.refresh_ttl_ms = config_.refresh_ttl_ms;
+    account_options.confirm_ttl_ms = config_.confirm_ttl_ms;
+    account_options.default_from = config_.default_from;
+    account_options.redirect_hosts = config_.redirect_hosts;
+    account_options.callback_attempts = callback_options.max_attempts;
+    accounts_ = std::make_unique<service::AccountService>(
+        *store_, *store_, *store_, *store_, *store_, *emails_, *session_tokens_, *clock_,
+        [this] { callback_workers_->Notify(); }, account_options);
+    drf_tokens_ = std::make_unique<auth::DrfTokens>(*store_, *store_, *clock_);
+    sent_emails_ = std::make_unique<service::SentEmailService>(
+        *store_, *store_, *templates_, *emails_, *clock_, config_.default_from,
+        [this] { workers_->Notify(); });
+    auto admin_password = accounts_->EnsureAdminUser(config_.admin_email, config_.admin_password);
+    if (!admin_password.ok()) return admin_password.error();
+    if (admin_password->has_value()) {
+      // Printed, not logged, like the admin key.
+      std::printf("outbox: admin user %s, password (shown once, store it now): %s\n",
+                  config_.admin_email.c_str(), admin_password->value().c_str());
+      std::fflush(stdout);
+    }
 
     auto server = http::BindServer(
         {config_.listen_host, config_.listen_port, config_.http_threads, config_.max_body_bytes,
          // Attachments up to the limit plus room for the form's other fields.
          static_cast<std::size_t>(config_.max_upload_mb + 1) * 1'000'000},
         {*emails_, *gomail_, *newsletters_, *keys_, *tasks_, *ses_, metrics_, *stats_, *logger_,
-         *templates_, *provider_events_, *otp_, *webhooks_, *health_},
-        {*authenticator_, *user_keys_, {config_.open_signup}});
+         *templates_, *provider_events_, *otp_, *webhooks_, *health_, *accounts_, *sent_emails_},
+        {*authenticator_, *user_keys_, *session_tokens_, *drf_tokens_, {config_.open_signup}});
     if (!server.ok()) return server.error();
     server_ = std::move(*server);
     Config listening = config_;
     listening.listen_port = server_->port();
     newsletters_->SetPublicUrl(listening.PublicUrl());
     ses_->SetPublicUrl(listening.PublicUrl());
+    accounts_->SetPublicUrl(listening.PublicUrl());
 
     workers_->Start();
     callback_workers_->Start();
@@ -315,6 +342,10 @@ class App::Parts {
   std::unique_ptr<service::GoMailService> gomail_;
   std::unique_ptr<service::WebhookService> webhooks_;
   std::unique_ptr<service::HealthService> health_;
+  std::unique_ptr<auth::SessionTokens> session_tokens_;
+  std::unique_ptr<service::AccountService> accounts_;
+  std::unique_ptr<auth::DrfTokens> drf_tokens_;
+  std::unique_ptr<service::SentEmailService> sent_emails_;
   std::unique_ptr<http::Server> server_;
   std::unique_ptr<service::NewsletterScheduler> scheduler_;
   std::unique_ptr<service::Retention> retention_;
@@ -385,6 +416,8 @@ int Main(int argc, char** argv) {
       return kExitUsage;
     }
     args.erase(args.begin());
+  } else if (command == "users") {
+    return UsersCommand(args, LoadFromProcess);
   } else if (command != "serve" && command != "migrate") {
     std::cerr << "outbox: unknown command '" << command << "' (see outbox --help)\n";
     return kExitUsage;
@@ -406,7 +439,7 @@ int Main(int argc, char** argv) {
       std::cerr << "outbox: " << store.error().message << "\n";
       return kExitFailure;
     }
-    std::cout << "outbox: database " << DatabasePath(loaded->config) << " is up to date\n";
+    std::cout << "outbox: database " << loaded->config.DatabasePath() << " is up to date\n";
     return kExitOk;
   }
   // glibc gives busy threads their own malloc arenas (up to 8 per core), each keeping freed

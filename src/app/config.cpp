@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <sstream>
 
@@ -135,15 +136,32 @@ const std::vector<Setting>& Table() {
        false,
        ApplyListen},
       {"port",
-       {"OUTBOX_PORT", "PORT"},
+       {"OUTBOX_PORT", "PORT", "HTTP_PORT"},
        "",
-       "replaces the port of --listen (the SES-compatible server's PORT)",
+       "replaces the port of --listen (the SES-compatible server's PORT, seed 002's HTTP_PORT)",
        false,
        [](Config& config, const std::string& flag, const std::string& value) -> Status {
          if (value.empty()) return {};
          auto port = ParseInteger(flag, value, 0, 65535);
          if (!port.ok()) return port.error();
          config.listen_port = static_cast<int>(*port);
+         return {};
+       }},
+      {"host",
+       {"OUTBOX_HOST", "HTTP_HOST"},
+       "",
+       "replaces the host of --listen (seed 002's HTTP_HOST)",
+       false,
+       [](Config& config, const std::string& flag, const std::string& value) -> Status {
+         if (value.empty()) return {};
+         std::string host = value;
+         if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+           host = host.substr(1, host.size() - 2);
+         }
+         if (host.find_first_of(" \t\r\n/[]") != std::string::npos) {
+           return Invalid(flag, "not a host name or address: '" + value + "'");
+         }
+         config.listen_host = host;
          return {};
        }},
       {"data-dir",
@@ -336,6 +354,62 @@ const std::vector<Setting>& Table() {
          auto parsed = ParseBool(flag, value);
          if (!parsed.ok()) return parsed.error();
          config.open_signup = *parsed;
+         return {};
+       }},
+      {"admin-email",
+       {"OUTBOX_ADMIN_EMAIL"},
+       "admin@localhost",
+       "email of the admin user created (with a generated password, printed once) on first start",
+       false,
+       Text(In(&Config::admin_email))},
+      {"admin-password",
+       {"OUTBOX_ADMIN_PASSWORD"},
+       "",
+       "password of the admin user created on first start (8+ characters); if unset one is "
+       "generated and printed once",
+       true,
+       Text(In(&Config::admin_password))},
+      {"access-token-ttl-ms",
+       {"OUTBOX_ACCESS_TOKEN_TTL_MS"},
+       "900000",
+       "how long a signed-in person's access token is valid (then it is refreshed)",
+       false,
+       Integer(In(&Config::access_ttl_ms), 1'000, 86'400'000)},
+      {"refresh-token-ttl-ms",
+       {"OUTBOX_REFRESH_TOKEN_TTL_MS"},
+       "2592000000",
+       "how long a sign-in session lasts without a new login (its refresh token's life)",
+       false,
+       Integer(In(&Config::refresh_ttl_ms), 60'000, 31'622'400'000)},
+      {"confirm-link-ttl-ms",
+       {"OUTBOX_CONFIRM_LINK_TTL_MS"},
+       "86400000",
+       "how long a mailed confirmation link stays valid",
+       false,
+       Integer(In(&Config::confirm_ttl_ms), 1'000, 2'592'000'000)},
+      {"redirect-hosts",
+       {"OUTBOX_REDIRECT_HOSTS"},
+       "",
+       "comma-separated hosts a /v1/verifications redirect_url may name (\"app.example.com\", "
+       "\"*.example.com\"); empty: none",
+       false,
+       [](Config& config, const std::string& flag, const std::string& value) -> Status {
+         config.redirect_hosts.clear();
+         std::size_t start = 0;
+         while (start <= value.size() && !value.empty()) {
+           std::size_t comma = value.find(',', start);
+           if (comma == std::string::npos) comma = value.size();
+           std::string host = value.substr(start, comma - start);
+           while (!host.empty() && host.front() == ' ') host.erase(host.begin());
+           while (!host.empty() && host.back() == ' ') host.pop_back();
+           const std::string bare = host.rfind("*.", 0) == 0 ? host.substr(2) : host;
+           if (bare.empty() || bare.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-") !=
+                                   std::string::npos) {
+             return Invalid(flag, "\"" + host + "\" is not a lower-case host name");
+           }
+           config.redirect_hosts.push_back(host);
+           start = comma + 1;
+         }
          return {};
        }},
       {"otp-ttl-ms",
@@ -599,6 +673,10 @@ core::Result<LoadedConfig> LoadConfig(const std::vector<std::string>& flags, con
   auto whole = ValidateWhole(config);
   if (!whole.ok()) return whole.error();
   return loaded;
+}
+
+std::string Config::DatabasePath() const {
+  return (std::filesystem::path(data_dir) / "outbox.db").string();
 }
 
 std::string Config::PublicUrl() const {

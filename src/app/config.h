@@ -36,7 +36,13 @@ struct Config {
   std::string admin_key;
   core::LogLevel log_level = core::LogLevel::kInfo;
   core::TimeMs shutdown_timeout_ms = 8'000;
-  bool open_signup = false;  // GoMail /auth/signup without the admin key
+  bool open_signup = false;  // GoMail /auth/signup and /v1/auth/signup without the admin key
+  std::string admin_email = "admin@localhost";  // the first admin user
+  std::string admin_password;                   // theirs; empty: generated and printed once
+  core::TimeMs access_ttl_ms = 900'000;
+  core::TimeMs refresh_ttl_ms = 2'592'000'000;
+  core::TimeMs confirm_ttl_ms = 86'400'000;
+  std::vector<std::string> redirect_hosts;  // where /v1/verifications links may lead
   core::TimeMs otp_ttl_ms = 600'000;
   core::TimeMs otp_resend_interval_ms = 30'000;
   std::string public_url;       // no trailing '/'; empty: http://<listen>
@@ -52,6 +58,8 @@ struct Config {
   std::string sns_cert_hosts = "sns.*.amazonaws.com";
   std::vector<std::string> sns_topic_arns;  // empty: any topic
 
+  // <data_dir>/outbox.db
+  std::string DatabasePath() const;
   // The base of links in mail: public_url, or the listen address.
   std::string PublicUrl() const;
 

@@ -123,6 +123,7 @@ core::Result<ServerSecrets> LoadServerSecrets(const std::string& path, store::Ac
   secrets.jwt = HmacSha256Hex(key, "outbox gomail user keys");
   secrets.legacy_jwt = Legacy(file, "jwt_secret");
   secrets.otp = HmacSha256Hex(key, "outbox one-time codes");
+  secrets.sessions = HmacSha256Hex(key, "outbox session access tokens");
   const auto legacy_callback = Legacy(file, "callback_secret");
   secrets.callback = legacy_callback ? *legacy_callback : HmacSha256Hex(key, "outbox callbacks");
   secrets.callback_generated = !exists && !legacy_callback;

@@ -21,6 +21,7 @@ struct ServerSecrets {
   std::string jwt;                        // signs new GoMail user keys
   std::optional<std::string> legacy_jwt;  // the old "jwt_secret": still verifies old keys
   std::string otp;                        // keys the stored one-time-code hashes
+  std::string sessions;                   // signs people's access tokens (auth/sessions.h)
   std::string callback;                   // SALT, unless one is configured
   bool callback_generated = false;        // `callback` was made just now: print it once
 };

@@ -3,13 +3,13 @@
 namespace auth {
 
 core::Result<Principal> ResolvePrincipal(std::span<const Resolver* const> resolvers,
-                                         const Credentials& credentials) {
+                                         const Credentials& credentials, std::string_view missing) {
   for (const Resolver* resolver : resolvers) {
     auto resolved = resolver->Resolve(credentials);
     if (!resolved.ok()) return resolved.error();
     if (resolved->has_value()) return std::move(**resolved);
   }
-  return core::Error{core::ErrorCode::kUnauthenticated, "missing API key", "Authorization"};
+  return core::Error{core::ErrorCode::kUnauthenticated, std::string(missing), "Authorization"};
 }
 
 }  // namespace auth

@@ -5,10 +5,13 @@
 namespace auth {
 namespace {
 
-constexpr std::string_view kRoleNames[] = {"admin", "client", "sender"};
+constexpr std::string_view kRoleNames[] = {"admin",   "client",   "sender",
+                                           "manager", "customer", "viewer"};
 
 constexpr std::uint32_t Bit(Role role) { return 1U << static_cast<unsigned>(role); }
-constexpr std::uint32_t kEveryRole = Bit(Role::kAdmin) | Bit(Role::kClient) | Bit(Role::kSender);
+constexpr std::uint32_t kPeople =
+    Bit(Role::kAdmin) | Bit(Role::kManager) | Bit(Role::kCustomer) | Bit(Role::kViewer);
+constexpr std::uint32_t kEveryRole = kPeople | Bit(Role::kClient) | Bit(Role::kSender);
 
 struct Grant {
   Permission permission;
@@ -20,10 +23,12 @@ struct Grant {
 constexpr Grant kGrants[] = {
     {Permission::kPublic, "public", kEveryRole},
     {Permission::kAdminister, "administer", Bit(Role::kAdmin)},
+    {Permission::kView, "view", Bit(Role::kAdmin) | Bit(Role::kManager) | Bit(Role::kViewer)},
     {Permission::kSesSend, "ses_send", Bit(Role::kSender)},
-    {Permission::kGoMailSignup, "gomail_signup", Bit(Role::kAdmin)},
+    {Permission::kSignup, "signup", Bit(Role::kAdmin)},
     {Permission::kGoMailAccount, "gomail_account", kEveryRole},
     {Permission::kGoMailTask, "gomail_task", Bit(Role::kClient)},
+    {Permission::kSignedIn, "signed_in", kPeople},
 };
 
 constexpr bool InPermissionOrder() {
@@ -49,11 +54,32 @@ std::optional<Role> ParseRole(std::string_view name) {
   return std::nullopt;
 }
 
+bool IsPersonRole(Role role) { return (kPeople & Bit(role)) != 0; }
+
+int RoleId(Role role) {
+  switch (role) {
+    case Role::kAdmin: return 1;
+    case Role::kManager: return 2;
+    case Role::kCustomer: return 3;
+    case Role::kViewer: return 4;
+    case Role::kClient:
+    case Role::kSender: break;
+  }
+  return 0;
+}
+
+std::optional<Role> RoleFromId(int id) {
+  for (Role role : {Role::kAdmin, Role::kManager, Role::kCustomer, Role::kViewer}) {
+    if (RoleId(role) == id) return role;
+  }
+  return std::nullopt;
+}
+
 std::string_view PermissionName(Permission permission) { return GrantOf(permission).name; }
 
 bool IsPublic(Permission permission, const AccessPolicy& policy) {
   return permission == Permission::kPublic ||
-         (permission == Permission::kGoMailSignup && policy.open_signup);
+         (permission == Permission::kSignup && policy.open_signup);
 }
 
 bool Allows(Role role, Permission permission) {

@@ -56,6 +56,16 @@ std::string TimeOrderedId(const std::string& prefix, std::int64_t now_ms) {
   return prefix + ToHex(time_bytes, sizeof time_bytes) + RandomHex(8);
 }
 
+std::string RandomUuid() {
+  unsigned char bytes[16];
+  Fill(bytes, sizeof bytes);
+  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0F) | 0x40);  // version 4
+  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3F) | 0x80);  // RFC 4122 variant
+  const std::string hex = ToHex(bytes, sizeof bytes);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20);
+}
+
 double RandomUnit() {
   std::uint64_t value = 0;
   Fill(reinterpret_cast<unsigned char*>(&value), sizeof value);

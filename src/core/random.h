@@ -14,6 +14,8 @@ std::string RandomToken(std::size_t length);
 // digits (64 bits). Time order keeps index inserts at the right edge of the B-tree, so a group
 // commit touches a few pages instead of one random leaf per row.
 std::string TimeOrderedId(const std::string& prefix, std::int64_t now_ms);
+// A random (version 4) UUID, lower-case: "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx".
+std::string RandomUuid();
 // Uniform in [0, 1).
 double RandomUnit();
 // Lower-case hex SHA-256 of `data`.

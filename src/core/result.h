@@ -29,6 +29,8 @@ struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
   std::string field;  // the request field at fault, empty if none
+  // kResourceExhausted: seconds until a retry may succeed (HTTP Retry-After); 0 when unknown.
+  long long retry_after_seconds = 0;
 };
 
 inline Error InvalidArgument(std::string field, std::string message) {

@@ -41,10 +41,13 @@ void CreateKey(Context& context) {
   auto role = StringMember(*body, "role", false);
   if (!role.ok()) return context.Problem(role.error());
   if (!role->empty()) {
+    // Keys act for applications, or read (a viewer key, for monitoring); managers and customers
+    // are people only.
     const std::optional<auth::Role> parsed = auth::ParseRole(*role);
-    if (!parsed.has_value()) {
-      return context.Problem(
-          core::InvalidArgument("role", "role must be \"admin\", \"client\" or \"sender\""));
+    if (!parsed.has_value() || *parsed == auth::Role::kManager ||
+        *parsed == auth::Role::kCustomer) {
+      return context.Problem(core::InvalidArgument(
+          "role", "role must be \"admin\", \"client\", \"sender\" or \"viewer\""));
     }
     request.role = *parsed;
   }

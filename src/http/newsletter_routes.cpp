@@ -3,6 +3,7 @@
 #include <cctype>
 #include <tuple>
 
+#include "http/html_page.h"
 #include "http/routes.h"
 #include "service/newsletters.h"
 
@@ -56,39 +57,10 @@ Result<store::ContentType> DecodeList(const json& body, std::string name) {
 
 std::string ListName(const Context& context) { return context.request.matches[1]; }
 
-std::string HtmlEscape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-void Page(Context& context, int status, const std::string& title, const std::string& body_html) {
-  context.response.status = status;
-  context.response.set_header("Cache-Control", "no-store");
-  context.response.set_header("Referrer-Policy", "no-referrer");
-  context.response.set_content(
-      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-      "<meta name=\"viewport\" content=\"width=device-width\"><title>" +
-          title +
-          "</title></head><body style=\"font-family:sans-serif;max-width:32em;margin:3em "
-          "auto\"><h1>" +
-          title + "</h1>" + body_html + "</body></html>",
-      "text/html; charset=utf-8");
-}
-
 void NoSuchLink(Context& context) {
-  Page(context, 404, "Link not valid",
-       "<p>This unsubscribe link is not valid any more: the address was already unsubscribed, "
-       "or the link is incomplete.</p>");
+  HtmlPage(context, 404, "Link not valid",
+           "<p>This unsubscribe link is not valid any more: the address was already unsubscribed, "
+           "or the link is incomplete.</p>");
 }
 
 }  // namespace
@@ -203,11 +175,11 @@ void UnsubscribePage(Context& context) {
     return NoSuchLink(context);
   }
   // A GET only shows the question: mail scanners follow links, and must not unsubscribe anyone.
-  Page(context, 200, "Unsubscribe",
-       "<p>Stop sending <strong>" + HtmlEscape(subscriber->content_type) + "</strong> to " +
-           HtmlEscape(subscriber->user_id) +
-           "?</p><form method=\"post\"><button type=\"submit\" name=\"List-Unsubscribe\" "
-           "value=\"One-Click\">Unsubscribe</button></form>");
+  HtmlPage(context, 200, "Unsubscribe",
+           "<p>Stop sending <strong>" + HtmlEscape(subscriber->content_type) + "</strong> to " +
+               HtmlEscape(subscriber->user_id) +
+               "?</p><form method=\"post\"><button type=\"submit\" name=\"List-Unsubscribe\" "
+               "value=\"One-Click\">Unsubscribe</button></form>");
 }
 
 void UnsubscribeOneClick(Context& context) {
@@ -219,9 +191,9 @@ void UnsubscribeOneClick(Context& context) {
     return NoSuchLink(context);
   }
   context.services.logger.Info("unsubscribed by link", {{"list", removed->content_type}});
-  Page(context, 200, "Unsubscribed",
-       "<p>" + HtmlEscape(removed->user_id) + " will no longer receive <strong>" +
-           HtmlEscape(removed->content_type) + "</strong>.</p>");
+  HtmlPage(context, 200, "Unsubscribed",
+           "<p>" + HtmlEscape(removed->user_id) + " will no longer receive <strong>" +
+               HtmlEscape(removed->content_type) + "</strong>.</p>");
 }
 
 }  // namespace http

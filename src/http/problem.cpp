@@ -1,5 +1,7 @@
 #include "http/problem.h"
 
+#include <algorithm>
+
 namespace http {
 namespace {
 
@@ -54,6 +56,53 @@ nlohmann::json SesErrorBody(const core::Error& error, std::string_view seed_code
   nlohmann::json body = {{"valid", false},
                          {"msg", error.message},
                          {"code", seed_code.empty() ? core::ErrorCodeName(error.code) : seed_code}};
+  if (!error.field.empty()) body["field"] = error.field;
+  return body;
+}
+
+int DrfStatusFor(core::ErrorCode code) {
+  return code == core::ErrorCode::kAlreadyExists ? 400 : HttpStatusFor(code);
+}
+
+nlohmann::json DrfErrorBody(const core::Error& error) {
+  using nlohmann::json;
+  switch (error.code) {
+    case core::ErrorCode::kInvalidArgument:
+    case core::ErrorCode::kAlreadyExists: {
+      if (error.field.empty()) return {{"non_field_errors", {error.message}}};
+      const std::size_t bracket = error.field.find('[');
+      if (bracket != std::string::npos && error.field.back() == ']') {
+        const std::string index = error.field.substr(bracket + 1, error.field.size() - bracket - 2);
+        return {{error.field.substr(0, bracket), {{index, {error.message}}}}};
+      }
+      return {{error.field, {error.message}}};
+    }
+    case core::ErrorCode::kUnauthenticated:
+      return {{"detail", error.message == "Invalid token."
+                             ? error.message
+                             : std::string("Authentication credentials were not provided.")}};
+    case core::ErrorCode::kPermissionDenied:
+      return {{"detail", "You do not have permission to perform this action."}};
+    case core::ErrorCode::kNotFound: return {{"detail", "Not found."}};
+    case core::ErrorCode::kResourceExhausted:
+      return {{"detail", "Request was throttled. Expected available in " +
+                             std::to_string(std::max(1LL, error.retry_after_seconds)) +
+                             " seconds."}};
+    case core::ErrorCode::kInternal: return {{"detail", "A server error occurred."}};
+    case core::ErrorCode::kFailedPrecondition:
+    case core::ErrorCode::kPayloadTooLarge:
+    case core::ErrorCode::kUnavailable:
+    case core::ErrorCode::kDeadlineExceeded: break;
+  }
+  return {{"detail", error.message}};
+}
+
+nlohmann::json GinErrorBody(const core::Error& error) {
+  // Clients of this shape read "error" alone: bad input names its field there too.
+  const bool name_field = error.code == core::ErrorCode::kInvalidArgument && !error.field.empty() &&
+                          error.message.find(error.field) == std::string::npos;
+  nlohmann::json body = {
+      {"error", name_field ? error.field + ": " + error.message : error.message}};
   if (!error.field.empty()) body["field"] = error.field;
   return body;
 }

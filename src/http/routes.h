@@ -22,6 +22,12 @@ struct Context {
   void GoMailError(const core::Error& error);
   // The SES-compatible error shape (SesErrorBody), with the status of the error table.
   void SesError(const core::Error& error, std::string_view seed_code = {});
+  // Seed 001's DRF shape (DrfErrorBody, DrfStatusFor); a 401 says `WWW-Authenticate: Token`
+  // and a 429 Retry-After, as DRF does.
+  void Drf(const core::Error& error);
+  // Seed 002's error shape, {"error": ...} (GinErrorBody), with the status of the error table
+  // and Retry-After when the error has one.
+  void GinError(const core::Error& error);
 };
 
 // A request body that must be a JSON object; kInvalidArgument (field "body") otherwise.
@@ -121,7 +127,51 @@ void PreviewTemplate(Context& context);
 
 // SES delivery events through SNS (POST /email-status, SES-compatible answers) and the native
 // suppression list (/v1/suppressions).
+// People (account_routes.cpp): sessions, the caller's own account, users and the audit trail.
+void Login(Context& context);
+void RefreshSession(Context& context);
+void Logout(Context& context);
+void ListOwnSessions(Context& context);
+void EndOwnSession(Context& context);
+void Signup(Context& context);
+void GetMe(Context& context);
+void CreateUser(Context& context);
+void ListUsers(Context& context);
+void GetUser(Context& context);
+void UpdateUser(Context& context);
+void DeleteUser(Context& context);
+void ListAudit(Context& context);
+void CreateVerification(Context& context);
+void GetVerification(Context& context);
+// Seed 002, the Gin user service (seed002_routes.cpp): registration with a mailed link, the
+// link's page (GET shows, POST confirms), resending it, login (token and jwt_token cookie), the
+// caller's profile and the admin's user list.
+void GinRegister(Context& context);
+void GinConfirmPage(Context& context);
+void GinConfirm(Context& context);
+void GinResendConfirmation(Context& context);
+void GinLogin(Context& context);
+void GinProfile(Context& context);
+void GinListUsers(Context& context);
+
 void SesEmailStatus(Context& context);
+
+// Seed 001, the DRF-shaped routes (seed001_routes.cpp): users (register, login, logout), the
+// router root, email-template and sent-email.
+void DrfRegister(Context& context);
+void DrfLogin(Context& context);
+void DrfLogout(Context& context);
+void DrfEmailsRoot(Context& context);
+void DrfCreateTemplate(Context& context);
+void DrfListTemplates(Context& context);
+void DrfGetTemplate(Context& context);
+void DrfReplaceTemplate(Context& context);
+void DrfPatchTemplate(Context& context);
+void DrfDeleteTemplate(Context& context);
+void DrfSendEmail(Context& context);
+void DrfListSentEmails(Context& context);
+void DrfGetSentEmail(Context& context);
+void DrfMethodNotAllowed(Context& context);
 void ListSuppressions(Context& context);
 void CreateSuppression(Context& context);
 void DeleteSuppression(Context& context);

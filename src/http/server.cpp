@@ -2,15 +2,18 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <regex>
 #include <span>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "http/cookie.h"
 #include "http/problem.h"
 #include "http/routes.h"
 
@@ -24,6 +27,9 @@ void Context::Json(int status, const nlohmann::json& body) {
 
 void Context::Problem(const core::Error& error) {
   response.status = HttpStatusFor(error.code);
+  if (error.retry_after_seconds > 0) {
+    response.set_header("Retry-After", std::to_string(error.retry_after_seconds));
+  }
   response.set_content(
       ProblemBody(error).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
       "application/problem+json");
@@ -37,18 +43,37 @@ void Context::SesError(const core::Error& error, std::string_view seed_code) {
   Json(HttpStatusFor(error.code), SesErrorBody(error, seed_code));
 }
 
+void Context::Drf(const core::Error& error) {
+  if (error.code == core::ErrorCode::kUnauthenticated) {
+    response.set_header("WWW-Authenticate", "Token");
+  }
+  if (error.retry_after_seconds > 0) {
+    response.set_header("Retry-After", std::to_string(error.retry_after_seconds));
+  }
+  Json(DrfStatusFor(error.code), DrfErrorBody(error));
+}
+
+void Context::GinError(const core::Error& error) {
+  if (error.retry_after_seconds > 0) {
+    response.set_header("Retry-After", std::to_string(error.retry_after_seconds));
+  }
+  Json(HttpStatusFor(error.code), GinErrorBody(error));
+}
+
 namespace {
 
-enum class Method { kGet, kPost, kPut, kDelete };
+enum class Method { kGet, kPost, kPut, kPatch, kDelete };
 
 // The kind of door a route is behind: which credentials are read (the resolvers, in order) and
 // in which shape the server answers what it refuses before the handler runs. What the caller
 // must be allowed to do is the route's Permission, apart from this.
 enum class Door {
   kNone,    // no credential is read (Permission::kPublic); problem+json
-  kNative,  // API keys; problem+json
+  kNative,  // people's access tokens, then API keys; problem+json
   kGoMail,  // GoMail user keys, then API keys; GoMail's {"status": false, "msg"}
   kSes,     // API keys; the SES-compatible {"valid": false, "msg", "code"}
+  kDrf,     // seed 001's "Token <hex>" (auth::DrfTokens); DRF's {"detail"} and field errors
+  kGin,     // seed 002: people's access tokens (Bearer, else the jwt_token cookie); {"error"}
 };
 
 enum class BodyLimit {
@@ -70,18 +95,27 @@ constexpr Door kNone = Door::kNone;
 constexpr Door kNative = Door::kNative;
 constexpr Door kGoMail = Door::kGoMail;
 constexpr Door kSes = Door::kSes;
+constexpr Door kDrf = Door::kDrf;
+constexpr Door kGin = Door::kGin;
 constexpr auth::Permission kPublic = auth::Permission::kPublic;
 constexpr auth::Permission kAdminister = auth::Permission::kAdminister;
+constexpr auth::Permission kView = auth::Permission::kView;
+constexpr auth::Permission kSignedIn = auth::Permission::kSignedIn;
 constexpr auth::Permission kSesSend = auth::Permission::kSesSend;
-constexpr auth::Permission kGoMailSignup = auth::Permission::kGoMailSignup;
+constexpr auth::Permission kSignup = auth::Permission::kSignup;
 constexpr auth::Permission kGoMailAccount = auth::Permission::kGoMailAccount;
 constexpr auth::Permission kGoMailTask = auth::Permission::kGoMailTask;
 constexpr BodyLimit kUpload = BodyLimit::kUpload;
 
 // A list (content type) name in a path: what service::ValidateContentTypeName accepts.
 #define LIST_NAME "([A-Za-z0-9_.-]{1,128})"
-// A template name in a path: what service::ValidateTemplateName accepts.
-#define TEMPLATE_NAME "([A-Za-z0-9_.-]{1,128})"
+// A template name in a path, percent-encoded by the client (httplib decodes the path before
+// matching): anything without '/', checked by service::ValidateTemplateName (255 characters
+// of UTF-8 are at most 1020 bytes).
+#define TEMPLATE_NAME "([^/]{1,1020})"
+// Seed 001's paths answer with and without the trailing slash, as Django's do with
+// APPEND_SLASH's redirect; an id is what DRF's integer lookup takes.
+#define DRF_ID "/([0-9]{1,19})/?"
 
 // Every route, in one place: method, path, door, permission, handler, body limit.
 constexpr Route kRoutes[] = {
@@ -89,13 +123,13 @@ constexpr Route kRoutes[] = {
     {Method::kGet, "/health/ready", kNone, kPublic, HealthReady},
     {Method::kGet, "/metrics", kNone, kPublic, MetricsText},
     {Method::kPost, "/v1/emails", kNative, kAdminister, PostEmail},
-    {Method::kGet, "/v1/emails", kNative, kAdminister, ListEmails},
-    {Method::kGet, "/v1/emails/([A-Za-z0-9_-]{1,64})", kNative, kAdminister, GetEmail},
-    {Method::kGet, "/v1/emails/([A-Za-z0-9_-]{1,64})/raw", kNative, kAdminister, GetEmailRaw},
+    {Method::kGet, "/v1/emails", kNative, kView, ListEmails},
+    {Method::kGet, "/v1/emails/([A-Za-z0-9_-]{1,64})", kNative, kView, GetEmail},
+    {Method::kGet, "/v1/emails/([A-Za-z0-9_-]{1,64})/raw", kNative, kView, GetEmailRaw},
     {Method::kPost, "/v1/emails/([A-Za-z0-9_-]{1,64})/retry", kNative, kAdminister, RetryEmail},
     {Method::kDelete, "/v1/emails/([A-Za-z0-9_-]{1,64})", kNative, kAdminister, CancelEmail},
     {Method::kPost, "/v1/keys", kNative, kAdminister, CreateKey},
-    {Method::kGet, "/v1/keys", kNative, kAdminister, ListKeys},
+    {Method::kGet, "/v1/keys", kNative, kView, ListKeys},
     {Method::kDelete, "/v1/keys/([A-Za-z0-9_]{1,64})", kNative, kAdminister, DeleteKey},
     {Method::kPost, "/v1/otp", kNative, kAdminister, SendOtp},
     {Method::kPost, "/v1/otp/verify", kNative, kAdminister, VerifyOtp},
@@ -109,24 +143,24 @@ constexpr Route kRoutes[] = {
     {Method::kPost, "/server/queue/add", kSes, kSesSend, SesAddTask},
     {Method::kPost, "/server/queue/remove", kSes, kSesSend, SesRemoveTask},
     {Method::kPost, "/v1/tasks", kNative, kAdminister, CreateTask},
-    {Method::kGet, "/v1/tasks", kNative, kAdminister, ListTasks},
-    {Method::kGet, "/v1/tasks/([A-Za-z0-9_]{1,64})", kNative, kAdminister, GetTask},
+    {Method::kGet, "/v1/tasks", kNative, kView, ListTasks},
+    {Method::kGet, "/v1/tasks/([A-Za-z0-9_]{1,64})", kNative, kView, GetTask},
     {Method::kDelete, "/v1/tasks/([A-Za-z0-9_]{1,64})", kNative, kAdminister, DeleteTask},
-    {Method::kGet, "/v1/webhooks/deliveries", kNative, kAdminister, ListWebhookDeliveries},
-    {Method::kGet, "/v1/webhooks/endpoints", kNative, kAdminister, ListWebhookEndpoints},
+    {Method::kGet, "/v1/webhooks/deliveries", kNative, kView, ListWebhookDeliveries},
+    {Method::kGet, "/v1/webhooks/endpoints", kNative, kView, ListWebhookEndpoints},
     {Method::kPost, "/v1/webhooks/endpoints/enable", kNative, kAdminister, EnableWebhookEndpoint},
     {Method::kPost, "/v1/lists", kNative, kAdminister, CreateList},
-    {Method::kGet, "/v1/lists", kNative, kAdminister, ListLists},
-    {Method::kGet, "/v1/lists/" LIST_NAME, kNative, kAdminister, GetList},
+    {Method::kGet, "/v1/lists", kNative, kView, ListLists},
+    {Method::kGet, "/v1/lists/" LIST_NAME, kNative, kView, GetList},
     {Method::kPut, "/v1/lists/" LIST_NAME, kNative, kAdminister, UpdateList},
     {Method::kPost, "/v1/lists/" LIST_NAME "/subscribers", kNative, kAdminister, AddSubscriber},
-    {Method::kGet, "/v1/lists/" LIST_NAME "/subscribers", kNative, kAdminister, ListSubscribers},
+    {Method::kGet, "/v1/lists/" LIST_NAME "/subscribers", kNative, kView, ListSubscribers},
     {Method::kDelete, "/v1/lists/" LIST_NAME "/subscribers/([^/]{1,254})", kNative, kAdminister,
      RemoveSubscriber},
     {Method::kPost, "/v1/subscriptions/" LIST_NAME "/run", kNative, kAdminister, RunSubscriptions},
     // SES delivery events (Amazon SNS posts them, signed) and the suppression list they feed.
     {Method::kPost, "/email-status", kNone, kPublic, SesEmailStatus},
-    {Method::kGet, "/v1/suppressions", kNative, kAdminister, ListSuppressions},
+    {Method::kGet, "/v1/suppressions", kNative, kView, ListSuppressions},
     {Method::kPost, "/v1/suppressions", kNative, kAdminister, CreateSuppression},
     {Method::kDelete, "/v1/suppressions/([^/]{1,254})", kNative, kAdminister, DeleteSuppression},
     // Templates. The SES-compatible ones are managed with ADMIN_API_KEY, as the seed has it.
@@ -134,40 +168,98 @@ constexpr Route kRoutes[] = {
     {Method::kPost, "/server/email/list-templates", kSes, kAdminister, SesListTemplates},
     {Method::kPost, "/server/email/remove-template", kSes, kAdminister, SesRemoveTemplate},
     {Method::kPost, "/v1/templates", kNative, kAdminister, CreateTemplate},
-    {Method::kGet, "/v1/templates", kNative, kAdminister, ListTemplates},
-    {Method::kGet, "/v1/templates/" TEMPLATE_NAME, kNative, kAdminister, GetTemplate},
+    {Method::kGet, "/v1/templates", kNative, kView, ListTemplates},
+    {Method::kGet, "/v1/templates/" TEMPLATE_NAME, kNative, kView, GetTemplate},
     {Method::kPut, "/v1/templates/" TEMPLATE_NAME, kNative, kAdminister, UpdateTemplate},
     {Method::kDelete, "/v1/templates/" TEMPLATE_NAME, kNative, kAdminister, DeleteTemplate},
-    {Method::kGet, "/v1/templates/" TEMPLATE_NAME "/versions", kNative, kAdminister,
+    {Method::kGet, "/v1/templates/" TEMPLATE_NAME "/versions", kNative, kView,
      ListTemplateVersions},
     {Method::kPost, "/v1/templates/" TEMPLATE_NAME "/preview", kNative, kAdminister,
      PreviewTemplate},
     {Method::kGet, "/unsubscribe/([0-9a-f]{32})", kNone, kPublic, UnsubscribePage},
     {Method::kPost, "/unsubscribe/([0-9a-f]{32})", kNone, kPublic, UnsubscribeOneClick},
-    {Method::kPost, "/auth/signup", kGoMail, kGoMailSignup, GoMailSignup},
+    {Method::kPost, "/auth/signup", kGoMail, kSignup, GoMailSignup},
     {Method::kPost, "/auth/deregister", kGoMail, kGoMailAccount, GoMailDeregister},
     {Method::kPost, "/task/?", kGoMail, kGoMailTask, GoMailTask},
     {Method::kPost, "/task/verify", kGoMail, kGoMailTask, GoMailVerify},
     {Method::kPost, "/task/subscriptionContent", kGoMail, kGoMailTask, GoMailCreateContentType},
     {Method::kPut, "/task/subscriptionContent", kGoMail, kGoMailTask, GoMailUpdateContentType},
     {Method::kGet, "/health/metrics", kNone, kPublic, GoMailMetrics},
+    // People: sessions, their own account, users and the audit trail (account_routes.cpp).
+    {Method::kPost, "/v1/auth/login", kNone, kPublic, Login},
+    {Method::kPost, "/v1/auth/refresh", kNone, kPublic, RefreshSession},
+    {Method::kPost, "/v1/auth/logout", kNative, kSignedIn, Logout},
+    {Method::kGet, "/v1/auth/sessions", kNative, kSignedIn, ListOwnSessions},
+    {Method::kDelete, "/v1/auth/sessions/([0-9a-f-]{36})", kNative, kSignedIn, EndOwnSession},
+    {Method::kPost, "/v1/auth/signup", kNative, kSignup, Signup},
+    {Method::kGet, "/v1/me", kNative, kSignedIn, GetMe},
+    {Method::kPost, "/v1/users", kNative, kAdminister, CreateUser},
+    {Method::kGet, "/v1/users", kNative, kAdminister, ListUsers},
+    {Method::kGet, "/v1/users/([0-9]{1,19})", kNative, kAdminister, GetUser},
+    {Method::kPatch, "/v1/users/([0-9]{1,19})", kNative, kAdminister, UpdateUser},
+    {Method::kDelete, "/v1/users/([0-9]{1,19})", kNative, kAdminister, DeleteUser},
+    {Method::kGet, "/v1/audit", kNative, kAdminister, ListAudit},
+    {Method::kPost, "/v1/verifications", kNative, kAdminister, CreateVerification},
+    {Method::kGet, "/v1/verifications/(ver_[0-9a-f]{28})", kNative, kView, GetVerification},
+    // Seed 001 (seed001_routes.cpp): DRF's shapes, "Token <hex>" from its login. Public ones
+    // stand behind its door too, for the shape of what the server refuses.
+    {Method::kPost, "/api/v1/users/register/?", kDrf, kSignup, DrfRegister},
+    {Method::kPost, "/api/v1/users/login/?", kDrf, kPublic, DrfLogin},
+    {Method::kPost, "/api/v1/users/logout/?", kDrf, kSignedIn, DrfLogout},
+    {Method::kGet, "/api/v1/emails/?", kDrf, kSignedIn, DrfEmailsRoot},
+    {Method::kPost, "/api/v1/emails/email-template/?", kDrf, kAdminister, DrfCreateTemplate},
+    {Method::kGet, "/api/v1/emails/email-template/?", kDrf, kPublic, DrfListTemplates},
+    {Method::kGet, "/api/v1/emails/email-template" DRF_ID, kDrf, kPublic, DrfGetTemplate},
+    {Method::kPut, "/api/v1/emails/email-template" DRF_ID, kDrf, kAdminister, DrfReplaceTemplate},
+    {Method::kPatch, "/api/v1/emails/email-template" DRF_ID, kDrf, kAdminister, DrfPatchTemplate},
+    {Method::kDelete, "/api/v1/emails/email-template" DRF_ID, kDrf, kAdminister, DrfDeleteTemplate},
+    {Method::kPost, "/api/v1/emails/sent-email/?", kDrf, kSignedIn, DrfSendEmail},
+    {Method::kGet, "/api/v1/emails/sent-email/?", kDrf, kSignedIn, DrfListSentEmails},
+    {Method::kGet, "/api/v1/emails/sent-email" DRF_ID, kDrf, kSignedIn, DrfGetSentEmail},
+    {Method::kPut, "/api/v1/emails/sent-email" DRF_ID, kDrf, kSignedIn, DrfMethodNotAllowed},
+    {Method::kPatch, "/api/v1/emails/sent-email" DRF_ID, kDrf, kSignedIn, DrfMethodNotAllowed},
+    {Method::kDelete, "/api/v1/emails/sent-email" DRF_ID, kDrf, kSignedIn, DrfMethodNotAllowed},
+    // Seed 002, the Gin user service (seed002_routes.cpp). The confirmation link's GET only
+    // shows a page with a button; its POST confirms. /api/v1/confirm-email is the original's path.
+    {Method::kPost, "/api/v1/register", kGin, kPublic, GinRegister},
+    {Method::kGet, "/api/v1/confirm(?:-email)?", kGin, kPublic, GinConfirmPage},
+    {Method::kPost, "/api/v1/confirm(?:-email)?", kGin, kPublic, GinConfirm},
+    {Method::kPost, "/api/v1/resend-confirmation", kGin, kPublic, GinResendConfirmation},
+    {Method::kPost, "/api/v1/login", kGin, kPublic, GinLogin},
+    {Method::kGet, "/api/v1/profile", kGin, kSignedIn, GinProfile},
+    {Method::kGet, "/api/v1/users", kGin, kAdminister, GinListUsers},
     {Method::kGet, "/(|[A-Za-z0-9_./-]+\\.(?:html|js|css|svg|png|ico|json|txt))", kNone, kPublic,
      WebAsset},
 };
 #undef LIST_NAME
 #undef TEMPLATE_NAME
+#undef DRF_ID
 
 // A route without a door reads no credential, so it can only be public; a door is for routes
-// that need one (signup is behind GoMail's door: public only with --open-signup).
+// that need one (signup is behind GoMail's door: public only with --open-signup), and for
+// public routes of a seed whose refusals (a body over the limit, malformed requests) keep its
+// shape (seed 001's login and template reads behind kDrf, seed 002's public routes behind
+// kGin). A public route reads no credential whatever its door.
 constexpr bool DoorsMatchPermissions() {
   for (const Route& route : kRoutes) {
-    if ((route.door == kNone) != (route.permission == kPublic)) return false;
+    if (route.door == kNone && route.permission != kPublic) return false;
+    const bool seed_door = route.door == kDrf || route.door == kGin;
+    if (route.door != kNone && !seed_door && route.permission == kPublic) return false;
   }
   return true;
 }
-static_assert(DoorsMatchPermissions(), "public routes, and only they, have Door::kNone");
+static_assert(DoorsMatchPermissions(),
+              "Door::kNone routes are public; of the other doors only the seeds' have public "
+              "ones");
 
-enum class ErrorShape { kProblem, kGoMailStatus, kSesValid };
+enum class ErrorShape { kProblem, kGoMailStatus, kSesValid, kDrfDetail, kGinError };
+
+// Path prefixes of seed 001's API: a request there that no route takes (an unknown path, a
+// non-numeric id) is answered in DRF's shape too.
+constexpr std::string_view kDrfPrefixes[] = {"/api/v1/users/", "/api/v1/emails"};
+
+// The cookie seed 002's login sets and its door reads.
+constexpr char kGinCookie[] = "jwt_token";
 
 // The shape of every error a route behind `door` answers before or around its handler: missing or
 // bad credentials, permission, a body over the limit, httplib's own refusals (body too large for
@@ -176,6 +268,8 @@ ErrorShape ErrorShapeOf(Door door) {
   switch (door) {
     case Door::kGoMail: return ErrorShape::kGoMailStatus;
     case Door::kSes: return ErrorShape::kSesValid;
+    case Door::kDrf: return ErrorShape::kDrfDetail;
+    case Door::kGin: return ErrorShape::kGinError;
     case Door::kNone:
     case Door::kNative: return ErrorShape::kProblem;
   }
@@ -186,18 +280,30 @@ ErrorShape ErrorShapeOf(Door door) {
 std::string DeniedMessage(Door door, auth::Permission permission) {
   switch (permission) {
     case auth::Permission::kAdminister:
+      if (door == Door::kGin) return "forbidden: this route needs an admin";
       return door == Door::kSes ? "this route needs ADMIN_API_KEY"
                                 : "this route needs an admin key";
     case auth::Permission::kSesSend:
       return "this route needs an API key from /server/api/create; ADMIN_API_KEY cannot send "
              "emails or add tasks";
-    case auth::Permission::kGoMailSignup: return "signup is closed: it needs the admin key";
+    case auth::Permission::kSignup: return "signup is closed: it needs the admin key";
+    case auth::Permission::kView: return "this route needs an admin, manager or viewer";
+    case auth::Permission::kSignedIn: return "this route is for a signed-in person";
     case auth::Permission::kGoMailTask:
       return "this route needs a user key from /auth/signup; the admin key cannot use it";
     case auth::Permission::kPublic:
     case auth::Permission::kGoMailAccount: break;
   }
   return "this key may not use this route";
+}
+
+// What a request behind `door` that carries no credential its resolvers know is told to send.
+std::string_view MissingCredentialMessage(Door door) {
+  if (door == Door::kGin) {
+    return "unauthorized: send the token from POST /api/v1/login as Authorization: Bearer "
+           "<token>, or its jwt_token cookie";
+  }
+  return "missing API key";
 }
 
 class HttplibServer final : public Server {
@@ -207,6 +313,9 @@ class HttplibServer final : public Server {
         services_(services),
         authentication_(authentication),
         api_keys_{&authentication.api_keys},
+        sessions_{&authentication.sessions},
+        sessions_then_api_keys_{&authentication.sessions, &authentication.api_keys},
+        drf_tokens_{&authentication.drf_tokens},
         user_keys_then_api_keys_{&authentication.user_keys, &authentication.api_keys} {
     for (const Route& route : kRoutes) {
       route_doors_.emplace_back(std::regex(route.pattern), route.door);
@@ -243,9 +352,18 @@ class HttplibServer final : public Server {
         message = "internal error";
       }
       core::Error error{code, message, response.status == 413 ? "body" : ""};
-      const int status = response.status;
+      int status = response.status;
       Context context{request, response, services_, nullptr};
-      Refuse(context, ErrorShapeOfPath(request.path), error);
+      const ErrorShape shape = ErrorShapeOfPath(request.path);
+      if (shape == ErrorShape::kDrfDetail && status == 404 && AnyRouteMatches(request.path)) {
+        // DRF names a method the view does not have; httplib only knows no handler matched.
+        status = 405;
+        context.Json(status, {{"detail", "Method \"" + request.method + "\" not allowed."}});
+      } else if (shape == ErrorShape::kDrfDetail && status == 413) {
+        context.Json(status, {{"detail", "Request body is larger than the configured limit."}});
+      } else {
+        Refuse(context, shape, error);
+      }
       response.status = status;
       return httplib::Server::HandlerResponse::Handled;
     };
@@ -299,12 +417,20 @@ class HttplibServer final : public Server {
       if (size > limit) {
         return Refuse(context, ErrorShapeOf(route.door),
                       {core::ErrorCode::kPayloadTooLarge,
-                       "request body is larger than the configured limit", "body"});
+                       route.door == kDrf ? "Request body is larger than the configured limit."
+                                          : "request body is larger than the configured limit",
+                       "body"});
       }
       auth::Principal principal;
       if (!auth::IsPublic(route.permission, authentication_.policy)) {
         const std::string authorization = request.get_header_value("Authorization");
-        auto resolved = auth::ResolvePrincipal(ResolversOf(route.door), {authorization});
+        // Only seed 002's door reads a cookie: elsewhere a cookie must not authenticate (a
+        // browser sends it along with requests other sites make it send).
+        const std::string cookies =
+            route.door == Door::kGin ? request.get_header_value("Cookie") : std::string();
+        auto resolved = auth::ResolvePrincipal(ResolversOf(route.door),
+                                               {authorization, CookieValue(cookies, kGinCookie)},
+                                               MissingCredentialMessage(route.door));
         if (!resolved.ok()) return Refuse(context, ErrorShapeOf(route.door), resolved.error());
         if (!auth::Allows(resolved->role, route.permission)) {
           return Refuse(context, ErrorShapeOf(route.door),
@@ -320,6 +446,7 @@ class HttplibServer final : public Server {
       case Method::kGet: server_.Get(route.pattern, handler); break;
       case Method::kPost: server_.Post(route.pattern, handler); break;
       case Method::kPut: server_.Put(route.pattern, handler); break;
+      case Method::kPatch: server_.Patch(route.pattern, handler); break;
       case Method::kDelete: server_.Delete(route.pattern, handler); break;
     }
   }
@@ -329,6 +456,8 @@ class HttplibServer final : public Server {
       case ErrorShape::kProblem: return context.Problem(error);
       case ErrorShape::kGoMailStatus: return context.GoMailError(error);
       case ErrorShape::kSesValid: return context.SesError(error);
+      case ErrorShape::kDrfDetail: return context.Drf(error);
+      case ErrorShape::kGinError: return context.GinError(error);
     }
   }
 
@@ -338,11 +467,27 @@ class HttplibServer final : public Server {
     for (const auto& [pattern, door] : route_doors_) {
       if (std::regex_match(path, pattern)) return ErrorShapeOf(door);
     }
+    for (std::string_view prefix : kDrfPrefixes) {
+      if (path.rfind(prefix, 0) == 0) return ErrorShape::kDrfDetail;
+    }
     return ErrorShape::kProblem;
   }
 
+  // Whether some route, of any method, takes `path`.
+  bool AnyRouteMatches(const std::string& path) const {
+    return std::any_of(route_doors_.begin(), route_doors_.end(),
+                       [&](const auto& route) { return std::regex_match(path, route.first); });
+  }
+
   std::span<const auth::Resolver* const> ResolversOf(Door door) const {
-    if (door == Door::kGoMail) return user_keys_then_api_keys_;
+    switch (door) {
+      case Door::kGoMail: return user_keys_then_api_keys_;
+      case Door::kNative: return sessions_then_api_keys_;
+      case Door::kDrf: return drf_tokens_;
+      case Door::kGin: return sessions_;
+      case Door::kNone:
+      case Door::kSes: break;
+    }
     return api_keys_;
   }
 
@@ -350,6 +495,9 @@ class HttplibServer final : public Server {
   Services services_;
   const Authentication authentication_;
   const std::array<const auth::Resolver*, 1> api_keys_;
+  const std::array<const auth::Resolver*, 1> sessions_;
+  const std::array<const auth::Resolver*, 2> sessions_then_api_keys_;
+  const std::array<const auth::Resolver*, 1> drf_tokens_;
   const std::array<const auth::Resolver*, 2> user_keys_then_api_keys_;
   std::vector<std::pair<std::regex, Door>> route_doors_;  // kRoutes' patterns, compiled once
   httplib::Server server_;

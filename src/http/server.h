@@ -9,6 +9,7 @@
 #include "auth/roles.h"
 #include "core/log.h"
 #include "core/result.h"
+#include "service/accounts.h"
 #include "service/email_service.h"
 #include "service/gomail_service.h"
 #include "service/health.h"
@@ -17,6 +18,7 @@
 #include "service/newsletters.h"
 #include "service/otp.h"
 #include "service/provider_events.h"
+#include "service/sent_emails.h"
 #include "service/ses.h"
 #include "service/tasks.h"
 #include "service/templates.h"
@@ -40,13 +42,17 @@ struct Services {
   service::OtpService& otp;
   service::WebhookService& webhooks;
   service::HealthService& health;
+  service::AccountService& accounts;
+  service::SentEmailService& sent_emails;
 };
 
 // How callers are recognised: the resolvers of each kind of credential and what is public.
 // Owned by the app; outlives the server.
 struct Authentication {
-  const auth::Resolver& api_keys;   // auth::Authenticator
-  const auth::Resolver& user_keys;  // auth::UserKeys (GoMail user keys)
+  const auth::Resolver& api_keys;    // auth::Authenticator
+  const auth::Resolver& user_keys;   // auth::UserKeys (GoMail user keys)
+  const auth::Resolver& sessions;    // auth::SessionTokens (people's access tokens)
+  const auth::Resolver& drf_tokens;  // auth::DrfTokens (seed 001's "Token <hex>")
   auth::AccessPolicy policy;
 };
 

@@ -161,9 +161,8 @@ Result<SendResult> DecodeStoredResult(const std::string& stored) {
 
 }  // namespace
 
-Result<SendResult> EmailService::Send(const SendEmailRequest& original,
-                                      const auth::Principal& principal,
-                                      const std::optional<Idempotency>& idempotency) {
+Result<store::NewEmail> EmailService::Prepare(const SendEmailRequest& original,
+                                              const auth::Principal& principal) {
   const SendEmailRequest* templated = &original;
   SendEmailRequest rendered_request;
   if (!original.template_name.empty()) {
@@ -208,7 +207,17 @@ Result<SendResult> EmailService::Send(const SendEmailRequest& original,
   email.owner = principal.key_id;
   email.tracking = request.tracking;
   if (email.tracking) email.tracking->attachments = static_cast<int>(request.attachments.size());
+  return email;
+}
 
+Result<SendResult> EmailService::Send(const SendEmailRequest& request,
+                                      const auth::Principal& principal,
+                                      const std::optional<Idempotency>& idempotency) {
+  auto prepared = Prepare(request, principal);
+  if (!prepared.ok()) return prepared.error();
+  const store::NewEmail& email = *prepared;
+  const std::string& id = email.id;
+  const core::TimeMs now = clock_.NowMs();
   SendResult result{
       id, email.suppressed ? store::EmailStatus::kSuppressed : store::EmailStatus::kQueued};
   std::optional<store::IdempotencyClaim> claim;

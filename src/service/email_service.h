@@ -93,6 +93,11 @@ class EmailService {
   // limit, or kAlreadyExists when the Idempotency-Key was used for a different request.
   core::Result<SendResult> Send(const SendEmailRequest& request, const auth::Principal& principal,
                                 const std::optional<Idempotency>& idempotency);
+  // Everything Send does but storing: the email as Send would store it (its id new, owned by
+  // the principal), for a caller that stores several in one transaction with something else
+  // (SentEmailService). The caller wakes the workers once they are stored. Send's errors.
+  core::Result<store::NewEmail> Prepare(const SendEmailRequest& request,
+                                        const auth::Principal& principal);
   core::Result<EmailDetail> Get(const std::string& id);
   core::Result<store::EmailPage> List(const store::EmailFilter& filter);
   core::Result<std::string> Raw(const std::string& id);

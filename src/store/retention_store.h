@@ -21,12 +21,25 @@ namespace store {
 //                     shared message body they keep)
 //   kIdempotencyKeys  Idempotency-Key records claimed before the cutoff
 //   kOneTimeCodes     one-time codes that expired before the cutoff
-enum class PurgeKind { kEmails, kCallbacks, kTasks, kFires, kIdempotencyKeys, kOneTimeCodes };
+//   kSessions         sign-in sessions revoked or expired before the cutoff, with their refresh
+//                     tokens
+//   kVerifications    confirmation links confirmed or expired before the cutoff
+enum class PurgeKind {
+  kEmails,
+  kCallbacks,
+  kTasks,
+  kFires,
+  kIdempotencyKeys,
+  kOneTimeCodes,
+  kSessions,
+  kVerifications
+};
 
 // In the order a retention pass purges them: emails before the fires whose bodies they share.
-inline constexpr std::array<PurgeKind, 6> kPurgeKinds = {
-    PurgeKind::kEmails, PurgeKind::kCallbacks,       PurgeKind::kTasks,
-    PurgeKind::kFires,  PurgeKind::kIdempotencyKeys, PurgeKind::kOneTimeCodes};
+inline constexpr std::array<PurgeKind, 8> kPurgeKinds = {
+    PurgeKind::kEmails,   PurgeKind::kCallbacks,       PurgeKind::kTasks,
+    PurgeKind::kFires,    PurgeKind::kIdempotencyKeys, PurgeKind::kOneTimeCodes,
+    PurgeKind::kSessions, PurgeKind::kVerifications};
 
 // Stable names, for logs and the outbox_purged_total{kind} metric.
 constexpr std::string_view PurgeKindName(PurgeKind kind) {
@@ -37,6 +50,8 @@ constexpr std::string_view PurgeKindName(PurgeKind kind) {
     case PurgeKind::kFires: return "fires";
     case PurgeKind::kIdempotencyKeys: return "idempotency_keys";
     case PurgeKind::kOneTimeCodes: return "one_time_codes";
+    case PurgeKind::kSessions: return "sessions";
+    case PurgeKind::kVerifications: return "verifications";
   }
   return "emails";
 }

@@ -288,8 +288,11 @@ class FaultStore final : public store::Store {
                                             std::optional<int> version) override {
     return Read(__func__, [&] { return inner_.GetTemplate(name, version); });
   }
-  core::Result<store::TemplatePage> ListTemplates(int offset, int limit) override {
-    return Read(__func__, [&] { return inner_.ListTemplates(offset, limit); });
+  core::Result<store::Template> GetTemplateById(std::int64_t id) override {
+    return Read(__func__, [&] { return inner_.GetTemplateById(id); });
+  }
+  core::Result<store::TemplatePage> ListTemplates(const store::TemplateQuery& query) override {
+    return Read(__func__, [&] { return inner_.ListTemplates(query); });
   }
   core::Result<std::vector<store::Template>> ListTemplateVersions(
       const std::string& name) override {
@@ -298,10 +301,119 @@ class FaultStore final : public store::Store {
   core::Status DeleteTemplate(const std::string& name) override {
     return Write(__func__, [&] { return inner_.DeleteTemplate(name); });
   }
+  core::Status DeleteTemplateById(std::int64_t id) override {
+    return Write(__func__, [&] { return inner_.DeleteTemplateById(id); });
+  }
+
+  // SentEmailStore
+  core::Result<store::SentEmail> CreateSentEmail(const store::SentEmail& record,
+                                                 const std::vector<store::NewEmail>& emails,
+                                                 core::TimeMs now) override {
+    return Write(__func__, [&] { return inner_.CreateSentEmail(record, emails, now); });
+  }
+  core::Result<store::SentEmail> GetSentEmail(std::int64_t id) override {
+    return Read(__func__, [&] { return inner_.GetSentEmail(id); });
+  }
+  core::Result<store::SentEmailPage> ListSentEmails(const store::SentEmailQuery& query) override {
+    return Read(__func__, [&] { return inner_.ListSentEmails(query); });
+  }
 
   // RetentionStore
   core::Result<int> PurgeBefore(store::PurgeKind kind, core::TimeMs cutoff, int limit) override {
     return Write(__func__, [&] { return inner_.PurgeBefore(kind, cutoff, limit); });
+  }
+
+  // UserStore
+  core::Result<store::User> CreateUser(const store::User& user) override {
+    return Write(__func__, [&] { return inner_.CreateUser(user); });
+  }
+  core::Result<store::User> GetUser(std::int64_t id) override {
+    return Read(__func__, [&] { return inner_.GetUser(id); });
+  }
+  core::Result<store::User> FindUserByEmail(const std::string& email) override {
+    return Read(__func__, [&] { return inner_.FindUserByEmail(email); });
+  }
+  core::Result<store::UserPage> ListUsers(const store::UserQuery& query) override {
+    return Read(__func__, [&] { return inner_.ListUsers(query); });
+  }
+  core::Result<std::vector<store::User>> ListReachableUsers(const std::string& role,
+                                                            std::int64_t after_id,
+                                                            int limit) override {
+    return Read(__func__, [&] { return inner_.ListReachableUsers(role, after_id, limit); });
+  }
+  core::Result<store::User> UpdateUser(std::int64_t id, const store::UserChange& change,
+                                       core::TimeMs now) override {
+    return Write(__func__, [&] { return inner_.UpdateUser(id, change, now); });
+  }
+  core::Status DeleteUser(std::int64_t id) override {
+    return Write(__func__, [&] { return inner_.DeleteUser(id); });
+  }
+  core::Result<std::int64_t> CountUsers(const std::string& role) override {
+    return Read(__func__, [&] { return inner_.CountUsers(role); });
+  }
+  core::Result<store::LoginThrottle> UpdateLoginThrottle(
+      const std::string& key, const store::ThrottleUpdate& update) override {
+    return Write(__func__, [&] { return inner_.UpdateLoginThrottle(key, update); });
+  }
+
+  // SessionStore
+  core::Status CreateSession(const store::Session& session,
+                             const std::string& refresh_hash) override {
+    return Write(__func__, [&] { return inner_.CreateSession(session, refresh_hash); });
+  }
+  core::Result<store::Session> GetSession(const std::string& id) override {
+    return Read(__func__, [&] { return inner_.GetSession(id); });
+  }
+  core::Result<store::Session> FindSessionByTokenHash(const std::string& token_hash) override {
+    return Read(__func__, [&] { return inner_.FindSessionByTokenHash(token_hash); });
+  }
+  core::Result<store::Refreshed> RotateRefreshToken(const std::string& old_hash,
+                                                    const std::string& new_hash,
+                                                    core::TimeMs now) override {
+    return Write(__func__, [&] { return inner_.RotateRefreshToken(old_hash, new_hash, now); });
+  }
+  core::Result<std::vector<store::Session>> ListLiveSessions(std::int64_t user_id,
+                                                             core::TimeMs now) override {
+    return Read(__func__, [&] { return inner_.ListLiveSessions(user_id, now); });
+  }
+  core::Status RevokeSession(const std::string& id, core::TimeMs now,
+                             const std::string& reason) override {
+    return Write(__func__, [&] { return inner_.RevokeSession(id, now, reason); });
+  }
+  core::Result<int> RevokeUserSessions(std::int64_t user_id, core::TimeMs now,
+                                       const std::string& reason) override {
+    return Write(__func__, [&] { return inner_.RevokeUserSessions(user_id, now, reason); });
+  }
+
+  // VerificationStore
+  core::Status CreateVerification(const store::Verification& verification) override {
+    return Write(__func__, [&] { return inner_.CreateVerification(verification); });
+  }
+  core::Result<store::Verification> GetVerification(const std::string& id) override {
+    return Read(__func__, [&] { return inner_.GetVerification(id); });
+  }
+  core::Result<store::Verification> FindVerificationByTokenHash(
+      const std::string& token_hash) override {
+    return Read(__func__, [&] { return inner_.FindVerificationByTokenHash(token_hash); });
+  }
+  core::Result<store::Verification> ConfirmVerification(
+      const std::string& token_hash, core::TimeMs now,
+      const std::optional<store::NewCallback>& callback, int max_attempts) override {
+    return Write(__func__, [&] {
+      return inner_.ConfirmVerification(token_hash, now, callback, max_attempts);
+    });
+  }
+  core::Result<std::optional<store::Verification>> LatestVerification(
+      const std::string& purpose, const std::string& email) override {
+    return Read(__func__, [&] { return inner_.LatestVerification(purpose, email); });
+  }
+
+  // AuditStore
+  core::Status AppendAudit(const store::AuditEntry& entry) override {
+    return Write(__func__, [&] { return inner_.AppendAudit(entry); });
+  }
+  core::Result<store::AuditPage> ListAudit(const store::AuditQuery& query) override {
+    return Read(__func__, [&] { return inner_.ListAudit(query); });
   }
 
   // Store

@@ -29,7 +29,7 @@ ADMIN_KEY = "test-admin-key-0123456789abcdef"
 _CONFIG_ENV_NAMES = {
     "smtp_server", "smtp_port", "smtp_user", "smtp_pass", "redis_uri",
     "ADMIN_API_KEY", "PORT", "SALT", "JWT_EXP_HRS", "MAX_UPLOAD_SIZE",
-    "AWS_SES_SEND_LIMIT_PER_SEC", "AWS_SES_QUEUE_WAIT_TIME",
+    "AWS_SES_SEND_LIMIT_PER_SEC", "AWS_SES_QUEUE_WAIT_TIME", "HTTP_HOST", "HTTP_PORT",
 }
 
 
@@ -159,6 +159,7 @@ class KeepAliveClient:
 
 
 _LISTEN_RE = re.compile(r'"msg"\s*:\s*"listening"')
+_ADMIN_USER_RE = re.compile(r"admin user (\S+), password \(shown once, store it now\): (\S+)")
 
 
 class OutboxProcess:
@@ -291,6 +292,19 @@ class OutboxProcess:
                 body = data.encode("utf-8")
         hdrs.update(headers or {})
         return http_request(self.host, self.port, method, path, body, hdrs, timeout)
+
+    def admin_user(self):
+        """(email, password) of the admin user that the first start printed."""
+        m = _ADMIN_USER_RE.search(self.all_stdout())
+        assert m, f"no admin user line in stdout:\n{self.all_stdout()}"
+        return m.group(1), m.group(2)
+
+    def login(self, email, password):
+        """Signs in on /v1/auth/login; returns the answer's JSON (asserting 200)."""
+        r = self.api("POST", "/v1/auth/login", json={"email": email, "password": password},
+                     auth=False)
+        assert r.status == 200, r
+        return r.body
 
     def send(self, payload, headers=None, expect=202):
         r = self.api("POST", "/v1/emails", json=payload, headers=headers)

@@ -245,8 +245,10 @@ def test_sigterm_idle_exits_quickly(outbox):
 
 
 def test_logs_are_json_lines_on_stdout_and_app_log(outbox):
-    # Given keys, so no first-start line for humans (admin key, callback secret) is printed.
-    ob = outbox("--callback-secret", "configured-salt-0123456789")
+    # Given keys and the admin's password, so no first-start line for humans (admin key,
+    # callback secret, admin password) is printed.
+    ob = outbox("--callback-secret", "configured-salt-0123456789",
+                "--admin-password", "configured admin password")
     ob.send(simple_email())
     ob.api("GET", "/health/ping", auth=False)
     rc, _ = ob.stop()
@@ -263,7 +265,7 @@ def test_logs_are_json_lines_on_stdout_and_app_log(outbox):
                 assert key in rec, f"{name}: {line}"
             records.append(rec)
         assert any(r["msg"] == "listening" for r in records), name
-    assert ADMIN_KEY not in ob.stdout()
+    assert ADMIN_KEY not in ob.stdout() and "configured admin password" not in ob.stdout()
     assert ADMIN_KEY not in open(os.path.join(ob.data_dir, "app.log")).read()
 
 

@@ -166,7 +166,7 @@ def test_bad_template_syntax_is_400_naming_the_template(ob):
 @pytest.mark.parametrize("filename,field", [
     ("welcome-email.txt", "html"),
     (".html", "html"),
-    ("bad name.html", "name"),
+    (" padded.html", "name"),
     ("../escape.html", "name"),
 ])
 def test_add_template_refuses_bad_file_names(ob, filename, field):
@@ -293,7 +293,8 @@ def test_preview_names_a_missing_variable(ob):
 
 @pytest.mark.parametrize("body,field", [
     ({"html": "<p>x</p>"}, "name"),
-    ({"name": "bad name", "html": "<p>x</p>"}, "name"),
+    ({"name": "bad/name", "html": "<p>x</p>"}, "name"),
+    ({"name": " padded", "html": "<p>x</p>"}, "name"),
     ({"name": "t", "html": ""}, "html"),
     ({"name": "t"}, "html"),
     ({"name": "t", "html": "<p>{{#a}}</p>"}, "template"),

@@ -114,6 +114,28 @@ int PurgeOneTimeCodes(Connection& connection, TimeMs cutoff, int limit) {
   return remove->exec();
 }
 
+// Refresh tokens follow their session by ON DELETE CASCADE. The WHERE repeats sessions_finished's
+// expression, so the purge seeks to what ended before the cutoff.
+int PurgeSessions(Connection& connection, TimeMs cutoff, int limit) {
+  ScopedStatement remove(connection,
+                         "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions "
+                         "WHERE MIN(expires_at, COALESCE(revoked_at, expires_at)) < ?1 "
+                         "LIMIT ?2)");
+  remove->bind(1, cutoff);
+  remove->bind(2, limit);
+  return remove->exec();
+}
+
+int PurgeVerifications(Connection& connection, TimeMs cutoff, int limit) {
+  ScopedStatement remove(connection,
+                         "DELETE FROM verifications WHERE id IN (SELECT id FROM verifications "
+                         "WHERE MIN(expires_at, COALESCE(confirmed_at, expires_at)) < ?1 "
+                         "LIMIT ?2)");
+  remove->bind(1, cutoff);
+  remove->bind(2, limit);
+  return remove->exec();
+}
+
 }  // namespace
 
 core::Result<int> PurgeInTransaction(Connection& connection, PurgeKind kind, TimeMs cutoff,
@@ -128,6 +150,8 @@ core::Result<int> PurgeInTransaction(Connection& connection, PurgeKind kind, Tim
     case PurgeKind::kFires: return PurgeFires(connection, cutoff, limit);
     case PurgeKind::kIdempotencyKeys: return PurgeIdempotencyKeys(connection, cutoff, limit);
     case PurgeKind::kOneTimeCodes: return PurgeOneTimeCodes(connection, cutoff, limit);
+    case PurgeKind::kSessions: return PurgeSessions(connection, cutoff, limit);
+    case PurgeKind::kVerifications: return PurgeVerifications(connection, cutoff, limit);
   }
   return core::InvalidArgument("kind", "unknown purge kind");
 }

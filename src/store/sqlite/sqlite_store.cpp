@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/sqlite/accounts.h"
 #include "store/sqlite/callbacks.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/group_commit.h"
@@ -31,6 +32,7 @@
 #include "store/sqlite/reader_pool.h"
 #include "store/sqlite/reads.h"
 #include "store/sqlite/retention.h"
+#include "store/sqlite/sent_emails.h"
 #include "store/sqlite/templates.h"
 #include "store/sqlite/tracking.h"
 #include "store/sqlite/writes.h"
@@ -43,7 +45,7 @@ using sqlite::Connection;
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(const SqliteOptions& options, sqlite::LockFile lock,
+  SqliteStore(const SqliteOptions& options, std::optional<sqlite::LockFile> lock,
               std::unique_ptr<Connection> writer)
       : lock_(std::move(lock)),
         readers_(options.path, options.busy_timeout_ms),
@@ -405,9 +407,15 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<TemplatePage> ListTemplates(int offset, int limit) override {
+  Result<Template> GetTemplateById(std::int64_t id) override {
+    return Read<Template>("reading a template", [&](Connection& connection) {
+      return sqlite::ReadTemplateById(connection, id);
+    });
+  }
+
+  Result<TemplatePage> ListTemplates(const TemplateQuery& query) override {
     return Read<TemplatePage>("listing templates", [&](Connection& connection) {
-      return sqlite::ReadTemplatePage(connection, offset, limit);
+      return sqlite::ReadTemplatePage(connection, query);
     });
   }
 
@@ -420,6 +428,41 @@ class SqliteStore final : public Store {
   Status DeleteTemplate(const std::string& name) override {
     return WriteStatus([&](Connection& connection) {
       return sqlite::DeleteTemplateInTransaction(connection, name);
+    });
+  }
+
+  Status DeleteTemplateById(std::int64_t id) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::DeleteTemplateByIdInTransaction(connection, id);
+    });
+  }
+
+  Result<SentEmail> CreateSentEmail(const SentEmail& record, const std::vector<NewEmail>& emails,
+                                    TimeMs now) override {
+    // As CreateEmail: the columns are computed here, not on the writer.
+    std::vector<sqlite::PreparedEmail> prepared;
+    prepared.reserve(emails.size());
+    for (const NewEmail& email : emails) {
+      Result<sqlite::PreparedEmail> columns = sqlite::PrepareEmail(email);
+      if (!columns.ok()) {
+        return columns.error();
+      }
+      prepared.push_back(std::move(*columns));
+    }
+    return Write<SentEmail>([&](Connection& connection) {
+      return sqlite::CreateSentEmailInTransaction(connection, record, emails, prepared, now);
+    });
+  }
+
+  Result<SentEmail> GetSentEmail(std::int64_t id) override {
+    return Read<SentEmail>("reading a sent email", [&](Connection& connection) {
+      return sqlite::ReadSentEmail(connection, id);
+    });
+  }
+
+  Result<SentEmailPage> ListSentEmails(const SentEmailQuery& query) override {
+    return Read<SentEmailPage>("listing sent emails", [&](Connection& connection) {
+      return sqlite::ReadSentEmailPage(connection, query);
     });
   }
 
@@ -485,6 +528,149 @@ class SqliteStore final : public Store {
     });
   }
 
+  Result<User> CreateUser(const User& user) override {
+    return Write<User>(
+        [&](Connection& connection) { return sqlite::CreateUserInTransaction(connection, user); });
+  }
+
+  Result<User> GetUser(std::int64_t id) override {
+    return Read<User>("reading a user",
+                      [&](Connection& connection) { return sqlite::ReadUser(connection, id); });
+  }
+
+  Result<User> FindUserByEmail(const std::string& email) override {
+    return Read<User>("reading a user", [&](Connection& connection) {
+      return sqlite::ReadUserByEmail(connection, email);
+    });
+  }
+
+  Result<UserPage> ListUsers(const UserQuery& query) override {
+    return Read<UserPage>("listing users", [&](Connection& connection) {
+      return sqlite::ReadUserPage(connection, query);
+    });
+  }
+
+  Result<std::vector<User>> ListReachableUsers(const std::string& role, std::int64_t after_id,
+                                               int limit) override {
+    return Read<std::vector<User>>("listing reachable users", [&](Connection& connection) {
+      return sqlite::ReadReachableUsers(connection, role, after_id, limit);
+    });
+  }
+
+  Result<User> UpdateUser(std::int64_t id, const UserChange& change, TimeMs now) override {
+    return Write<User>([&](Connection& connection) {
+      return sqlite::UpdateUserInTransaction(connection, id, change, now);
+    });
+  }
+
+  Status DeleteUser(std::int64_t id) override {
+    return WriteStatus(
+        [&](Connection& connection) { return sqlite::DeleteUserInTransaction(connection, id); });
+  }
+
+  Result<std::int64_t> CountUsers(const std::string& role) override {
+    return Read<std::int64_t>("counting users", [&](Connection& connection) {
+      return sqlite::ReadUserCount(connection, role);
+    });
+  }
+
+  Result<LoginThrottle> UpdateLoginThrottle(const std::string& key,
+                                            const ThrottleUpdate& update) override {
+    return Write<LoginThrottle>([&](Connection& connection) {
+      return sqlite::UpdateLoginThrottleInTransaction(connection, key, update);
+    });
+  }
+
+  Status CreateSession(const Session& session, const std::string& refresh_hash) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::CreateSessionInTransaction(connection, session, refresh_hash);
+    });
+  }
+
+  Result<Session> GetSession(const std::string& id) override {
+    return Read<Session>("reading a session", [&](Connection& connection) {
+      return sqlite::ReadSession(connection, id);
+    });
+  }
+
+  Result<Session> FindSessionByTokenHash(const std::string& token_hash) override {
+    return Read<Session>("reading a session", [&](Connection& connection) {
+      return sqlite::ReadSessionByTokenHash(connection, token_hash);
+    });
+  }
+
+  Result<Refreshed> RotateRefreshToken(const std::string& old_hash, const std::string& new_hash,
+                                       TimeMs now) override {
+    return Write<Refreshed>([&](Connection& connection) {
+      return sqlite::RotateRefreshTokenInTransaction(connection, old_hash, new_hash, now);
+    });
+  }
+
+  Result<std::vector<Session>> ListLiveSessions(std::int64_t user_id, TimeMs now) override {
+    return Read<std::vector<Session>>("listing sessions", [&](Connection& connection) {
+      return sqlite::ReadLiveSessions(connection, user_id, now);
+    });
+  }
+
+  Status RevokeSession(const std::string& id, TimeMs now, const std::string& reason) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::RevokeSessionInTransaction(connection, id, now, reason);
+    });
+  }
+
+  Result<int> RevokeUserSessions(std::int64_t user_id, TimeMs now,
+                                 const std::string& reason) override {
+    return Write<int>([&](Connection& connection) {
+      return sqlite::RevokeUserSessionsInTransaction(connection, user_id, now, reason);
+    });
+  }
+
+  Status CreateVerification(const Verification& verification) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::CreateVerificationInTransaction(connection, verification);
+    });
+  }
+
+  Result<Verification> GetVerification(const std::string& id) override {
+    return Read<Verification>("reading a verification", [&](Connection& connection) {
+      return sqlite::ReadVerification(connection, id);
+    });
+  }
+
+  Result<Verification> FindVerificationByTokenHash(const std::string& token_hash) override {
+    return Read<Verification>("reading a verification", [&](Connection& connection) {
+      return sqlite::ReadVerificationByTokenHash(connection, token_hash);
+    });
+  }
+
+  Result<Verification> ConfirmVerification(const std::string& token_hash, TimeMs now,
+                                           const std::optional<NewCallback>& callback,
+                                           int max_attempts) override {
+    return Write<Verification>([&](Connection& connection) {
+      return sqlite::ConfirmVerificationInTransaction(connection, token_hash, now, callback,
+                                                      max_attempts);
+    });
+  }
+
+  Result<std::optional<Verification>> LatestVerification(const std::string& purpose,
+                                                         const std::string& email) override {
+    return Read<std::optional<Verification>>("reading a verification", [&](Connection& connection) {
+      return sqlite::ReadLatestVerification(connection, purpose, email);
+    });
+  }
+
+  Status AppendAudit(const AuditEntry& entry) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::AppendAuditInTransaction(connection, entry);
+    });
+  }
+
+  Result<AuditPage> ListAudit(const AuditQuery& query) override {
+    return Read<AuditPage>("listing the audit trail", [&](Connection& connection) {
+      return sqlite::ReadAuditPage(connection, query);
+    });
+  }
+
   Status Ping() override {
     return Read<void>("ping", [](Connection& connection) { return sqlite::ReadPing(connection); });
   }
@@ -540,7 +726,7 @@ class SqliteStore final : public Store {
   // TrackingStore::SetStatusCallbackComposer).
   StatusCallbackComposer compose_status_callback_;
   // Destroyed in reverse order: the writer drains and stops first, the lock goes last.
-  sqlite::LockFile lock_;
+  std::optional<sqlite::LockFile> lock_;  // none for a store opened beside a server
   sqlite::ReaderPool readers_;
   sqlite::GroupCommitter writer_;
 };
@@ -599,9 +785,12 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   if (options.path.empty()) {
     return core::InvalidArgument("path", "the database path is empty");
   }
-  Result<sqlite::LockFile> lock = sqlite::LockFile::Acquire(options.path + ".lock", options.path);
-  if (!lock.ok()) {
-    return lock.error();
+  std::optional<sqlite::LockFile> lock;
+  if (options.exclusive) {
+    Result<sqlite::LockFile> acquired =
+        sqlite::LockFile::Acquire(options.path + ".lock", options.path);
+    if (!acquired.ok()) return acquired.error();
+    lock = std::move(acquired).value();
   }
   if (Status restricted = RestrictToOwner(options.path); !restricted.ok()) {
     return restricted.error();
@@ -618,7 +807,7 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
       return migrated.error();
     }
     return std::unique_ptr<Store>(
-        std::make_unique<SqliteStore>(options, std::move(lock).value(), std::move(writer)));
+        std::make_unique<SqliteStore>(options, std::move(lock), std::move(writer)));
   } catch (const SQLite::Exception& exception) {
     return sqlite::ErrorFromException(exception, "opening database " + options.path);
   } catch (const std::exception& exception) {

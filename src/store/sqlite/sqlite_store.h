@@ -17,10 +17,14 @@ struct SqliteOptions {
   Durability durability = Durability::kFull;
   int busy_timeout_ms = 5000;
   int max_batch = 512;  // most writes one group commit takes
+  // false: no lock file, so an administration command (`outbox users ...`) can work beside a
+  // running server, SQLite's own locking ordering the writes. Such a store must not recover
+  // leases or run workers: that is the server's.
+  bool exclusive = true;
 };
 
-// Opens (creating if needed) the database, applies the embedded migrations and takes an
-// exclusive lock file (path + ".lock") so no second process uses the same file.
+// Opens (creating if needed) the database, applies the embedded migrations and, when
+// `exclusive`, takes a lock file (path + ".lock") so no second server uses the same file.
 core::Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options);
 
 }  // namespace store

@@ -191,3 +191,46 @@ TEST_CASE("retention: 30 days by default, 0 keeps forever, out-of-range values n
     CHECK(loaded.error().field == "--retention-days");
   }
 }
+
+TEST_CASE("seed 002's HTTP_HOST and HTTP_PORT replace the host and port of --listen") {
+  // The seed's .env, as its README shows it.
+  const std::string dotenv =
+      "# Auth Service\nHTTP_HOST=0.0.0.0\nHTTP_PORT=8080\nDB_PORT=5434 # Host port for Postgres\n";
+  auto loaded = app::LoadConfig({}, kNoEnv, dotenv);
+  REQUIRE(loaded.ok());
+  CHECK(loaded->config.listen_host == "0.0.0.0");
+  CHECK(loaded->config.listen_port == 8080);
+  CHECK(loaded->sources.at("host") == ".env HTTP_HOST");
+  CHECK(loaded->sources.at("port") == ".env HTTP_PORT");
+
+  // env > .env; the native names before the aliases; the flags above all.
+  loaded = app::LoadConfig({}, EnvFrom({{"HTTP_HOST", "::1"}, {"HTTP_PORT", "9000"}}), dotenv);
+  REQUIRE(loaded.ok());
+  CHECK(loaded->config.listen_host == "::1");
+  CHECK(loaded->config.listen_port == 9000);
+  loaded = app::LoadConfig({}, EnvFrom({{"OUTBOX_PORT", "9001"}, {"HTTP_PORT", "9000"}}), "");
+  REQUIRE(loaded.ok());
+  CHECK(loaded->config.listen_port == 9001);
+  loaded = app::LoadConfig({"--host", "[::]", "--port", "9002"},
+                           EnvFrom({{"HTTP_HOST", "10.0.0.1"}, {"HTTP_PORT", "9000"}}), "");
+  REQUIRE(loaded.ok());
+  CHECK(loaded->config.listen_host == "::");
+  CHECK(loaded->config.listen_port == 9002);
+
+  // Unset, --listen decides.
+  loaded = app::LoadConfig({"--listen", "127.0.0.2:7000"}, kNoEnv, "");
+  REQUIRE(loaded.ok());
+  CHECK(loaded->config.listen_host == "127.0.0.2");
+  CHECK(loaded->config.listen_port == 7000);
+}
+
+TEST_CASE("a bad HTTP_HOST or HTTP_PORT is refused, naming where it came from") {
+  auto loaded = app::LoadConfig({}, EnvFrom({{"HTTP_HOST", "a host"}}), "");
+  REQUIRE_FALSE(loaded.ok());
+  CHECK(loaded.error().field == "--host");
+  CHECK(loaded.error().message.find("env HTTP_HOST") != std::string::npos);
+  loaded = app::LoadConfig({}, kNoEnv, "HTTP_PORT=70000\n");
+  REQUIRE_FALSE(loaded.ok());
+  CHECK(loaded.error().field == "--port");
+  CHECK(loaded.error().message.find(".env HTTP_PORT") != std::string::npos);
+}

@@ -165,3 +165,19 @@ TEST_CASE("user keys: the signing secret survives a restart") {
   const auth::Resolver* const resolvers[] = {again.get(), f.api_keys.get()};
   CHECK(auth::ResolvePrincipal(resolvers, {token}).ok());
 }
+
+TEST_CASE("no resolver knows the credential: kUnauthenticated in the door's words") {
+  struct Nobody final : auth::Resolver {
+    core::Result<std::optional<auth::Principal>> Resolve(const auth::Credentials&) const override {
+      return std::optional<auth::Principal>();
+    }
+  };
+  const Nobody nobody;
+  const auth::Resolver* const resolvers[] = {&nobody};
+  auto plain = auth::ResolvePrincipal(resolvers, {"Bearer x"});
+  CHECK(CodeOf(plain) == ErrorCode::kUnauthenticated);
+  CHECK(plain.error().message == "missing API key");
+  auto worded = auth::ResolvePrincipal(resolvers, {"", "cookie"}, "send the login's token");
+  CHECK(CodeOf(worded) == ErrorCode::kUnauthenticated);
+  CHECK(worded.error().message == "send the login's token");
+}

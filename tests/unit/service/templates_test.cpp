@@ -83,19 +83,42 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("template names: 1-128 of [A-Za-z0-9_.-], case kept") {
-  for (const char* good : {"welcome-email", "a", "Welcome_Email.v2", "0-9"}) {
+TEST_CASE("template names: 1-255 characters of text without control characters or '/'") {
+  for (const char* good : {"welcome-email", "a", "Welcome_Email.v2", "0-9", "Sample Template 11",
+                           "caf\xC3\xA9 & co. (v2)", "100%", "a.b", "..."}) {
     CHECK_MESSAGE(service::ValidateTemplateName(good).ok(), good);
   }
-  CHECK(service::ValidateTemplateName(std::string(128, 'a')).ok());
+  CHECK(service::ValidateTemplateName(std::string(255, 'a')).ok());
+  std::string wide;
+  for (int i = 0; i < 255; ++i) wide += "\xC3\xA9";  // 255 characters, 510 bytes
+  CHECK(service::ValidateTemplateName(wide).ok());
   for (const std::string& bad :
-       {std::string(), std::string(129, 'a'), std::string("a b"), std::string("../etc"),
-        std::string("a/b"), std::string("caf\xC3\xA9"), std::string("a\nb")}) {
+       {std::string(), std::string(256, 'a'), wide + "e", std::string("../etc"), std::string("a/b"),
+        std::string("."), std::string(".."), std::string(" padded"), std::string("padded "),
+        std::string("a\nb"), std::string("a\tb"), std::string("a\x7F"), std::string("a\xC2\x85"),
+        std::string("bad \xC3"), std::string("\xED\xA0\x80")}) {
     auto valid = service::ValidateTemplateName(bad);
     REQUIRE_FALSE(valid.ok());
     CHECK(valid.error().code == ErrorCode::kInvalidArgument);
     CHECK(valid.error().field == "name");
   }
+}
+
+TEST_CASE("text-only templates: no html, the text rendered, no html part") {
+  store::Template tmpl;
+  tmpl.name = "text only";
+  tmpl.subject = "Hi {{name}}";
+  tmpl.text = "Dear {{name}} <b>";
+  CHECK(service::ValidateTemplate(tmpl).ok());
+  auto rendered = service::RenderTemplate(tmpl, {{"name", "Ada & Bo"}});
+  REQUIRE(rendered.ok());
+  CHECK(rendered->subject == "Hi Ada & Bo");
+  CHECK(rendered->text == "Dear Ada & Bo <b>");
+  CHECK(rendered->html.empty());
+  tmpl.text.clear();
+  auto empty = service::ValidateTemplate(tmpl);
+  REQUIRE_FALSE(empty.ok());
+  CHECK(empty.error().field == "html");
 }
 
 TEST_CASE("template save: each save is a new version; create and update modes") {
@@ -137,7 +160,7 @@ TEST_CASE("template save: refused before anything is stored") {
     const char* field;
   };
   const Case cases[] = {
-      {Make("bad name", "<p>x</p>"), ErrorCode::kInvalidArgument, "name"},
+      {Make("bad/name", "<p>x</p>"), ErrorCode::kInvalidArgument, "name"},
       {Make("t", ""), ErrorCode::kInvalidArgument, "html"},
       {Make("t", "<p>{{#items}}</p>"), ErrorCode::kInvalidArgument, "template"},
       {Make("t", "<p>{{-NAME}}</p>"), ErrorCode::kInvalidArgument, "template"},

@@ -3,6 +3,7 @@
 // REQUIRE-checked shorthands for the calls most cases make. Test-only.
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -108,6 +109,55 @@ inline DeliveryOutcome Outcome(DeliveryOutcome::Kind kind, std::string reply, Ti
   outcome.reply = std::move(reply);
   outcome.retry_at = retry_at;
   return outcome;
+}
+
+// A customer with a confirmed address, created at kT0.
+inline store::User MakeUser(const std::string& email, const std::string& role = "customer") {
+  store::User user;
+  user.email = email;
+  user.name = "Name of " + email;
+  user.role = role;
+  user.password_hash = "$argon2id$v=19$m=65536,t=3,p=1$c2FsdA$aGFzaA";
+  user.created_at = kT0;
+  user.confirmed_at = kT0;
+  return user;
+}
+
+inline store::User AddUser(store::Store& store, const store::User& user) {
+  core::Result<store::User> created = store.CreateUser(user);
+  REQUIRE_MESSAGE(created.ok(), created.error().message);
+  return std::move(created).value();
+}
+
+inline store::User AddUser(store::Store& store, const std::string& email,
+                           const std::string& role = "customer") {
+  return AddUser(store, MakeUser(email, role));
+}
+
+// A kind "session" session of `user_id`, created at `created_at`, expiring a day later.
+inline store::Session MakeSession(const std::string& id, std::int64_t user_id,
+                                  TimeMs created_at = kT0) {
+  store::Session session;
+  session.id = id;
+  session.user_id = user_id;
+  session.created_at = created_at;
+  session.last_used_at = created_at;
+  session.expires_at = created_at + 86'400'000;
+  session.address = "192.0.2.1";
+  session.user_agent = "curl/8.0";
+  return session;
+}
+
+inline void AddSession(store::Store& store, const store::Session& session,
+                       const std::string& refresh_hash = "") {
+  core::Status created = store.CreateSession(session, refresh_hash);
+  REQUIRE_MESSAGE(created.ok(), created.error().message);
+}
+
+inline store::Session GetSession(store::Store& store, const std::string& id) {
+  core::Result<store::Session> session = store.GetSession(id);
+  REQUIRE_MESSAGE(session.ok(), session.error().message);
+  return std::move(session).value();
 }
 
 inline void CheckOk(const core::Status& status) {

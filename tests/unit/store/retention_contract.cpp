@@ -229,6 +229,58 @@ void RunRetentionContract(const BackendFactory& factory) {
     }));
     CHECK_FALSE(found);
   }
+
+  SUBCASE("sessions go with their refresh tokens once revoked or expired before the cutoff") {
+    const std::int64_t user = AddUser(store, "ada@example.org").id;
+    store::Session expired = MakeSession("expired", user);
+    expired.expires_at = kT0 + 10;
+    AddSession(store, expired, "r_expired");
+    AddSession(store, MakeSession("revoked", user), "r_revoked");
+    CheckOk(store.RevokeSession("revoked", kT0 + 10, "logout"));
+    AddSession(store, MakeSession("live", user), "r_live");
+    AddSession(store, MakeSession("revoked_later", user), "r_later");
+    CheckOk(store.RevokeSession("revoked_later", kT0 + kDay / 2, "logout"));
+
+    CHECK(Purge(store, PurgeKind::kSessions, kT0 + 10) == 0);  // ended at, not before, the cutoff
+    CHECK(Purge(store, PurgeKind::kSessions, kT0 + 11, 1) == 1);
+    CHECK(Purge(store, PurgeKind::kSessions, kT0 + 11) == 1);
+    for (const char* gone : {"expired", "revoked"}) {
+      CAPTURE(gone);
+      CHECK(store.GetSession(gone).error().code == ErrorCode::kNotFound);
+    }
+    // The tokens went with them: once unknown, a token is no longer reuse.
+    CHECK(store.RotateRefreshToken("r_revoked", "x", kT0 + 12)->outcome ==
+          store::RefreshOutcome::kUnknown);
+    CHECK(store.RotateRefreshToken("r_live", "r_live2", kT0 + 12)->outcome ==
+          store::RefreshOutcome::kRotated);
+    CHECK(GetSession(store, "revoked_later").revoked_reason == "logout");
+    CHECK(Purge(store, PurgeKind::kSessions, kT0 + kDay / 2 + 1) == 1);
+    CHECK(store.GetSession("live").ok());
+    CHECK(store.GetUser(user).ok());
+  }
+
+  SUBCASE("verifications go once confirmed or expired before the cutoff; pending ones stay") {
+    const auto link = [&](const std::string& id) {
+      store::Verification verification;
+      verification.id = id;
+      verification.purpose = "app";
+      verification.email = "ada@example.org";
+      verification.token_hash = "hash-" + id;
+      verification.created_at = kT0;
+      verification.expires_at = kT0 + kDay;
+      CheckOk(store.CreateVerification(verification));
+    };
+    link("confirmed");
+    link("pending");
+    REQUIRE(store.ConfirmVerification("hash-confirmed", kT0 + 5, std::nullopt, 1).ok());
+    CHECK(Purge(store, PurgeKind::kVerifications, kT0 + 5) == 0);
+    CHECK(Purge(store, PurgeKind::kVerifications, kT0 + 6) == 1);
+    CHECK(store.GetVerification("confirmed").error().code == ErrorCode::kNotFound);
+    CHECK(store.GetVerification("pending").ok());
+    CHECK(Purge(store, PurgeKind::kVerifications, kT0 + kDay) == 0);
+    CHECK(Purge(store, PurgeKind::kVerifications, kT0 + kDay + 1) == 1);
+    CHECK(store.GetVerification("pending").error().code == ErrorCode::kNotFound);
+  }
 }
 
 }  // namespace store_contract

@@ -174,3 +174,40 @@ TEST_CASE("sqlite migrations: the embedded files are well formed") {
   CHECK(db.execAndGet("PRAGMA user_version").getInt() == NewestMigration());
   CHECK(db.execAndGet("PRAGMA integrity_check").getString() == "ok");
 }
+
+TEST_CASE("sqlite migration 011: templates saved before it get ids in creation order") {
+  SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  std::vector<core::EmbeddedFile> before;
+  std::vector<core::EmbeddedFile> all;
+  for (const core::EmbeddedFile& file : migrations::Files()) {
+    all.push_back(file);
+    if (file.path.substr(0, 4) < "011_") before.push_back(file);
+  }
+  REQUIRE(store::sqlite::ApplyMigrations(db, before).ok());
+  db.exec(
+      "INSERT INTO templates VALUES ('b', 2, 's', '<p>b2</p>', '', 100, 300);"
+      "INSERT INTO templates VALUES ('a', 1, '', '<p>a</p>', 't', 200, 200);"
+      "INSERT INTO template_versions VALUES ('b', 1, 's', '<p>b1</p>', '', 100);"
+      "INSERT INTO template_versions VALUES ('b', 2, 's', '<p>b2</p>', '', 300);"
+      "INSERT INTO template_versions VALUES ('a', 1, '', '<p>a</p>', 't', 200);");
+  REQUIRE(store::sqlite::ApplyMigrations(db, all).ok());
+  SQLite::Statement select(db,
+                           "SELECT id, name, version, html, updated_at FROM templates "
+                           "ORDER BY id");
+  REQUIRE(select.executeStep());
+  CHECK(select.getColumn(0).getInt64() == 1);
+  CHECK(select.getColumn(1).getString() == "b");
+  CHECK(select.getColumn(2).getInt() == 2);
+  CHECK(select.getColumn(3).getString() == "<p>b2</p>");
+  CHECK(select.getColumn(4).getInt64() == 300);
+  REQUIRE(select.executeStep());
+  CHECK(select.getColumn(0).getInt64() == 2);
+  CHECK(select.getColumn(1).getString() == "a");
+  CHECK_FALSE(select.executeStep());
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM template_versions").getInt() == 3);
+  // A new template continues after them.
+  db.exec(
+      "INSERT INTO templates (name, version, html, created_at, updated_at) "
+      "VALUES ('c', 1, '<p>c</p>', 400, 400)");
+  CHECK(db.execAndGet("SELECT id FROM templates WHERE name = 'c'").getInt64() == 3);
+}

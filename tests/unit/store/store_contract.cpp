@@ -53,6 +53,65 @@ void RunPersistenceContract(const BackendFactory& factory) {
     CHECK(LeaseOne(*store, kT0 + 60'000).token > token);
   }
 
+  SUBCASE("users, sessions, verifications, the throttle and the audit trail survive reopening") {
+    std::int64_t user_id = 0;
+    {
+      std::unique_ptr<store::Store> store = OpenStore(*backend);
+      store::User user = MakeUser("Ada@Example.org", "admin");
+      user.confirmed_at = std::nullopt;
+      user_id = AddUser(*store, user).id;
+      AddSession(*store, MakeSession("s1", user_id), "r1");
+      REQUIRE(store->RotateRefreshToken("r1", "r2", kT0 + 1).ok());
+      store::Verification link;
+      link.id = "ver_1";
+      link.purpose = "signup";
+      link.user_id = user_id;
+      link.email = user.email;
+      link.token_hash = "v1";
+      link.created_at = kT0;
+      link.expires_at = kT0 + 3'600'000;
+      CheckOk(store->CreateVerification(link));
+      REQUIRE(store
+                  ->UpdateLoginThrottle("account:ada@example.org",
+                                        [](const auto&) {
+                                          return store::LoginThrottle{2, kT0, kT0 + 60'000};
+                                        })
+                  .ok());
+      CheckOk(store->AppendAudit({0, kT0, "cli", "user_created", "user:1", "", "{}"}));
+      CheckOk(store->DeleteUser(AddUser(*store, "bob@example.org").id));
+    }
+    std::unique_ptr<store::Store> store = OpenStore(*backend);
+    core::Result<store::User> user = store->FindUserByEmail("ada@example.org");
+    REQUIRE(user.ok());
+    CHECK(user->id == user_id);
+    CHECK(user->role == "admin");
+    CHECK(GetSession(*store, "s1").last_used_at == kT0 + 1);
+    // The used token is still known as used: presenting it is reuse.
+    CHECK(store->RotateRefreshToken("r1", "r3", kT0 + 2)->outcome ==
+          store::RefreshOutcome::kReused);
+    core::Result<store::Verification> confirmed =
+        store->ConfirmVerification("v1", kT0 + 3, std::nullopt, 1);
+    REQUIRE(confirmed.ok());
+    CHECK(store->GetUser(user_id)->confirmed_at == kT0 + 3);
+    store::LoginThrottle seen;
+    REQUIRE(store
+                ->UpdateLoginThrottle("account:ada@example.org",
+                                      [&](const auto& current) {
+                                        seen = current;
+                                        return current;
+                                      })
+                .ok());
+    CHECK(seen.failures == 2);
+    CHECK(seen.locked_until == kT0 + 60'000);
+    core::Result<store::AuditPage> audit = store->ListAudit({});
+    REQUIRE(audit.ok());
+    REQUIRE(audit->entries.size() == 1);
+    CHECK(audit->entries[0].action == "user_created");
+    // The id of a user deleted before reopening is not handed out again.
+    CHECK(store->GetUser(user_id + 1).error().code == ErrorCode::kNotFound);
+    CHECK(AddUser(*store, "carol@example.org").id == user_id + 2);
+  }
+
   SUBCASE("RecoverLeases after reopening frees what a dead process held") {
     {
       std::unique_ptr<store::Store> store = OpenStore(*backend);

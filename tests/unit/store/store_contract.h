@@ -56,6 +56,19 @@ void RunProviderEventContract(const BackendFactory& factory);
 void RunTemplateContract(const BackendFactory& factory);
 // RetentionStore: what each purge kind removes and keeps, bounded batches, counters unchanged.
 void RunRetentionContract(const BackendFactory& factory);
+// SentEmailStore: a record and its emails all or nothing, by id, pages with filters.
+void RunSentEmailContract(const BackendFactory& factory);
+// UserStore: users (unique email in any case, ids never reused, changes, the last-admin guard,
+// revoking on disable, cascading delete, pages, the campaign audience).
+void RunUserContract(const BackendFactory& factory);
+// UserStore: the login throttle's atomic read-modify-write.
+void RunLoginThrottleContract(const BackendFactory& factory);
+// SessionStore: sessions, refresh token rotation with reuse detection, live sessions, revoking.
+void RunSessionContract(const BackendFactory& factory);
+// VerificationStore: single-use confirmation links, expiry, confirming a signup's user, latest.
+void RunVerificationContract(const BackendFactory& factory);
+// AuditStore: append, newest first, cursor pages, the action filter.
+void RunAuditContract(const BackendFactory& factory);
 // Across areas: what survives closing and reopening the store.
 void RunPersistenceContract(const BackendFactory& factory);
 // Across areas: many threads writing at once.
@@ -82,4 +95,14 @@ void RunConcurrencyContract(const BackendFactory& factory);
   TEST_CASE(prefix ": persistence contract") { store_contract::RunPersistenceContract(factory); } \
   TEST_CASE(prefix ": template contract") { store_contract::RunTemplateContract(factory); }       \
   TEST_CASE(prefix ": retention contract") { store_contract::RunRetentionContract(factory); }     \
+  TEST_CASE(prefix ": sent email contract") { store_contract::RunSentEmailContract(factory); }    \
+  TEST_CASE(prefix ": user contract") { store_contract::RunUserContract(factory); }               \
+  TEST_CASE(prefix ": login throttle contract") {                                                 \
+    store_contract::RunLoginThrottleContract(factory);                                            \
+  }                                                                                               \
+  TEST_CASE(prefix ": session contract") { store_contract::RunSessionContract(factory); }         \
+  TEST_CASE(prefix ": verification contract") {                                                   \
+    store_contract::RunVerificationContract(factory);                                             \
+  }                                                                                               \
+  TEST_CASE(prefix ": audit contract") { store_contract::RunAuditContract(factory); }             \
   TEST_CASE(prefix ": concurrency contract") { store_contract::RunConcurrencyContract(factory); }

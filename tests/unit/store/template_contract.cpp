@@ -14,6 +14,20 @@
 #include "store_contract.h"
 
 namespace store_contract {
+namespace {
+
+store::TemplateQuery Query(int offset, int limit,
+                           store::TemplateOrder order = store::TemplateOrder::kByName,
+                           bool bodies = false) {
+  store::TemplateQuery query;
+  query.offset = offset;
+  query.limit = limit;
+  query.order = order;
+  query.bodies = bodies;
+  return query;
+}
+
+}  // namespace
 
 void RunTemplateContract(const BackendFactory& factory) {
   std::unique_ptr<Backend> backend = factory();
@@ -38,7 +52,7 @@ void RunTemplateContract(const BackendFactory& factory) {
     return std::move(tmpl).value();
   };
   const auto page = [&](int offset, int limit) {
-    core::Result<store::TemplatePage> listed = store.ListTemplates(offset, limit);
+    core::Result<store::TemplatePage> listed = store.ListTemplates(Query(offset, limit));
     REQUIRE_MESSAGE(listed.ok(), listed.error().message);
     std::vector<std::string> names;
     for (const store::Template& tmpl : listed->templates) {
@@ -134,8 +148,8 @@ void RunTemplateContract(const BackendFactory& factory) {
     CHECK(page(2, 2) == std::make_pair(std::vector<std::string>{"b", "c"}, std::int64_t{5}));
     CHECK(page(4, 2) == std::make_pair(std::vector<std::string>{"d"}, std::int64_t{5}));
     CHECK(page(6, 2) == std::make_pair(std::vector<std::string>{}, std::int64_t{5}));
-    CHECK(store.ListTemplates(-1, 2).error().code == ErrorCode::kInvalidArgument);
-    core::Result<store::TemplatePage> listed = store.ListTemplates(0, 1);
+    CHECK(store.ListTemplates(Query(-1, 2)).error().code == ErrorCode::kInvalidArgument);
+    core::Result<store::TemplatePage> listed = store.ListTemplates(Query(0, 1));
     REQUIRE(listed.ok());
     CHECK(listed->templates.front().version == 1);
     CHECK(listed->templates.front().subject == "Subject of B");
@@ -155,6 +169,88 @@ void RunTemplateContract(const BackendFactory& factory) {
     CHECK(fresh.version == 1);
     CHECK(fresh.created_at == kT0 + 9);
     CHECK(store.ListTemplateVersions("t")->size() == 1);
+  }
+
+  SUBCASE("ids: assigned at the first save, kept by every version, never reused") {
+    store::Template first = save("a", "<p>1</p>", kT0);
+    store::Template other = save("b", "<p>b</p>", kT0);
+    CHECK(first.id > 0);
+    CHECK(other.id > first.id);
+    CHECK(save("a", "<p>2</p>", kT0 + 1).id == first.id);
+    CHECK(get("a").id == first.id);
+    CHECK(get("a", 1).id == first.id);
+    CHECK(store.ListTemplateVersions("a")->front().id == first.id);
+    core::Result<store::Template> by_id = store.GetTemplateById(first.id);
+    REQUIRE(by_id.ok());
+    CHECK(by_id->name == "a");
+    CHECK(by_id->version == 2);
+    CHECK(by_id->html == "<p>2</p>");
+    CHECK(by_id->text == "text <p>2</p>");
+    CHECK(store.GetTemplateById(other.id + 100).error().code == ErrorCode::kNotFound);
+    CheckOk(store.DeleteTemplateById(first.id));
+    CHECK(store.GetTemplateById(first.id).error().code == ErrorCode::kNotFound);
+    CheckCode(store.DeleteTemplateById(first.id), ErrorCode::kNotFound);
+    CHECK(store.ListTemplateVersions("a").error().code == ErrorCode::kNotFound);
+    CHECK(save("a", "<p>again</p>", kT0 + 2).id > other.id);
+  }
+
+  SUBCASE("a save by id updates that template and may rename it, with its versions") {
+    store::Template first = save("old name", "<p>1</p>", kT0);
+    save("taken", "<p>t</p>", kT0);
+    store::Template renamed = first;
+    renamed.name = "new name";
+    renamed.version = 0;
+    renamed.text = "";
+    core::Result<store::Template> saved = store.SaveTemplate(renamed, kT0 + 1);
+    REQUIRE_MESSAGE(saved.ok(), saved.error().message);
+    CHECK(saved->id == first.id);
+    CHECK(saved->version == 2);
+    CHECK(saved->created_at == kT0);
+    CHECK(store.GetTemplate("old name", std::nullopt).error().code == ErrorCode::kNotFound);
+    CHECK(get("new name").version == 2);
+    CHECK(get("new name", 1).html == "<p>1</p>");
+    CHECK(store.ListTemplateVersions("new name")->size() == 2);
+
+    renamed.name = "taken";
+    core::Result<store::Template> clash = store.SaveTemplate(renamed, kT0 + 2);
+    REQUIRE_FALSE(clash.ok());
+    CHECK(clash.error().code == ErrorCode::kAlreadyExists);
+    CHECK(clash.error().field == "name");
+    CHECK(get("new name").version == 2);
+    renamed.name = "new name";
+    renamed.version = 2;
+    CHECK(store.SaveTemplate(renamed, kT0 + 2).error().code == ErrorCode::kFailedPrecondition);
+    renamed.version = 1;
+    CHECK(store.SaveTemplate(renamed, kT0 + 2).error().code == ErrorCode::kAlreadyExists);
+    renamed.version = 3;
+    CHECK(store.SaveTemplate(renamed, kT0 + 2)->version == 3);
+    renamed.id = 999'999;
+    renamed.version = 0;
+    CHECK(store.SaveTemplate(renamed, kT0 + 3).error().code == ErrorCode::kNotFound);
+    renamed.id = -1;
+    CHECK(store.SaveTemplate(renamed, kT0 + 3).error().code == ErrorCode::kInvalidArgument);
+  }
+
+  SUBCASE("names are any text the service allows: spaces, punctuation, UTF-8") {
+    for (const char* name : {"Sample Template 11", "caf\xC3\xA9 & co.", "a%2Fb"}) {
+      store::Template saved = save(name, "<p>x</p>", kT0);
+      CHECK(get(name).id == saved.id);
+    }
+  }
+
+  SUBCASE("pages by id with bodies, and text-only templates") {
+    for (const char* name : {"c", "a", "b"}) save(name, "", kT0);
+    core::Result<store::TemplatePage> listed =
+        store.ListTemplates(Query(1, 5, store::TemplateOrder::kById, true));
+    REQUIRE(listed.ok());
+    CHECK(listed->total == 3);
+    REQUIRE(listed->templates.size() == 2);
+    CHECK(listed->templates[0].name == "a");
+    CHECK(listed->templates[1].name == "b");
+    CHECK(listed->templates[0].id < listed->templates[1].id);
+    CHECK(listed->templates[0].html.empty());
+    CHECK(listed->templates[0].text == "text ");
+    CHECK(listed->templates[0].subject == "Subject of a");
   }
 
   SUBCASE("templates survive reopening, large bodies byte for byte") {
