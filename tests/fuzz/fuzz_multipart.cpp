@@ -1,9 +1,10 @@
 // multipart/form-data bodies as the server parses them: cpp-httplib's own parser (it lives in
 // the shared libcpp-httplib, so it is driven through a real loopback server), with the
 // Content-Type and boundary of POST /api/send-email, and the SES route's way of reading the
-// parts (has_file, get_file_value, every "files" part through BaseFileName). The input is the
-// body. Note: libcpp-httplib is not instrumented, so libFuzzer gets no coverage feedback from
-// inside the parser; it still catches crashes, hangs and ASan reports there.
+// parts (has_file, get_file_value, every "files" part through BaseFileName, then the
+// attachment checks SesService makes). The input is the body. Note: libcpp-httplib is not
+// instrumented, so libFuzzer gets no coverage feedback from inside the parser (only from the
+// outbox code after it); it still catches crashes, hangs and ASan reports there.
 #include <arpa/inet.h>
 #include <httplib.h>
 #include <netinet/in.h>
@@ -16,6 +17,7 @@
 #include <thread>
 
 #include "mail/message.h"
+#include "mail/sniff.h"
 
 namespace {
 
@@ -40,6 +42,8 @@ int StartServer() {
     for (auto file = first; file != last; ++file) {
       const std::string name = mail::BaseFileName(file->second.filename);
       if (name.find_first_of("/\\") != std::string::npos) std::abort();
+      (void)mail::CheckAttachmentType(file->second.content, name, file->second.content_type,
+                                      "files");
       total += file->second.content.size() + file->second.content_type.size();
     }
     response.set_content(std::to_string(total), "text/plain");
