@@ -29,13 +29,17 @@ constexpr std::array<std::string_view, 8> kDeclared = {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size < 2) return 0;
+  if (size < 2) {
+    return 0;
+  }
   const std::string_view name = kNames[data[0] % kNames.size()];
   const std::string_view declared = kDeclared[data[1] % kDeclared.size()];
   const std::string_view content(reinterpret_cast<const char*>(data) + 2, size - 2);
   const auto sniffed = mail::SniffContentType(content, name);
   const auto checked = mail::CheckAttachmentType(content, name, declared, "files");
-  if (!checked.ok() && checked.error().field != "files") std::abort();
+  if (!checked.ok() && checked.error().field != "files") {
+    std::abort();
+  }
   if (checked.ok() && !sniffed && (declared.empty() || declared == "application/octet-stream")) {
     std::abort();
   }
