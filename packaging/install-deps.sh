@@ -2,13 +2,16 @@
 # Installs the Debian 12 packages outbox needs. Idempotent: installs only what is missing.
 #   packaging/install-deps.sh          build + run dependencies
 #   packaging/install-deps.sh --test   also what the test suite and benchmarks need
+#   packaging/install-deps.sh --ci     also clang and its libFuzzer/sanitizer runtimes (.ci/run)
 set -eu
 build="build-essential cmake pkg-config libcpp-httplib-dev libsqlitecpp-dev libsqlite3-dev \
 nlohmann-json3-dev libkainjow-mustache-dev libcurl4-openssl-dev libssl-dev libidn2-dev libargon2-dev \
 ca-certificates tzdata"
 test_pkgs="doctest-dev python3 python3-aiosmtpd python3-pytest postfix wrk procps openssl"
+ci_pkgs="clang libclang-rt-14-dev"
 want=$build
 [ "${1:-}" = "--test" ] && want="$build $test_pkgs"
+[ "${1:-}" = "--ci" ] && want="$build $test_pkgs $ci_pkgs"
 missing=""
 for p in $want; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

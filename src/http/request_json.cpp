@@ -41,7 +41,10 @@ Result<std::int64_t> QueryInteger(const std::string& text, const char* name, std
 Result<PageQuery> DecodePageQuery(const httplib::Request& request, int default_limit, int max_limit,
                                   std::initializer_list<const char*> extra) {
   PageQuery query{"", default_limit};
-  for (const auto& [name, value] : request.params) {
+  for (const auto& param : request.params) {
+    // Not a structured binding: clang 14 (the fuzz preset) cannot capture one in a lambda.
+    const std::string& name = param.first;
+    const std::string& value = param.second;
     if (name == "cursor") {
       query.cursor = value;
     } else if (name == "limit") {
@@ -78,7 +81,9 @@ Result<std::int64_t> IntegerMember(const json& object, const char* name, std::in
 }
 
 core::Status OnlyMembers(const json& object, std::initializer_list<const char*> allowed) {
-  for (const auto& [key, value] : object.items()) {
+  for (const auto& item : object.items()) {
+    // Not a structured binding: clang 14 (the fuzz preset) cannot capture one in a lambda.
+    const std::string& key = item.key();
     if (std::none_of(allowed.begin(), allowed.end(),
                      [&](const char* name) { return key == name; })) {
       return core::InvalidArgument(key, "unknown field \"" + key + "\"");
