@@ -237,7 +237,7 @@ class App::Parts {
     account_options.redirect_hosts = config_.redirect_hosts;
     account_options.callback_attempts = callback_options.max_attempts;
     accounts_ = std::make_unique<service::AccountService>(
-        *store_, *store_, *store_, *store_, *store_, *emails_, *session_tokens_, *clock_,
+        *store_, *store_, *store_, *store_, *emails_, *session_tokens_, *clock_,
         [this] { callback_workers_->Notify(); }, account_options);
     drf_tokens_ = std::make_unique<auth::DrfTokens>(*store_, *store_, *clock_);
     sent_emails_ = std::make_unique<service::SentEmailService>(

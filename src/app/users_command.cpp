@@ -123,8 +123,7 @@ core::Result<std::unique_ptr<Accounts>> OpenAccounts(const Config& config) {
   accounts->tokens = std::make_unique<auth::SessionTokens>(*accounts->store, *accounts->store,
                                                            *accounts->clock, secrets->sessions);
   accounts->service = std::make_unique<service::AccountService>(
-      *accounts->store, *accounts->store, *accounts->store, *accounts->store, *accounts->store,
-      *accounts->emails, *accounts->tokens, *accounts->clock, nullptr, service::AccountOptions{});
+      *accounts->store, *accounts->store, *accounts->store, *accounts->store, *accounts->emails, *accounts->tokens, *accounts->clock, nullptr, service::AccountOptions{});
   return accounts;
 }
 

@@ -94,14 +94,13 @@ std::string ActorOf(const auth::Principal& principal) {
 
 AccountService::AccountService(store::UserStore& users, store::SessionStore& sessions,
                                store::VerificationStore& verifications, store::AuditStore& audit,
-                               store::CallbackStore& callbacks, EmailService& emails,
+                               EmailService& emails,
                                const auth::SessionTokens& tokens, const core::Clock& clock,
                                std::function<void()> wake_callbacks, AccountOptions options)
     : users_(users),
       sessions_(sessions),
       verifications_(verifications),
       audit_(audit),
-      callbacks_(callbacks),
       emails_(emails),
       tokens_(tokens),
       clock_(clock),
@@ -270,11 +269,14 @@ core::Result<SignedIn> AccountService::Login(const std::string& email,
                                                                 : dummy_hash_) &&
                        user.ok();
   if (!matches || user->disabled_at.has_value()) {
-    for (const auto& [key, free, lock] :
-         {std::tuple{&account_key, limits.account_free, limits.account_lock},
-          std::tuple{&address_key, limits.address_free, limits.address_lock}}) {
-      auto state = Throttle(*key, [&](const store::LoginThrottle& current) {
-        return AfterFailure(current, free, lock, limits, now);
+    struct Counted {
+      const std::string* key;
+      int free, lock;
+    };
+    for (const Counted counted : {Counted{&account_key, limits.account_free, limits.account_lock},
+                                  Counted{&address_key, limits.address_free, limits.address_lock}}) {
+      auto state = Throttle(*counted.key, [&](const store::LoginThrottle& current) {
+        return AfterFailure(current, counted.free, counted.lock, limits, now);
       });
       if (!state.ok()) return state.error();
     }

@@ -22,7 +22,6 @@
 #include "core/result.h"
 #include "service/email_service.h"
 #include "store/audit_store.h"
-#include "store/callback_store.h"
 #include "store/session_store.h"
 #include "store/user_store.h"
 #include "store/verification_store.h"
@@ -119,7 +118,7 @@ class AccountService {
  public:
   AccountService(store::UserStore& users, store::SessionStore& sessions,
                  store::VerificationStore& verifications, store::AuditStore& audit,
-                 store::CallbackStore& callbacks, EmailService& emails,
+                 EmailService& emails,
                  const auth::SessionTokens& tokens, const core::Clock& clock,
                  std::function<void()> wake_callbacks, AccountOptions options);
   AccountService(const AccountService&) = delete;
@@ -221,7 +220,6 @@ class AccountService {
   store::SessionStore& sessions_;
   store::VerificationStore& verifications_;
   store::AuditStore& audit_;
-  store::CallbackStore& callbacks_;
   EmailService& emails_;
   const auth::SessionTokens& tokens_;
   const core::Clock& clock_;

@@ -43,7 +43,7 @@ struct Fixture {
     service::AccountOptions options;
     options.password = {1, 64, 1};  // cheap hashes for tests
     accounts = std::make_unique<service::AccountService>(
-        *store, *store, *store, *store, *store, *emails, *tokens, clock, nullptr, options);
+        *store, *store, *store, *store, *emails, *tokens, clock, nullptr, options);
     accounts->SetPublicUrl("https://mail.example.test");
   }
 
@@ -333,7 +333,7 @@ TEST_CASE("register: when the link's mail cannot be queued, no account is left b
                                *f.templates, f.clock, [] {});
   service::AccountOptions options;
   options.password = {1, 64, 1};
-  service::AccountService accounts(faulty, faulty, faulty, faulty, faulty, emails, *f.tokens,
+  service::AccountService accounts(faulty, faulty, faulty, faulty, emails, *f.tokens,
                                    f.clock, nullptr, options);
   faulty.FailNthCall("CreateEmail", 1);
   service::NewUser request;
