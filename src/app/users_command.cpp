@@ -123,7 +123,8 @@ core::Result<std::unique_ptr<Accounts>> OpenAccounts(const Config& config) {
   accounts->tokens = std::make_unique<auth::SessionTokens>(*accounts->store, *accounts->store,
                                                            *accounts->clock, secrets->sessions);
   accounts->service = std::make_unique<service::AccountService>(
-      *accounts->store, *accounts->store, *accounts->store, *accounts->store, *accounts->emails, *accounts->tokens, *accounts->clock, nullptr, service::AccountOptions{});
+      *accounts->store, *accounts->store, *accounts->store, *accounts->store, *accounts->emails,
+      *accounts->tokens, *accounts->clock, nullptr, service::AccountOptions{});
   return accounts;
 }
 
@@ -212,8 +213,7 @@ int UsersCommand(
     if (password_stdin && chosen.empty()) return UsageError("no password on stdin");
     auto generated = service.ResetPassword(found->id, chosen, "cli", cli);
     if (!generated.ok()) return Fail(generated.error());
-    std::printf("outbox: password of %s changed; their sessions are ended\n",
-                found->email.c_str());
+    std::printf("outbox: password of %s changed; their sessions are ended\n", found->email.c_str());
     if (!generated->empty()) std::printf("password (shown once): %s\n", generated->c_str());
     return kOk;
   }

@@ -13,8 +13,8 @@ namespace app {
 
 // `args` are what follows "users"; `load` turns the remaining --flags into the configuration.
 // Returns the exit code: 0, 1 for a failure, 2 for a usage error.
-int UsersCommand(std::vector<std::string> args,
-                 const std::function<core::Result<LoadedConfig>(const std::vector<std::string>&)>&
-                     load);
+int UsersCommand(
+    std::vector<std::string> args,
+    const std::function<core::Result<LoadedConfig>(const std::vector<std::string>&)>& load);
 
 }  // namespace app

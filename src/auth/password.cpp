@@ -72,13 +72,11 @@ std::string HashPassword(std::string_view password, const PasswordParams& params
   if (RAND_bytes(salt.data(), static_cast<int>(salt.size())) != 1) {
     throw std::runtime_error("RAND_bytes failed");
   }
-  std::vector<char> encoded(argon2_encodedlen(params.time_cost, params.memory_kib,
-                                              params.parallelism, kSaltBytes, kHashBytes,
-                                              Argon2_id));
-  const int result = argon2id_hash_encoded(params.time_cost, params.memory_kib,
-                                           params.parallelism, password.data(), password.size(),
-                                           salt.data(), salt.size(), kHashBytes, encoded.data(),
-                                           encoded.size());
+  std::vector<char> encoded(argon2_encodedlen(
+      params.time_cost, params.memory_kib, params.parallelism, kSaltBytes, kHashBytes, Argon2_id));
+  const int result = argon2id_hash_encoded(params.time_cost, params.memory_kib, params.parallelism,
+                                           password.data(), password.size(), salt.data(),
+                                           salt.size(), kHashBytes, encoded.data(), encoded.size());
   if (result != ARGON2_OK) {
     throw std::runtime_error(std::string("argon2id failed: ") + argon2_error_message(result));
   }

@@ -16,7 +16,7 @@ struct PasswordParams {
   std::uint32_t memory_kib = 19 * 1024;  // 19 MiB: OWASP's argon2id minimum (2023)
   std::uint32_t parallelism = 1;         // lanes; 1 keeps a login on one core
 };
-inline constexpr std::size_t kMinPasswordChars = 8;      // Unicode code points
+inline constexpr std::size_t kMinPasswordChars = 8;     // Unicode code points
 inline constexpr std::size_t kMaxPasswordBytes = 1024;  // bounds the hashing work per request
 
 // kInvalidArgument (field "password") unless the password has at least kMinPasswordChars

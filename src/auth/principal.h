@@ -25,7 +25,7 @@ struct Principal {
 
 // What a request presents. Views into the request; valid while it is handled.
 struct Credentials {
-  std::string_view authorization;  // the Authorization header, "" when absent
+  std::string_view authorization;        // the Authorization header, "" when absent
   std::string_view session_cookie = {};  // the access token cookie where a door reads one
 };
 

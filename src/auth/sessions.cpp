@@ -85,8 +85,7 @@ core::Result<std::optional<Principal>> SessionTokens::Resolve(
     }
     return session.error();
   }
-  if (std::to_string(session->user_id) != sub->get<std::string>() ||
-      session->kind != "session") {
+  if (std::to_string(session->user_id) != sub->get<std::string>() || session->kind != "session") {
     return Unauthenticated("invalid access token");
   }
   auto principal = PrincipalOfSession(users_, *session, now, "session ended");

@@ -65,11 +65,10 @@ json SignedInToJson(const service::SignedIn& signed_in) {
 
 core::Result<service::NewUser> DecodeNewUser(const json& body, bool with_role) {
   service::NewUser user;
-  for (auto [member, name] : {std::pair{&user.email, "email"}, std::pair{&user.password, "password"},
-                              std::pair{&user.name, "name"},
-                              std::pair{&user.first_name, "first_name"},
-                              std::pair{&user.last_name, "last_name"},
-                              std::pair{&user.username, "username"}}) {
+  for (auto [member, name] :
+       {std::pair{&user.email, "email"}, std::pair{&user.password, "password"},
+        std::pair{&user.name, "name"}, std::pair{&user.first_name, "first_name"},
+        std::pair{&user.last_name, "last_name"}, std::pair{&user.username, "username"}}) {
     auto value = StringMember(body, name, std::string_view(name) == "email");
     if (!value.ok()) return value.error();
     *member = std::move(*value);
@@ -182,15 +181,15 @@ void GetMe(Context& context) {
 void CreateUser(Context& context) {
   auto body = ParseJsonBody(context.request.body);
   if (!body.ok()) return context.Problem(body.error());
-  if (auto known = OnlyMembers(*body, {"email", "password", "name", "first_name", "last_name",
-                                       "username", "role"});
+  if (auto known = OnlyMembers(
+          *body, {"email", "password", "name", "first_name", "last_name", "username", "role"});
       !known.ok()) {
     return context.Problem(known.error());
   }
   auto user = DecodeNewUser(*body, true);
   if (!user.ok()) return context.Problem(user.error());
-  auto created = context.services.accounts.CreateUser(
-      *user, service::ActorOf(*context.principal), ClientOf(context));
+  auto created = context.services.accounts.CreateUser(*user, service::ActorOf(*context.principal),
+                                                      ClientOf(context));
   if (!created.ok()) return context.Problem(created.error());
   json out = {{"user", UserToJson(created->user)}};
   if (!created->generated_password.empty()) out["password"] = created->generated_password;
@@ -210,8 +209,9 @@ void ListUsers(Context& context) {
   if (!page.ok()) return context.Problem(page.error());
   json data = json::array();
   for (const store::User& user : page->users) data.push_back(UserToJson(user));
-  context.Json(200, {{"data", std::move(data)},
-                     {"next_cursor", page->next_cursor.empty() ? json() : json(page->next_cursor)}});
+  context.Json(200,
+               {{"data", std::move(data)},
+                {"next_cursor", page->next_cursor.empty() ? json() : json(page->next_cursor)}});
 }
 
 void GetUser(Context& context) {
@@ -247,7 +247,8 @@ void UpdateUser(Context& context) {
   }
   auto user = context.services.accounts.GetUser(*id);
   if (role) user = context.services.accounts.SetRole(*id, *role, actor, client);
-  if (user.ok() && disabled) user = context.services.accounts.SetDisabled(*id, *disabled, actor, client);
+  if (user.ok() && disabled)
+    user = context.services.accounts.SetDisabled(*id, *disabled, actor, client);
   if (!user.ok()) return context.Problem(user.error());
   context.Json(200, UserToJson(*user));
 }
@@ -255,8 +256,8 @@ void UpdateUser(Context& context) {
 void DeleteUser(Context& context) {
   auto id = UserIdOf(context);
   if (!id.ok()) return context.Problem(id.error());
-  if (auto deleted = context.services.accounts.DeleteUser(
-          *id, service::ActorOf(*context.principal), ClientOf(context));
+  if (auto deleted = context.services.accounts.DeleteUser(*id, service::ActorOf(*context.principal),
+                                                          ClientOf(context));
       !deleted.ok()) {
     return context.Problem(deleted.error());
   }
@@ -276,14 +277,13 @@ json VerificationToJson(const store::Verification& verification) {
 void CreateVerification(Context& context) {
   auto body = ParseJsonBody(context.request.body);
   if (!body.ok()) return context.Problem(body.error());
-  if (auto known = OnlyMembers(*body, {"email", "redirect_url", "template", "data"});
-      !known.ok()) {
+  if (auto known = OnlyMembers(*body, {"email", "redirect_url", "template", "data"}); !known.ok()) {
     return context.Problem(known.error());
   }
   service::AppVerificationRequest request;
-  for (auto [member, name] : {std::pair{&request.email, "email"},
-                              std::pair{&request.redirect_url, "redirect_url"},
-                              std::pair{&request.template_name, "template"}}) {
+  for (auto [member, name] :
+       {std::pair{&request.email, "email"}, std::pair{&request.redirect_url, "redirect_url"},
+        std::pair{&request.template_name, "template"}}) {
     auto value = StringMember(*body, name, false);
     if (!value.ok()) return context.Problem(value.error());
     *member = std::move(*value);
@@ -320,8 +320,9 @@ void ListAudit(Context& context) {
                     {"address", entry.address},
                     {"detail", json::parse(entry.detail, nullptr, false)}});
   }
-  context.Json(200, {{"data", std::move(data)},
-                     {"next_cursor", page->next_cursor.empty() ? json() : json(page->next_cursor)}});
+  context.Json(200,
+               {{"data", std::move(data)},
+                {"next_cursor", page->next_cursor.empty() ? json() : json(page->next_cursor)}});
 }
 
 }  // namespace http

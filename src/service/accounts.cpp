@@ -51,8 +51,9 @@ core::Status CheckName(const std::string& value, const char* field) {
   }
   for (unsigned char c : value) {
     if (c < 0x20 || c == 0x7F) {
-      return core::InvalidArgument(field, std::string(field) + " must not contain control "
-                                                               "characters");
+      return core::InvalidArgument(field, std::string(field) +
+                                              " must not contain control "
+                                              "characters");
     }
   }
   return {};
@@ -94,9 +95,9 @@ std::string ActorOf(const auth::Principal& principal) {
 
 AccountService::AccountService(store::UserStore& users, store::SessionStore& sessions,
                                store::VerificationStore& verifications, store::AuditStore& audit,
-                               EmailService& emails,
-                               const auth::SessionTokens& tokens, const core::Clock& clock,
-                               std::function<void()> wake_callbacks, AccountOptions options)
+                               EmailService& emails, const auth::SessionTokens& tokens,
+                               const core::Clock& clock, std::function<void()> wake_callbacks,
+                               AccountOptions options)
     : users_(users),
       sessions_(sessions),
       verifications_(verifications),
@@ -162,8 +163,7 @@ core::Result<CreatedUser> AccountService::CreateUser(const NewUser& request,
   auto stored = users_.CreateUser(user);
   if (!stored.ok()) {
     if (stored.error().code == core::ErrorCode::kAlreadyExists) {
-      return core::Error{core::ErrorCode::kAlreadyExists, "a user with this email exists",
-                         "email"};
+      return core::Error{core::ErrorCode::kAlreadyExists, "a user with this email exists", "email"};
     }
     return stored.error();
   }
@@ -180,8 +180,7 @@ core::Result<store::UserPage> AccountService::ListUsers(const store::UserQuery& 
 core::Result<store::User> AccountService::GetUser(std::int64_t id) { return users_.GetUser(id); }
 
 core::Result<store::User> AccountService::SetRole(std::int64_t id, auth::Role role,
-                                                  const std::string& actor,
-                                                  const Client& client) {
+                                                  const std::string& actor, const Client& client) {
   if (!auth::IsPersonRole(role)) {
     return core::InvalidArgument("role", "role must be admin, manager, customer or viewer");
   }
@@ -246,9 +245,8 @@ core::Result<store::LoginThrottle> AccountService::Throttle(const std::string& k
   return users_.UpdateLoginThrottle(key, update);
 }
 
-core::Result<SignedIn> AccountService::Login(const std::string& email,
-                                             const std::string& password, SessionKind kind,
-                                             const Client& client) {
+core::Result<SignedIn> AccountService::Login(const std::string& email, const std::string& password,
+                                             SessionKind kind, const Client& client) {
   const core::TimeMs now = clock_.NowMs();
   const LoginLimits& limits = options_.limits;
   const std::string account_key = "account:" + Lower(email.substr(0, 254));
@@ -265,16 +263,16 @@ core::Result<SignedIn> AccountService::Login(const std::string& email,
                   : users_.FindUserByEmail(email);
   if (!user.ok() && user.error().code != core::ErrorCode::kNotFound) return user.error();
   // The same work for an unknown email as for a known one.
-  const bool matches = auth::VerifyPassword(password, user.ok() ? user->password_hash
-                                                                : dummy_hash_) &&
-                       user.ok();
+  const bool matches =
+      auth::VerifyPassword(password, user.ok() ? user->password_hash : dummy_hash_) && user.ok();
   if (!matches || user->disabled_at.has_value()) {
     struct Counted {
       const std::string* key;
       int free, lock;
     };
-    for (const Counted counted : {Counted{&account_key, limits.account_free, limits.account_lock},
-                                  Counted{&address_key, limits.address_free, limits.address_lock}}) {
+    for (const Counted counted :
+         {Counted{&account_key, limits.account_free, limits.account_lock},
+          Counted{&address_key, limits.address_free, limits.address_lock}}) {
       auto state = Throttle(*counted.key, [&](const store::LoginThrottle& current) {
         return AfterFailure(current, counted.free, counted.lock, limits, now);
       });
@@ -285,9 +283,8 @@ core::Result<SignedIn> AccountService::Login(const std::string& email,
            {{"reason", !matches ? "wrong email or password" : "disabled"}});
     return core::Error{core::ErrorCode::kUnauthenticated, kWrongCredentials, "password"};
   }
-  auto cleared = Throttle(account_key, [](const store::LoginThrottle&) {
-    return store::LoginThrottle{};
-  });
+  auto cleared =
+      Throttle(account_key, [](const store::LoginThrottle&) { return store::LoginThrottle{}; });
   if (!cleared.ok()) return cleared.error();
   if (!user->confirmed_at.has_value()) {
     return core::Error{core::ErrorCode::kPermissionDenied,
@@ -319,9 +316,7 @@ core::Result<SignedIn> AccountService::OpenSession(const store::User& user, Sess
       out.refresh_token = auth::GenerateRefreshToken();
       refresh_hash = auth::HashKey(out.refresh_token);
       break;
-    case SessionKind::kAccessOnly:
-      session.expires_at = now + options_.access_ttl_ms;
-      break;
+    case SessionKind::kAccessOnly: session.expires_at = now + options_.access_ttl_ms; break;
     case SessionKind::kDrfToken:
       session.kind = "token";
       out.token = auth::GenerateDrfToken();
@@ -387,8 +382,7 @@ core::Result<std::vector<store::Session>> AccountService::ListSessions(std::int6
 }
 
 core::Status AccountService::EndSession(std::int64_t user_id, const std::string& session_id,
-                                        const auth::Principal& principal,
-                                        const Client& client) {
+                                        const auth::Principal& principal, const Client& client) {
   auto session = sessions_.GetSession(session_id);
   if (!session.ok() || session->user_id != user_id) return core::NotFound("no such session");
   auto revoked = sessions_.RevokeSession(session_id, clock_.NowMs(), "ended");
@@ -397,8 +391,7 @@ core::Status AccountService::EndSession(std::int64_t user_id, const std::string&
   return {};
 }
 
-core::Result<store::User> AccountService::Register(const NewUser& request,
-                                                   const Client& client) {
+core::Result<store::User> AccountService::Register(const NewUser& request, const Client& client) {
   NewUser customer = request;
   customer.role = auth::Role::kCustomer;
   customer.confirmed = false;
@@ -418,9 +411,9 @@ core::Result<store::User> AccountService::Register(const NewUser& request,
 }
 
 core::Result<store::Verification> AccountService::MailLink(store::Verification verification,
-                                      const std::string& greeting_name,
-                                      const std::string& template_name,
-                                      const nlohmann::json& data) {
+                                                           const std::string& greeting_name,
+                                                           const std::string& template_name,
+                                                           const nlohmann::json& data) {
   const core::TimeMs now = clock_.NowMs();
   const std::string token = core::RandomToken(kLinkTokenChars);
   verification.id = core::TimeOrderedId("ver_", now);
@@ -469,8 +462,8 @@ core::Status AccountService::ResendConfirmation(const std::string& email, const 
     core::Error error{core::ErrorCode::kResourceExhausted,
                       "a confirmation link was sent moments ago; wait before asking again",
                       "email"};
-    error.retry_after_seconds = ((*latest)->created_at + options_.confirm_resend_ms - now + 999) /
-                                1000;
+    error.retry_after_seconds =
+        ((*latest)->created_at + options_.confirm_resend_ms - now + 999) / 1000;
     return error;
   }
   store::Verification link;
@@ -507,8 +500,8 @@ core::Result<Confirmed> AccountService::ConfirmLink(const std::string& token,
                                     {"verificationId", found->id},
                                     {"email", found->email},
                                     {"confirmedAt", core::FormatRfc3339(now)}};
-    callback = store::NewCallback{found->owner, found->callback_url, "VERIFIED", found->id,
-                                  payload.dump(), now};
+    callback = store::NewCallback{found->owner, found->callback_url, "VERIFIED",
+                                  found->id,    payload.dump(),      now};
   }
   auto confirmed =
       verifications_.ConfirmVerification(hash, now, callback, options_.callback_attempts);
@@ -519,10 +512,9 @@ core::Result<Confirmed> AccountService::ConfirmLink(const std::string& token,
          signup ? UserTarget(confirmed->user_id) : "verification:" + confirmed->id, client);
   Confirmed out{std::move(*confirmed), ""};
   if (!out.verification.redirect_url.empty()) {
-    const char separator =
-        out.verification.redirect_url.find('?') == std::string::npos ? '?' : '&';
-    out.redirect_to = out.verification.redirect_url + separator + "verification=" +
-                      out.verification.id;
+    const char separator = out.verification.redirect_url.find('?') == std::string::npos ? '?' : '&';
+    out.redirect_to =
+        out.verification.redirect_url + separator + "verification=" + out.verification.id;
   }
   return out;
 }
@@ -541,9 +533,8 @@ core::Result<store::Verification> AccountService::CreateAppVerification(
   auto url = hooks::ParseHttpUrl(request.redirect_url, "redirect_url");
   if (!url.ok()) return url.error();
   if (!RedirectHostAllowed(url->host, options_.redirect_hosts)) {
-    return core::InvalidArgument("redirect_url",
-                                 "redirect_url's host " + url->host +
-                                     " is not in --redirect-hosts");
+    return core::InvalidArgument(
+        "redirect_url", "redirect_url's host " + url->host + " is not in --redirect-hosts");
   }
   if (!request.data.is_object()) return core::InvalidArgument("data", "data must be an object");
   store::Verification verification;
