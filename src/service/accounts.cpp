@@ -278,9 +278,9 @@ core::Result<SignedIn> AccountService::Login(const std::string& email, const std
       });
       if (!state.ok()) return state.error();
     }
-    Record(user.ok() ? UserTarget(user->id) : "", "login_failed",
-           user.ok() ? UserTarget(user->id) : Lower(email.substr(0, 254)), client,
-           {{"reason", !matches ? "wrong email or password" : "disabled"}});
+    // Whoever failed is unknown: the actor stays anonymous, the account is the target.
+    Record("", "login_failed", user.ok() ? UserTarget(user->id) : Lower(email.substr(0, 254)),
+           client, {{"reason", !matches ? "wrong email or password" : "disabled"}});
     return core::Error{core::ErrorCode::kUnauthenticated, kWrongCredentials, "password"};
   }
   auto cleared =
