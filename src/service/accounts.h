@@ -31,9 +31,9 @@ namespace service {
 struct LoginLimits {
   core::TimeMs window_ms = 15 * 60'000;  // failures older than this are forgotten
   core::TimeMs lock_ms = 15 * 60'000;    // how long a key is locked
-  int account_free = 3;    // failures per account before each further one makes it wait
-  int account_lock = 10;   // failures per account that lock it
-  int address_free = 10;   // the same per client address (shared by everyone behind a NAT)
+  int account_free = 3;   // failures per account before each further one makes it wait
+  int account_lock = 10;  // failures per account that lock it
+  int address_free = 10;  // the same per client address (shared by everyone behind a NAT)
   int address_lock = 50;
 };
 
@@ -46,9 +46,9 @@ store::LoginThrottle AfterFailure(const store::LoginThrottle& current, int free,
 struct AccountOptions {
   core::TimeMs access_ttl_ms = 15 * 60'000;
   core::TimeMs refresh_ttl_ms = 30LL * 86'400'000;
-  core::TimeMs confirm_ttl_ms = 86'400'000;         // confirmation links
-  core::TimeMs confirm_resend_ms = 60'000;          // at most one link per address this often
-  std::string default_from;  // the sender of link mail; "" for outbox@localhost
+  core::TimeMs confirm_ttl_ms = 86'400'000;  // confirmation links
+  core::TimeMs confirm_resend_ms = 60'000;   // at most one link per address this often
+  std::string default_from;                  // the sender of link mail; "" for outbox@localhost
   auth::PasswordParams password;
   LoginLimits limits;
   // Hosts a verification's redirect_url may name: "example.com" (exactly) or "*.example.com"
@@ -91,9 +91,9 @@ enum class SessionKind {
 struct SignedIn {
   store::User user;
   store::Session session;
-  std::string access_token;   // "" for kDrfToken
-  std::string refresh_token;  // "" unless kRefreshable
-  std::string token;          // kDrfToken's token; "" otherwise
+  std::string access_token;        // "" for kDrfToken
+  std::string refresh_token;       // "" unless kRefreshable
+  std::string token;               // kDrfToken's token; "" otherwise
   core::TimeMs expires_in_ms = 0;  // the access token's life
 };
 
@@ -118,8 +118,7 @@ class AccountService {
  public:
   AccountService(store::UserStore& users, store::SessionStore& sessions,
                  store::VerificationStore& verifications, store::AuditStore& audit,
-                 EmailService& emails,
-                 const auth::SessionTokens& tokens, const core::Clock& clock,
+                 EmailService& emails, const auth::SessionTokens& tokens, const core::Clock& clock,
                  std::function<void()> wake_callbacks, AccountOptions options);
   AccountService(const AccountService&) = delete;
   AccountService& operator=(const AccountService&) = delete;

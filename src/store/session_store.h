@@ -12,17 +12,17 @@
 namespace store {
 
 struct Session {
-  std::string id;                 // a random UUID, named by the access tokens ("sid")
+  std::string id;  // a random UUID, named by the access tokens ("sid")
   std::int64_t user_id = 0;
-  std::string kind = "session";   // "session" (access + refresh tokens) or "token" (seed 001)
-  std::string token_hash;         // kind "token": SHA-256 hex of the token; "" otherwise
+  std::string kind = "session";  // "session" (access + refresh tokens) or "token" (seed 001)
+  std::string token_hash;        // kind "token": SHA-256 hex of the token; "" otherwise
   TimeMs created_at = 0;
-  TimeMs last_used_at = 0;        // the last login or refresh
-  TimeMs expires_at = 0;          // expired once now >= expires_at: no refresh or token use
+  TimeMs last_used_at = 0;  // the last login or refresh
+  TimeMs expires_at = 0;    // expired once now >= expires_at: no refresh or token use
   std::optional<TimeMs> revoked_at;
-  std::string revoked_reason;     // "logout", "ended", "reuse", "disabled", "password"
-  std::string address;            // the client address at login
-  std::string user_agent;         // at login, at most 256 bytes (longer: cut between characters)
+  std::string revoked_reason;  // "logout", "ended", "reuse", "disabled", "password"
+  std::string address;         // the client address at login
+  std::string user_agent;      // at login, at most 256 bytes (longer: cut between characters)
 };
 
 enum class RefreshOutcome {

@@ -50,9 +50,9 @@ struct UserPage {
 
 // Failed sign-ins counted under one key ("account:<lower-cased email>" or "address:<ip>").
 struct LoginThrottle {
-  int failures = 0;               // since window_started_at
-  TimeMs window_started_at = 0;   // first failure of the current run; 0 when none
-  TimeMs locked_until = 0;        // sign-ins under this key are refused until then; 0 when not
+  int failures = 0;              // since window_started_at
+  TimeMs window_started_at = 0;  // first failure of the current run; 0 when none
+  TimeMs locked_until = 0;       // sign-ins under this key are refused until then; 0 when not
 };
 
 // Computes a throttle's next state from its current one (all zero when none is stored). Runs

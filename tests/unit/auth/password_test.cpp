@@ -19,8 +19,8 @@ TEST_CASE("password rules: 8 code points to 1024 bytes of UTF-8 without NUL") {
   CHECK(short_one.error().field == "password");
   CHECK_FALSE(auth::CheckPasswordRules(std::string(1025, 'a')).ok());
   CHECK_FALSE(auth::CheckPasswordRules(std::string("abcd\0efgh", 9)).ok());
-  CHECK_FALSE(auth::CheckPasswordRules("abcdefg\xff").ok());      // not UTF-8
-  CHECK_FALSE(auth::CheckPasswordRules("abcdefg\xc0\xaf").ok());  // overlong '/'
+  CHECK_FALSE(auth::CheckPasswordRules("abcdefg\xff").ok());          // not UTF-8
+  CHECK_FALSE(auth::CheckPasswordRules("abcdefg\xc0\xaf").ok());      // overlong '/'
   CHECK_FALSE(auth::CheckPasswordRules("abcdefg\xed\xa0\x80").ok());  // a surrogate
   // Eight characters of two bytes each count as eight, seven do not.
   CHECK(auth::CheckPasswordRules("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9")

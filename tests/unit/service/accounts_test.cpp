@@ -35,15 +35,14 @@ struct Fixture {
     REQUIRE(opened.ok());
     store = std::move(*opened);
     templates = std::make_unique<service::TemplateService>(*store, clock);
-    emails = std::make_unique<service::EmailService>(
-        service::ServiceOptions{"outbox@example.test", 5}, *store, *store, *templates, clock,
-        [] {});
-    tokens = std::make_unique<auth::SessionTokens>(*store, *store, clock,
-                                                   std::string(32, 's'));
+    emails =
+        std::make_unique<service::EmailService>(service::ServiceOptions{"outbox@example.test", 5},
+                                                *store, *store, *templates, clock, [] {});
+    tokens = std::make_unique<auth::SessionTokens>(*store, *store, clock, std::string(32, 's'));
     service::AccountOptions options;
     options.password = {1, 64, 1};  // cheap hashes for tests
-    accounts = std::make_unique<service::AccountService>(
-        *store, *store, *store, *store, *emails, *tokens, clock, nullptr, options);
+    accounts = std::make_unique<service::AccountService>(*store, *store, *store, *store, *emails,
+                                                         *tokens, clock, nullptr, options);
     accounts->SetPublicUrl("https://mail.example.test");
   }
 
@@ -172,8 +171,8 @@ TEST_CASE("login: one client address guessing many accounts is throttled too") {
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.error().code == core::ErrorCode::kResourceExhausted);
   // Another address is not held back.
-  auto other = f.accounts->Login("ann@example.test", kPassword,
-                                 service::SessionKind::kRefreshable, {"198.51.100.1", ""});
+  auto other = f.accounts->Login("ann@example.test", kPassword, service::SessionKind::kRefreshable,
+                                 {"198.51.100.1", ""});
   CHECK(other.ok());
 }
 
@@ -322,8 +321,7 @@ TEST_CASE("users: the first admin, roles, the last admin, password resets end se
   CHECK_FALSE(f.Resolve(session->access_token).ok());
   CHECK_FALSE(f.LoginAs("admin@localhost", **password).ok());
   CHECK(f.LoginAs("admin@localhost", *generated).ok());
-  CHECK(f.accounts->ResetPassword(admin.id, "short", "cli", f.client).error().field ==
-        "password");
+  CHECK(f.accounts->ResetPassword(admin.id, "short", "cli", f.client).error().field == "password");
 }
 
 TEST_CASE("register: when the link's mail cannot be queued, no account is left behind") {
@@ -333,8 +331,8 @@ TEST_CASE("register: when the link's mail cannot be queued, no account is left b
                                *f.templates, f.clock, [] {});
   service::AccountOptions options;
   options.password = {1, 64, 1};
-  service::AccountService accounts(faulty, faulty, faulty, faulty, emails, *f.tokens,
-                                   f.clock, nullptr, options);
+  service::AccountService accounts(faulty, faulty, faulty, faulty, emails, *f.tokens, f.clock,
+                                   nullptr, options);
   faulty.FailNthCall("CreateEmail", 1);
   service::NewUser request;
   request.email = "new@example.test";
