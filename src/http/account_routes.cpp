@@ -32,6 +32,15 @@ core::Result<auth::Role> PersonRole(const json& value, const char* field) {
                                           "1 to 4)");
 }
 
+// Whether the caller is a signed-in person; answers 403 for an API key (which has no account or
+// sessions) and returns false.
+bool IsPerson(Context& context) {
+  if (context.principal->user_id != 0) return true;
+  context.Problem({core::ErrorCode::kPermissionDenied,
+                   "this route is for a signed-in person, not an API key", "Authorization"});
+  return false;
+}
+
 }  // namespace
 
 service::Client ClientOf(const Context& context) {
@@ -122,11 +131,7 @@ void Logout(Context& context) {
 }
 
 void ListOwnSessions(Context& context) {
-  if (context.principal->user_id == 0) {
-    return context.Problem({core::ErrorCode::kPermissionDenied,
-                            "this route is for a signed-in person, not an API key",
-                            "Authorization"});
-  }
+  if (!IsPerson(context)) return;
   auto sessions = context.services.accounts.ListSessions(context.principal->user_id);
   if (!sessions.ok()) return context.Problem(sessions.error());
   json data = json::array();
@@ -168,11 +173,7 @@ void Signup(Context& context) {
 }
 
 void GetMe(Context& context) {
-  if (context.principal->user_id == 0) {
-    return context.Problem({core::ErrorCode::kPermissionDenied,
-                            "this route is for a signed-in person, not an API key",
-                            "Authorization"});
-  }
+  if (!IsPerson(context)) return;
   auto user = context.services.accounts.GetUser(context.principal->user_id);
   if (!user.ok()) return context.Problem(user.error());
   context.Json(200, UserToJson(*user));

@@ -249,7 +249,8 @@ core::Result<SignedIn> AccountService::Login(const std::string& email, const std
                                              SessionKind kind, const Client& client) {
   const core::TimeMs now = clock_.NowMs();
   const LoginLimits& limits = options_.limits;
-  const std::string account_key = "account:" + Lower(email.substr(0, 254));
+  const std::string account_name = Lower(email.substr(0, 254));
+  const std::string account_key = "account:" + account_name;
   const std::string address_key = "address:" + client.address;
   const auto unchanged = [](const store::LoginThrottle& current) { return current; };
   for (const std::string* key : {&account_key, &address_key}) {
@@ -279,8 +280,8 @@ core::Result<SignedIn> AccountService::Login(const std::string& email, const std
       if (!state.ok()) return state.error();
     }
     // Whoever failed is unknown: the actor stays anonymous, the account is the target.
-    Record("", "login_failed", user.ok() ? UserTarget(user->id) : Lower(email.substr(0, 254)),
-           client, {{"reason", !matches ? "wrong email or password" : "disabled"}});
+    Record("", "login_failed", user.ok() ? UserTarget(user->id) : account_name, client,
+           {{"reason", !matches ? "wrong email or password" : "disabled"}});
     return core::Error{core::ErrorCode::kUnauthenticated, kWrongCredentials, "password"};
   }
   auto cleared =
