@@ -86,6 +86,18 @@ std::string RenderSharedPart(const Message& message);
 std::string RenderRecipientHeaders(const Address& to, std::string_view message_id,
                                    const std::vector<std::pair<std::string, std::string>>& headers);
 
+// A campaign's message: as RenderSharedPart, but left open at the end of the HTML part so each
+// recipient's own tail can add to the HTML (their open-tracking image) and close the message:
+// RenderRecipientHeaders(...) + shared + RenderHtmlTail(html, close) is a complete message.
+// close is "" when the message has no HTML part; RenderHtmlTail then adds nothing.
+// REQUIRES: as RenderMime, and no attachments.
+struct OpenHtmlPart {
+  std::string shared;
+  std::string close;
+};
+OpenHtmlPart RenderSharedPartOpenHtml(const Message& message);
+std::string RenderHtmlTail(std::string_view html, std::string_view close);
+
 // "Mon, 23 Nov 2026 01:52:30 +0000"
 std::string FormatRfc5322Date(core::TimeMs time);
 

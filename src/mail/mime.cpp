@@ -472,6 +472,27 @@ std::string RenderMime(const Message& message) { return Render(message, true); }
 
 std::string RenderSharedPart(const Message& message) { return Render(message, false); }
 
+OpenHtmlPart RenderSharedPartOpenHtml(const Message& message) {
+  std::string shared = Render(message, false);
+  if (message.html.empty()) {
+    return {std::move(shared), ""};
+  }
+  // The HTML part is the message's last: with a text part, the close delimiter follows it
+  // ("\r\n--boundary--\r\n", the last "\r\n--" of the message); alone, the line end Render
+  // ended it with.
+  const std::size_t cut = message.text.empty() ? shared.size() - 2 : shared.rfind("\r\n--");
+  std::string close = shared.substr(cut);
+  shared.resize(cut);
+  return {std::move(shared), std::move(close)};
+}
+
+std::string RenderHtmlTail(std::string_view html, std::string_view close) {
+  if (close.empty()) {
+    return "";
+  }
+  return "\r\n" + EncodeBody(html) + std::string(close);
+}
+
 std::string RenderRecipientHeaders(
     const Address& to, std::string_view message_id,
     const std::vector<std::pair<std::string, std::string>>& headers) {

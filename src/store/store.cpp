@@ -8,6 +8,7 @@ const char* JobKindName(JobKind kind) {
   switch (kind) {
     case JobKind::kEmail: return "email";
     case JobKind::kCallback: return "callback";
+    case JobKind::kCampaign: return "campaign";
   }
   return "email";
 }
@@ -41,6 +42,31 @@ std::optional<EmailStatus> ParseEmailStatus(const std::string& name) {
        {EmailStatus::kQueued, EmailStatus::kSending, EmailStatus::kSent, EmailStatus::kDeferred,
         EmailStatus::kFailed, EmailStatus::kCancelled, EmailStatus::kSuppressed}) {
     if (name == EmailStatusName(status)) {
+      return status;
+    }
+  }
+  return std::nullopt;
+}
+
+const char* CampaignStatusName(CampaignStatus status) {
+  switch (status) {
+    case CampaignStatus::kDraft: return "draft";
+    case CampaignStatus::kPendingApproval: return "pending_approval";
+    case CampaignStatus::kScheduled: return "scheduled";
+    case CampaignStatus::kSending: return "sending";
+    case CampaignStatus::kPaused: return "paused";
+    case CampaignStatus::kSent: return "sent";
+    case CampaignStatus::kCancelled: return "cancelled";
+  }
+  return "draft";
+}
+
+std::optional<CampaignStatus> ParseCampaignStatus(const std::string& name) {
+  for (CampaignStatus status :
+       {CampaignStatus::kDraft, CampaignStatus::kPendingApproval, CampaignStatus::kScheduled,
+        CampaignStatus::kSending, CampaignStatus::kPaused, CampaignStatus::kSent,
+        CampaignStatus::kCancelled}) {
+    if (name == CampaignStatusName(status)) {
       return status;
     }
   }

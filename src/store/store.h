@@ -13,6 +13,7 @@
 //   SessionStore (session_store.h)     sign-in sessions, rotating refresh tokens, seed-001 tokens
 //   VerificationStore (verification_store.h) single-use confirmation links
 //   AuditStore (audit_store.h)         the append-only audit trail
+//   CampaignStore (campaign_store.h)   campaigns: approval, versions, fan-out ledger, progress
 // Services take only the interfaces they use. `Store` is all of them at once: what a backend
 // implements (SQLite today: store/sqlite/sqlite_store.h) and what App owns and hands out; it
 // converts to each interface implicitly.
@@ -22,6 +23,7 @@
 #include "store/access_store.h"
 #include "store/audit_store.h"
 #include "store/callback_store.h"
+#include "store/campaign_store.h"
 #include "store/email_store.h"
 #include "store/job_queue.h"
 #include "store/newsletter_store.h"
@@ -48,7 +50,8 @@ class Store : public JobQueue,
               public SessionStore,
               public VerificationStore,
               public AuditStore,
-              public SentEmailStore {
+              public SentEmailStore,
+              public CampaignStore {
  public:
   ~Store() override = default;
 

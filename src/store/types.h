@@ -19,9 +19,11 @@ using core::TimeMs;
 
 enum class JobState { kQueued, kLeased, kDone, kDead, kCancelled };
 // What a job does; each kind has its own workers. kEmail: deliver an email (ref_id = email id);
-// kCallback: POST a status callback (ref_id = callback id).
-enum class JobKind { kEmail, kCallback };
-const char* JobKindName(JobKind kind);  // "email", "callback": stored and shown, never renamed
+// kCallback: POST a status callback (ref_id = callback id); kCampaign: fan a campaign out to its
+// audience (ref_id = the campaign's id).
+enum class JobKind { kEmail, kCallback, kCampaign };
+// "email", "callback", "campaign": stored and shown, never renamed
+const char* JobKindName(JobKind kind);
 const char* JobStateName(JobState state);
 
 // What a client sees of an email. Derived from the job's state and attempts.
@@ -61,6 +63,10 @@ struct NewEmail {
   // A newsletter's recipient email: raw_message holds only its own headers, the rest of the
   // message is this fire's body (see NewsletterStore::FanOutFire). Empty for every other email.
   std::string fire_key;
+  // A campaign's recipient email (CampaignStore::FanOutCampaign): its campaign's id, and what
+  // follows the fire's body in the message (the end of the HTML part). 0 and "" otherwise.
+  std::int64_t campaign_id = 0;
+  std::string raw_tail = {};
   std::optional<EmailTracking> tracking = {};
   // Addressed to a suppressed address: stored as kSuppressed with its job cancelled.
   bool suppressed = false;

@@ -479,3 +479,39 @@ TEST_CASE("a newsletter's recipient headers + shared part make one complete mess
   CHECK(entity.body.find("<p>Hi</p>") != std::string::npos);
   CHECK(entity.Header("Content-Type").rfind("multipart/alternative", 0) == 0);
 }
+
+TEST_CASE("a campaign's open HTML part takes each recipient's tail and closes the message") {
+  const std::string own = mail::RenderRecipientHeaders(Addr("reader@example.org"), "c1@x", {});
+  const std::string image = "<img src=\"https://x.example/t/0123.gif\" alt=\"\">";
+
+  SUBCASE("text and HTML: the tail ends the HTML part and closes the multipart") {
+    mail::Message message = BasicMessage();
+    message.html = "<p>Hi</p>";
+    const mail::OpenHtmlPart part = mail::RenderSharedPartOpenHtml(message);
+    CHECK(part.close.starts_with("\r\n--=_outbox_"));
+    CHECK(part.close.ends_with("--\r\n"));
+    const std::string whole = own + part.shared + mail::RenderHtmlTail(image, part.close);
+    const std::string html_start = whole.substr(whole.find("Content-Type: text/html"));
+    CHECK(html_start.find("<p>Hi</p>\r\n<img src=3D\"https://x.example/t/0123.gif\" alt=3D\"\">\r\n--") !=
+          std::string::npos);
+    // The same message without a tail: only the close is missing from the shared part.
+    CHECK(ParseEntity(own + part.shared + part.close).Header("Subject") == "Hello there");
+  }
+  SUBCASE("HTML alone: the tail follows the HTML and ends the message with a line end") {
+    mail::Message message = BasicMessage();
+    message.text = "";
+    message.html = "<p>Hi</p>\n";
+    const mail::OpenHtmlPart part = mail::RenderSharedPartOpenHtml(message);
+    CHECK(part.close == "\r\n");
+    const std::string whole = own + part.shared + mail::RenderHtmlTail(image, part.close);
+    CHECK(whole.ends_with("<p>Hi</p>\r\n\r\n<img src=3D\"https://x.example/t/0123.gif\" alt=3D\"\">\r\n"));
+  }
+  SUBCASE("no HTML: nothing is left open and a tail adds nothing") {
+    mail::Message message = BasicMessage();
+    message.html = "";
+    const mail::OpenHtmlPart part = mail::RenderSharedPartOpenHtml(message);
+    CHECK(part.close.empty());
+    CHECK(mail::RenderHtmlTail(image, part.close).empty());
+    CHECK(part.shared.ends_with("\r\n"));
+  }
+}
