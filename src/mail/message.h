@@ -46,6 +46,10 @@ struct Message {
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers, in order
   std::string message_id;                                    // without angle brackets
   core::TimeMs date = 0;
+  // "" (usual): MIME boundaries are random. Else they are derived from this text, so every
+  // rendering of the same message has the same boundaries (a campaign's shared part and the
+  // recipients' tails that close it may be rendered apart).
+  std::string boundary_seed;
 };
 
 // Checks an extra header: the name is 1-76 printable ASCII characters other than ':' and

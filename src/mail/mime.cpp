@@ -300,10 +300,11 @@ std::string EncodeBody(std::string_view body) {
 // whitespace, so a delimiter line "--=_outbox_..." cannot occur inside any part. The two kinds
 // differ in the character after "=_outbox_" ('m' is no hex digit), so neither boundary is a
 // prefix of the other.
-std::string NewBoundary(std::string_view kind) {
+std::string NewBoundary(std::string_view kind, const std::string& seed) {
   std::string boundary = "=_outbox_";
   boundary += kind;
-  boundary += core::RandomHex(16);
+  boundary += seed.empty() ? core::RandomHex(16)
+                           : core::Sha256Hex(seed + "/" + std::string(kind)).substr(0, 32);
   return boundary;
 }
 
@@ -313,7 +314,7 @@ std::string BodyEntity(const Message& message) {
   const bool has_text = !message.text.empty();
   const bool has_html = !message.html.empty();
   if (has_text && has_html) {
-    const std::string boundary = NewBoundary("");
+    const std::string boundary = NewBoundary("", message.boundary_seed);
     std::string out =
         "Content-Type: multipart/alternative;\r\n boundary=\"" + boundary + "\"\r\n\r\n";
     out += "--" + boundary + "\r\n" + BodyPartHeaders("plain") + "\r\n";
@@ -456,7 +457,7 @@ std::string Render(const Message& message, bool recipient_headers) {
     }
     return out;
   }
-  const std::string boundary = NewBoundary("mixed_");
+  const std::string boundary = NewBoundary("mixed_", message.boundary_seed);
   out += "Content-Type: multipart/mixed;\r\n boundary=\"" + boundary + "\"\r\n\r\n";
   out += "--" + boundary + "\r\n" + BodyEntity(message);
   for (const Attachment& attachment : message.attachments) {

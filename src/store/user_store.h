@@ -66,6 +66,11 @@ class UserStore {
   // Stores `user` (its id is ignored) and returns it with its id. kAlreadyExists when another
   // user has the same email in any ASCII case; kInvalidArgument for an empty email or role.
   virtual Result<User> CreateUser(const User& user) = 0;
+  // Bulk creation (a CSV import): stores each user whose email no user has yet, in one write.
+  // One entry per user, in order: true where it was created, false where the email was taken
+  // (also by an earlier entry of the same call). kInvalidArgument for an empty email or role
+  // (nothing is stored).
+  virtual Result<std::vector<bool>> CreateUsersIfAbsent(const std::vector<User>& users) = 0;
   // kNotFound when no user has this id.
   virtual Result<User> GetUser(std::int64_t id) = 0;
   // By email in any ASCII case. kNotFound when no user has it.

@@ -327,6 +327,10 @@ class FaultStore final : public store::Store {
   core::Result<store::User> CreateUser(const store::User& user) override {
     return Write(__func__, [&] { return inner_.CreateUser(user); });
   }
+  core::Result<std::vector<bool>> CreateUsersIfAbsent(
+      const std::vector<store::User>& users) override {
+    return Write(__func__, [&] { return inner_.CreateUsersIfAbsent(users); });
+  }
   core::Result<store::User> GetUser(std::int64_t id) override {
     return Read(__func__, [&] { return inner_.GetUser(id); });
   }

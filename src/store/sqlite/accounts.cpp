@@ -257,6 +257,23 @@ core::Result<User> CreateUserInTransaction(Connection& connection, const User& u
   return stored;
 }
 
+core::Result<std::vector<bool>> CreateUsersIfAbsentInTransaction(Connection& connection,
+                                                                 const std::vector<User>& users) {
+  std::vector<bool> created;
+  created.reserve(users.size());
+  for (const User& user : users) {
+    core::Result<User> stored = CreateUserInTransaction(connection, user);
+    if (stored.ok()) {
+      created.push_back(true);
+    } else if (stored.error().code == core::ErrorCode::kAlreadyExists) {
+      created.push_back(false);
+    } else {
+      return stored.error();
+    }
+  }
+  return created;
+}
+
 core::Result<User> UpdateUserInTransaction(Connection& connection, std::int64_t id,
                                            const UserChange& change, TimeMs now) {
   if (change.role && change.role->empty()) {

@@ -17,6 +17,8 @@ namespace store::sqlite {
 
 // Users and the login throttle.
 core::Result<User> CreateUserInTransaction(Connection& connection, const User& user);
+core::Result<std::vector<bool>> CreateUsersIfAbsentInTransaction(Connection& connection,
+                                                                 const std::vector<User>& users);
 core::Result<User> UpdateUserInTransaction(Connection& connection, std::int64_t id,
                                            const UserChange& change, TimeMs now);
 core::Status DeleteUserInTransaction(Connection& connection, std::int64_t id);

@@ -533,6 +533,12 @@ class SqliteStore final : public Store {
         [&](Connection& connection) { return sqlite::CreateUserInTransaction(connection, user); });
   }
 
+  Result<std::vector<bool>> CreateUsersIfAbsent(const std::vector<User>& users) override {
+    return Write<std::vector<bool>>([&](Connection& connection) {
+      return sqlite::CreateUsersIfAbsentInTransaction(connection, users);
+    });
+  }
+
   Result<User> GetUser(std::int64_t id) override {
     return Read<User>("reading a user",
                       [&](Connection& connection) { return sqlite::ReadUser(connection, id); });

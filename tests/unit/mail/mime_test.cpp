@@ -494,6 +494,11 @@ TEST_CASE("a campaign's open HTML part takes each recipient's tail and closes th
     const std::string html_start = whole.substr(whole.find("Content-Type: text/html"));
     CHECK(html_start.find("<p>Hi</p>\r\n<img src=3D\"https://x.example/t/0123.gif\" alt=3D\"\">\r\n--") !=
           std::string::npos);
+    // With a boundary seed, a second rendering closes the same way (and a random one does not).
+    message.boundary_seed = "campaign:1:v1";
+    const std::string seeded = mail::RenderSharedPartOpenHtml(message).close;
+    CHECK(mail::RenderSharedPartOpenHtml(message).close == seeded);
+    CHECK(seeded != part.close);
     // The same message without a tail: only the close is missing from the shared part.
     CHECK(ParseEntity(own + part.shared + part.close).Header("Subject") == "Hello there");
   }
