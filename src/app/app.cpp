@@ -28,6 +28,8 @@
 #include "queue/callback_workers.h"
 #include "queue/worker_pool.h"
 #include "service/accounts.h"
+#include "service/campaigns.h"
+#include "service/customer_import.h"
 #include "service/email_service.h"
 #include "service/gomail_service.h"
 #include "service/health.h"
@@ -243,6 +245,15 @@ class App::Parts {
     sent_emails_ = std::make_unique<service::SentEmailService>(
         *store_, *store_, *templates_, *emails_, *clock_, config_.default_from,
         [this] { workers_->Notify(); });
+    service::CampaignOptions campaign_options;
+    campaign_options.default_from = config_.default_from;
+    campaign_options.max_attempts = config_.max_attempts;
+    campaign_options.lease_ms = config_.lease_ms;
+    campaigns_ = std::make_unique<service::CampaignService>(
+        *store_, *store_, *store_, *store_, *emails_, *templates_, *clock_, *logger_,
+        [this] { workers_->Notify(); }, campaign_options);
+    customer_imports_ =
+        std::make_unique<service::CustomerImports>(*store_, *store_, *clock_, *logger_);
     auto admin_password = accounts_->EnsureAdminUser(config_.admin_email, config_.admin_password);
     if (!admin_password.ok()) return admin_password.error();
     if (admin_password->has_value()) {
@@ -257,7 +268,8 @@ class App::Parts {
          // Attachments up to the limit plus room for the form's other fields.
          static_cast<std::size_t>(config_.max_upload_mb + 1) * 1'000'000},
         {*emails_, *gomail_, *newsletters_, *keys_, *tasks_, *ses_, metrics_, *stats_, *logger_,
-         *templates_, *provider_events_, *otp_, *webhooks_, *health_, *accounts_, *sent_emails_},
+         *templates_, *provider_events_, *otp_, *webhooks_, *health_, *accounts_, *sent_emails_,
+         *campaigns_, *customer_imports_},
         {*authenticator_, *user_keys_, *session_tokens_, *drf_tokens_, {config_.open_signup}});
     if (!server.ok()) return server.error();
     server_ = std::move(*server);
@@ -266,9 +278,11 @@ class App::Parts {
     newsletters_->SetPublicUrl(listening.PublicUrl());
     ses_->SetPublicUrl(listening.PublicUrl());
     accounts_->SetPublicUrl(listening.PublicUrl());
+    campaigns_->SetPublicUrl(listening.PublicUrl());
 
     workers_->Start();
     callback_workers_->Start();
+    campaigns_->Start();
     scheduler_ = std::make_unique<service::NewsletterScheduler>(*newsletters_, *clock_);
     if (config_.retention_days > 0) {
       const service::RetentionOptions retention_options{.days = config_.retention_days};
@@ -291,6 +305,7 @@ class App::Parts {
     http_thread_.join();
     scheduler_->Stop();
     if (retention_loop_) retention_loop_->Stop();
+    campaigns_->Stop();
     callback_workers_->Stop();
     if (!workers_->Stop(config_.shutdown_timeout_ms)) {
       logger_->Warn("shutdown timeout: exiting with deliveries in flight",
@@ -346,6 +361,8 @@ class App::Parts {
   std::unique_ptr<service::AccountService> accounts_;
   std::unique_ptr<auth::DrfTokens> drf_tokens_;
   std::unique_ptr<service::SentEmailService> sent_emails_;
+  std::unique_ptr<service::CampaignService> campaigns_;  // its fan-out thread uses the above
+  std::unique_ptr<service::CustomerImports> customer_imports_;
   std::unique_ptr<http::Server> server_;
   std::unique_ptr<service::NewsletterScheduler> scheduler_;
   std::unique_ptr<service::Retention> retention_;

@@ -29,6 +29,7 @@ constexpr Grant kGrants[] = {
     {Permission::kGoMailAccount, "gomail_account", kEveryRole},
     {Permission::kGoMailTask, "gomail_task", Bit(Role::kClient)},
     {Permission::kSignedIn, "signed_in", kPeople},
+    {Permission::kCampaigns, "campaigns", Bit(Role::kAdmin) | Bit(Role::kManager)},
 };
 
 constexpr bool InPermissionOrder() {

@@ -41,6 +41,7 @@ enum class Permission {
   kGoMailAccount,  // /auth/deregister: any key (the service checks whose user)
   kGoMailTask,     // /task/, /task/verify, /task/subscriptionContent: GoMail user keys only
   kSignedIn,       // a person's own account and sessions (/v1/me, /v1/auth/logout): any person
+  kCampaigns,      // drafting, submitting and running campaigns: admins and managers
 };
 
 // A short name for logs and tests: "public", "administer", ...

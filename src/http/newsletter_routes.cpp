@@ -63,6 +63,41 @@ void NoSuchLink(Context& context) {
            "or the link is incomplete.</p>");
 }
 
+constexpr const char* kUnsubscribeButton =
+    "<form method=\"post\"><button type=\"submit\" name=\"List-Unsubscribe\" "
+    "value=\"One-Click\">Unsubscribe</button></form>";
+
+// A campaign recipient's link (the same /unsubscribe/<token> path; tokens never collide).
+void CampaignUnsubscribePage(Context& context, const std::string& token) {
+  auto recipient = context.services.campaigns.FindRecipient(token);
+  if (!recipient.ok()) {
+    if (recipient.error().code != core::ErrorCode::kNotFound) {
+      return context.Problem(recipient.error());
+    }
+    return NoSuchLink(context);
+  }
+  if (recipient->unsubscribed_at) {
+    return HtmlPage(context, 200, "Unsubscribed",
+                    "<p>" + HtmlEscape(recipient->address) +
+                        " is already unsubscribed from campaign mail.</p>");
+  }
+  HtmlPage(context, 200, "Unsubscribe",
+           "<p>Stop sending campaign mail to " + HtmlEscape(recipient->address) + "?</p>" +
+               kUnsubscribeButton);
+}
+
+void CampaignUnsubscribe(Context& context, const std::string& token) {
+  auto first = context.services.campaigns.Unsubscribe(token);
+  if (!first.ok()) {
+    if (first.error().code != core::ErrorCode::kNotFound) return context.Problem(first.error());
+    return NoSuchLink(context);
+  }
+  auto recipient = context.services.campaigns.FindRecipient(token);
+  HtmlPage(context, 200, "Unsubscribed",
+           "<p>" + (recipient.ok() ? HtmlEscape(recipient->address) : std::string("You")) +
+               " will no longer receive campaign mail.</p>");
+}
+
 }  // namespace
 
 void CreateList(Context& context) {
@@ -167,28 +202,28 @@ void RunSubscriptions(Context& context) {
 }
 
 void UnsubscribePage(Context& context) {
-  auto subscriber = context.services.newsletters.FindByToken(context.request.matches[1]);
+  const std::string& token = context.request.matches[1];
+  auto subscriber = context.services.newsletters.FindByToken(token);
   if (!subscriber.ok()) {
     if (subscriber.error().code != core::ErrorCode::kNotFound) {
       return context.Problem(subscriber.error());
     }
-    return NoSuchLink(context);
+    return CampaignUnsubscribePage(context, token);
   }
   // A GET only shows the question: mail scanners follow links, and must not unsubscribe anyone.
   HtmlPage(context, 200, "Unsubscribe",
            "<p>Stop sending <strong>" + HtmlEscape(subscriber->content_type) + "</strong> to " +
-               HtmlEscape(subscriber->user_id) +
-               "?</p><form method=\"post\"><button type=\"submit\" name=\"List-Unsubscribe\" "
-               "value=\"One-Click\">Unsubscribe</button></form>");
+               HtmlEscape(subscriber->user_id) + "?</p>" + kUnsubscribeButton);
 }
 
 void UnsubscribeOneClick(Context& context) {
-  auto removed = context.services.newsletters.UnsubscribeByToken(context.request.matches[1]);
+  const std::string& token = context.request.matches[1];
+  auto removed = context.services.newsletters.UnsubscribeByToken(token);
   if (!removed.ok()) {
     if (removed.error().code != core::ErrorCode::kNotFound) {
       return context.Problem(removed.error());
     }
-    return NoSuchLink(context);
+    return CampaignUnsubscribe(context, token);
   }
   context.services.logger.Info("unsubscribed by link", {{"list", removed->content_type}});
   HtmlPage(context, 200, "Unsubscribed",

@@ -127,6 +127,23 @@ void PreviewTemplate(Context& context);
 
 // SES delivery events through SNS (POST /email-status, SES-compatible answers) and the native
 // suppression list (/v1/suppressions).
+// Campaigns and the customers' import (campaign_routes.cpp).
+void CreateCampaign(Context& context);
+void ListCampaigns(Context& context);
+void GetCampaign(Context& context);
+void GetCampaignVersion(Context& context);
+void UpdateCampaign(Context& context);
+void DeleteCampaign(Context& context);
+void SubmitCampaign(Context& context);
+void ApproveCampaign(Context& context);
+void RejectCampaign(Context& context);
+void PauseCampaign(Context& context);
+void ResumeCampaign(Context& context);
+void CancelCampaign(Context& context);
+void TestCampaign(Context& context);
+void ImportCustomers(Context& context);
+void GetCustomerImport(Context& context);
+
 // People (account_routes.cpp): sessions, the caller's own account, users and the audit trail.
 void Login(Context& context);
 void RefreshSession(Context& context);

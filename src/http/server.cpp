@@ -78,7 +78,7 @@ enum class Door {
 
 enum class BodyLimit {
   kJson,    // ServerOptions::max_body_bytes
-  kUpload,  // file uploads (multipart/form-data) up to ServerOptions::max_upload_bytes
+  kUpload,  // file uploads (multipart/form-data, a CSV) up to ServerOptions::max_upload_bytes
 };
 
 struct Route {
@@ -101,6 +101,7 @@ constexpr auth::Permission kPublic = auth::Permission::kPublic;
 constexpr auth::Permission kAdminister = auth::Permission::kAdminister;
 constexpr auth::Permission kView = auth::Permission::kView;
 constexpr auth::Permission kSignedIn = auth::Permission::kSignedIn;
+constexpr auth::Permission kCampaigns = auth::Permission::kCampaigns;
 constexpr auth::Permission kSesSend = auth::Permission::kSesSend;
 constexpr auth::Permission kSignup = auth::Permission::kSignup;
 constexpr auth::Permission kGoMailAccount = auth::Permission::kGoMailAccount;
@@ -116,6 +117,7 @@ constexpr BodyLimit kUpload = BodyLimit::kUpload;
 // Seed 001's paths answer with and without the trailing slash, as Django's do with
 // APPEND_SLASH's redirect; an id is what DRF's integer lookup takes.
 #define DRF_ID "/([0-9]{1,19})/?"
+#define CAMPAIGN_ID "([0-9]{1,19})"
 
 // Every route, in one place: method, path, door, permission, handler, body limit.
 constexpr Route kRoutes[] = {
@@ -201,6 +203,25 @@ constexpr Route kRoutes[] = {
     {Method::kGet, "/v1/audit", kNative, kAdminister, ListAudit},
     {Method::kPost, "/v1/verifications", kNative, kAdminister, CreateVerification},
     {Method::kGet, "/v1/verifications/(ver_[0-9a-f]{28})", kNative, kView, GetVerification},
+    // Campaigns (campaign_routes.cpp): managers and admins write, only admins approve.
+    {Method::kPost, "/v1/campaigns", kNative, kCampaigns, CreateCampaign},
+    {Method::kGet, "/v1/campaigns", kNative, kView, ListCampaigns},
+    {Method::kGet, "/v1/campaigns/" CAMPAIGN_ID, kNative, kView, GetCampaign},
+    {Method::kGet, "/v1/campaigns/" CAMPAIGN_ID "/versions/([0-9]{1,9})", kNative, kView,
+     GetCampaignVersion},
+    {Method::kPatch, "/v1/campaigns/" CAMPAIGN_ID, kNative, kCampaigns, UpdateCampaign},
+    {Method::kDelete, "/v1/campaigns/" CAMPAIGN_ID, kNative, kCampaigns, DeleteCampaign},
+    {Method::kPost, "/v1/campaigns/" CAMPAIGN_ID "/submit", kNative, kCampaigns, SubmitCampaign},
+    {Method::kPost, "/v1/campaigns/" CAMPAIGN_ID "/approve", kNative, kAdminister,
+     ApproveCampaign},
+    {Method::kPost, "/v1/campaigns/" CAMPAIGN_ID "/reject", kNative, kAdminister, RejectCampaign},
+    {Method::kPost, "/v1/campaigns/" CAMPAIGN_ID "/pause", kNative, kCampaigns, PauseCampaign},
+    {Method::kPost, "/v1/campaigns/" CAMPAIGN_ID "/resume", kNative, kCampaigns, ResumeCampaign},
+    {Method::kPost, "/v1/campaigns/" CAMPAIGN_ID "/cancel", kNative, kCampaigns, CancelCampaign},
+    {Method::kPost, "/v1/campaigns/" CAMPAIGN_ID "/test", kNative, kCampaigns, TestCampaign},
+    {Method::kPost, "/v1/customers/import", kNative, kAdminister, ImportCustomers, kUpload},
+    {Method::kGet, "/v1/customers/import/(imp_[A-Za-z0-9_]{1,64})", kNative, kAdminister,
+     GetCustomerImport},
     // Seed 001 (seed001_routes.cpp): DRF's shapes, "Token <hex>" from its login. Public ones
     // stand behind its door too, for the shape of what the server refuses.
     {Method::kPost, "/api/v1/users/register/?", kDrf, kSignup, DrfRegister},
@@ -234,6 +255,7 @@ constexpr Route kRoutes[] = {
 #undef LIST_NAME
 #undef TEMPLATE_NAME
 #undef DRF_ID
+#undef CAMPAIGN_ID
 
 // A route without a door reads no credential, so it can only be public; a door is for routes
 // that need one (signup is behind GoMail's door: public only with --open-signup), and for

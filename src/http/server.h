@@ -10,6 +10,8 @@
 #include "core/log.h"
 #include "core/result.h"
 #include "service/accounts.h"
+#include "service/campaigns.h"
+#include "service/customer_import.h"
 #include "service/email_service.h"
 #include "service/gomail_service.h"
 #include "service/health.h"
@@ -44,6 +46,8 @@ struct Services {
   service::HealthService& health;
   service::AccountService& accounts;
   service::SentEmailService& sent_emails;
+  service::CampaignService& campaigns;
+  service::CustomerImports& customer_imports;
 };
 
 // How callers are recognised: the resolvers of each kind of credential and what is public.

@@ -85,7 +85,10 @@ void SesFetchApiRecords(Context& context) {
 }
 
 void TrackingPixel(Context& context) {
-  context.services.ses.Opened(context.request.matches[1]);
+  // A tracked SES-compatible email's pixel, else a campaign recipient's.
+  if (!context.services.ses.Opened(context.request.matches[1])) {
+    context.services.campaigns.Opened(context.request.matches[1]);
+  }
   context.response.set_header("Cache-Control", "no-store, max-age=0");
   context.response.set_content(std::string(std::begin(kPixel), std::end(kPixel)), "image/gif");
 }

@@ -176,9 +176,10 @@ std::optional<store::StatusCallback> SesStatusCallback(const store::TrackedEmail
   return store::StatusCallback{status, body.dump()};
 }
 
-void SesService::Opened(const std::string& token) {
-  // Unknown tokens and repeat opens change nothing; the pixel answers the same either way.
-  static_cast<void>(store_.MarkOpened(token, clock_.NowMs()));
+bool SesService::Opened(const std::string& token) {
+  // Repeat opens change nothing; the pixel answers the same either way.
+  auto opened = store_.MarkOpened(token, clock_.NowMs());
+  return opened.ok() || opened.error().code != core::ErrorCode::kNotFound;
 }
 
 }  // namespace service

@@ -72,8 +72,9 @@ class SesService {
   // first.
   core::Result<std::vector<store::EmailRecord>> RecordPage(const auth::Principal& sender, int page,
                                                            int amount);
-  // The pixel was fetched: the first time marks the email opened (OPEN callback).
-  void Opened(const std::string& token);
+  // The pixel was fetched: the first time marks the email opened (OPEN callback). false when
+  // no tracked email has this token.
+  bool Opened(const std::string& token);
 
  private:
   EmailService& emails_;

@@ -55,6 +55,7 @@ TEST_CASE("permissions: the role x permission table") {
       {Permission::kGoMailAccount, true, true, true, true, true, true},
       {Permission::kGoMailTask, false, true, false, false, false, false},
       {Permission::kSignedIn, true, false, false, true, true, true},
+      {Permission::kCampaigns, true, false, false, true, false, false},
   };
   for (const Row& row : table) {
     CAPTURE(auth::PermissionName(row.permission));
