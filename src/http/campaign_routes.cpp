@@ -40,8 +40,8 @@ Result<std::optional<core::TimeMs>> OptionalTime(const json& value, const char* 
 
 // Applies the members of a POST or PATCH body to `content`.
 core::Status ApplyCampaignFields(const json& body, store::CampaignContent& content) {
-  if (auto known = OnlyMembers(body, {"name", "subject", "html", "text", "template", "data",
-                                      "from", "audience", "send_at", "rate_per_minute"});
+  if (auto known = OnlyMembers(body, {"name", "subject", "html", "text", "template", "data", "from",
+                                      "audience", "send_at", "rate_per_minute"});
       !known.ok()) {
     return known;
   }
@@ -111,42 +111,41 @@ json ImportToJson(const service::ImportReport& report) {
 json CampaignToJson(const store::Campaign& campaign) {
   const store::CampaignContent& content = campaign.content;
   const store::CampaignProgress& progress = campaign.progress;
-  return {{"id", campaign.id},
-          {"status", store::CampaignStatusName(campaign.status)},
-          {"name", content.name},
-          {"subject", content.subject},
-          {"html", content.html},
-          {"text", content.text},
-          {"template", content.template_name.empty() ? json() : json(content.template_name)},
-          {"data", json::parse(content.data, nullptr, false)},
-          {"from", content.from.empty() ? json() : json(content.from)},
-          {"audience", AudienceToJson(content.audience)},
-          {"send_at", TimeOrNull(content.send_at)},
-          {"rate_per_minute",
-           content.rate_per_minute ? json(*content.rate_per_minute) : json()},
-          {"created_by", campaign.created_by},
-          {"created_at", core::FormatRfc3339(campaign.created_at)},
-          {"updated_by", campaign.updated_by},
-          {"updated_at", core::FormatRfc3339(campaign.updated_at)},
-          {"submitted_by", campaign.submitted_by.empty() ? json() : json(campaign.submitted_by)},
-          {"submitted_at", TimeOrNull(campaign.submitted_at)},
-          {"approved_by", campaign.approved_by.empty() ? json() : json(campaign.approved_by)},
-          {"approved_at", TimeOrNull(campaign.approved_at)},
-          {"rejection_note",
-           campaign.rejection_note.empty() ? json() : json(campaign.rejection_note)},
-          {"version", campaign.version == 0 ? json() : json(campaign.version)},
-          {"started_at", TimeOrNull(campaign.started_at)},
-          {"finished_at", TimeOrNull(campaign.finished_at)},
-          {"progress",
-           {{"total", progress.total},
-            {"queued", progress.queued()},
-            {"sent", progress.sent},
-            {"failed", progress.failed},
-            {"cancelled", progress.cancelled},
-            {"suppressed", progress.suppressed},
-            {"unsubscribed", progress.unsubscribed},
-            {"opened", progress.opened},
-            {"unsubscribes", progress.unsubscribes}}}};
+  return {
+      {"id", campaign.id},
+      {"status", store::CampaignStatusName(campaign.status)},
+      {"name", content.name},
+      {"subject", content.subject},
+      {"html", content.html},
+      {"text", content.text},
+      {"template", content.template_name.empty() ? json() : json(content.template_name)},
+      {"data", json::parse(content.data, nullptr, false)},
+      {"from", content.from.empty() ? json() : json(content.from)},
+      {"audience", AudienceToJson(content.audience)},
+      {"send_at", TimeOrNull(content.send_at)},
+      {"rate_per_minute", content.rate_per_minute ? json(*content.rate_per_minute) : json()},
+      {"created_by", campaign.created_by},
+      {"created_at", core::FormatRfc3339(campaign.created_at)},
+      {"updated_by", campaign.updated_by},
+      {"updated_at", core::FormatRfc3339(campaign.updated_at)},
+      {"submitted_by", campaign.submitted_by.empty() ? json() : json(campaign.submitted_by)},
+      {"submitted_at", TimeOrNull(campaign.submitted_at)},
+      {"approved_by", campaign.approved_by.empty() ? json() : json(campaign.approved_by)},
+      {"approved_at", TimeOrNull(campaign.approved_at)},
+      {"rejection_note", campaign.rejection_note.empty() ? json() : json(campaign.rejection_note)},
+      {"version", campaign.version == 0 ? json() : json(campaign.version)},
+      {"started_at", TimeOrNull(campaign.started_at)},
+      {"finished_at", TimeOrNull(campaign.finished_at)},
+      {"progress",
+       {{"total", progress.total},
+        {"queued", progress.queued()},
+        {"sent", progress.sent},
+        {"failed", progress.failed},
+        {"cancelled", progress.cancelled},
+        {"suppressed", progress.suppressed},
+        {"unsubscribed", progress.unsubscribed},
+        {"opened", progress.opened},
+        {"unsubscribes", progress.unsubscribes}}}};
 }
 
 // The routes that move a campaign through its states: one call each, the same answer.
@@ -242,9 +241,8 @@ void UpdateCampaign(Context& context) {
   if (auto applied = ApplyCampaignFields(*body, content); !applied.ok()) {
     return context.Problem(applied.error());
   }
-  Answer(context, context.services.campaigns.Update(*id, content,
-                                                    service::ActorOf(*context.principal),
-                                                    ClientOf(context)));
+  Answer(context, context.services.campaigns.Update(
+                      *id, content, service::ActorOf(*context.principal), ClientOf(context)));
 }
 
 void DeleteCampaign(Context& context) {
@@ -315,8 +313,8 @@ void TestCampaign(Context& context) {
     }
     addresses.push_back(address.get<std::string>());
   }
-  auto sent = context.services.campaigns.SendTest(*id, addresses, *context.principal,
-                                                   ClientOf(context));
+  auto sent =
+      context.services.campaigns.SendTest(*id, addresses, *context.principal, ClientOf(context));
   if (!sent.ok()) return context.Problem(sent.error());
   context.Json(202, {{"emails", *sent}});
 }

@@ -37,8 +37,7 @@ std::string CampaignTarget(std::int64_t id) { return "campaign:" + std::to_strin
 core::Status ValidateCampaignContent(const store::CampaignContent& content) {
   if (content.name.empty() || content.name.size() > kMaxCampaignName ||
       HasControl(content.name, false)) {
-    return core::InvalidArgument("name",
-                                 "name must be 1 to 200 bytes without control characters");
+    return core::InvalidArgument("name", "name must be 1 to 200 bytes without control characters");
   }
   if (content.subject.size() > kMaxSubject || HasControl(content.subject, false)) {
     return core::InvalidArgument(
@@ -98,10 +97,9 @@ class CampaignService::FanOutBatch final : public queue::LeaseBatch {
 
 CampaignService::CampaignService(store::CampaignStore& campaigns, store::JobQueue& jobs,
                                  store::NewsletterStore& lists, store::AuditStore& audit,
-                                 EmailService& emails,
-                                 TemplateService& templates, const core::Clock& clock,
-                                 core::Logger& logger, std::function<void()> wake_delivery,
-                                 CampaignOptions options)
+                                 EmailService& emails, TemplateService& templates,
+                                 const core::Clock& clock, core::Logger& logger,
+                                 std::function<void()> wake_delivery, CampaignOptions options)
     : campaigns_(campaigns),
       jobs_(jobs),
       lists_(lists),
@@ -112,13 +110,13 @@ CampaignService::CampaignService(store::CampaignStore& campaigns, store::JobQueu
       logger_(logger),
       wake_delivery_(std::move(wake_delivery)),
       options_(std::move(options)),
-      loop_(std::make_unique<queue::LeaseLoop>(
-          queue::LoopOptions{.kind = store::JobKind::kCampaign,
-                             .threads = 1,
-                             .lease_batch = 1,
-                             .lease_ms = options_.lease_ms,
-                             .log_prefix = "campaign "},
-          jobs, static_cast<queue::LeaseHandler&>(*this), clock, logger)) {}
+      loop_(std::make_unique<queue::LeaseLoop>(queue::LoopOptions{.kind = store::JobKind::kCampaign,
+                                                                  .threads = 1,
+                                                                  .lease_batch = 1,
+                                                                  .lease_ms = options_.lease_ms,
+                                                                  .log_prefix = "campaign "},
+                                               jobs, static_cast<queue::LeaseHandler&>(*this),
+                                               clock, logger)) {}
 
 // The loop's thread calls into this object: it ends before the members it uses.
 CampaignService::~CampaignService() { loop_->Stop(); }
@@ -143,8 +141,8 @@ CampaignAction CampaignService::ActionOf(std::int64_t id, const char* action,
 
 Result<Campaign> CampaignService::Logged(Result<Campaign> campaign, const char* action) {
   if (campaign.ok()) {
-    logger_.Info(action,
-                 {{"campaign", campaign->id}, {"status", store::CampaignStatusName(campaign->status)}});
+    logger_.Info(action, {{"campaign", campaign->id},
+                          {"status", store::CampaignStatusName(campaign->status)}});
   }
   return campaign;
 }
@@ -152,17 +150,15 @@ Result<Campaign> CampaignService::Logged(Result<Campaign> campaign, const char* 
 Result<Campaign> CampaignService::Create(const store::CampaignContent& content,
                                          const std::string& actor, const Client& client) {
   if (auto valid = ValidateCampaignContent(content); !valid.ok()) return valid.error();
-  return Logged(
-      campaigns_.CreateCampaign(content, ActionOf(0, "campaign_created", actor, client)),
-      "campaign created");
+  return Logged(campaigns_.CreateCampaign(content, ActionOf(0, "campaign_created", actor, client)),
+                "campaign created");
 }
 
 Result<Campaign> CampaignService::Update(std::int64_t id, const store::CampaignContent& content,
                                          const std::string& actor, const Client& client) {
   if (auto valid = ValidateCampaignContent(content); !valid.ok()) return valid.error();
-  return Logged(
-      campaigns_.UpdateCampaign(content, ActionOf(id, "campaign_updated", actor, client)),
-      "campaign updated");
+  return Logged(campaigns_.UpdateCampaign(content, ActionOf(id, "campaign_updated", actor, client)),
+                "campaign updated");
 }
 
 core::Status CampaignService::Delete(std::int64_t id, const std::string& actor,
@@ -236,9 +232,9 @@ Result<Campaign> CampaignService::Submit(std::int64_t id, const std::string& act
 
 Result<Campaign> CampaignService::Approve(std::int64_t id, const std::string& actor,
                                           const Client& client) {
-  auto approved = Logged(
-      campaigns_.ApproveCampaign(ActionOf(id, "campaign_approved", actor, client)),
-      "campaign approved");
+  auto approved =
+      Logged(campaigns_.ApproveCampaign(ActionOf(id, "campaign_approved", actor, client)),
+             "campaign approved");
   if (approved.ok()) loop_->Notify();
   return approved;
 }
@@ -248,9 +244,8 @@ Result<Campaign> CampaignService::Reject(std::int64_t id, const std::string& not
   if (note.size() > kMaxRemarks || HasControl(note, true)) {
     return core::InvalidArgument("note", "note must be at most 10000 bytes of text");
   }
-  return Logged(
-      campaigns_.RejectCampaign(note, ActionOf(id, "campaign_rejected", actor, client)),
-      "campaign rejected");
+  return Logged(campaigns_.RejectCampaign(note, ActionOf(id, "campaign_rejected", actor, client)),
+                "campaign rejected");
 }
 
 Result<Campaign> CampaignService::Pause(std::int64_t id, const std::string& actor,
@@ -261,9 +256,8 @@ Result<Campaign> CampaignService::Pause(std::int64_t id, const std::string& acto
 
 Result<Campaign> CampaignService::Resume(std::int64_t id, const std::string& actor,
                                          const Client& client) {
-  auto resumed = Logged(
-      campaigns_.ResumeCampaign(ActionOf(id, "campaign_resumed", actor, client)),
-      "campaign resumed");
+  auto resumed = Logged(campaigns_.ResumeCampaign(ActionOf(id, "campaign_resumed", actor, client)),
+                        "campaign resumed");
   if (resumed.ok()) {
     loop_->Notify();
     wake_delivery_();
@@ -357,9 +351,9 @@ store::NewEmail CampaignService::RecipientEmail(const Campaign& campaign,
       mail::Address{member.name, member.address}, email.id + "@" + DomainOf(envelope_from),
       {{"List-Unsubscribe", "<" + unsubscribe + ">"},
        {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}});
-  email.raw_tail = mail::RenderHtmlTail("<img src=\"" + public_url_ + "/t/" + token +
-                                            ".gif\" width=\"1\" height=\"1\" alt=\"\">",
-                                        close);
+  email.raw_tail = mail::RenderHtmlTail(
+      "<img src=\"" + public_url_ + "/t/" + token + ".gif\" width=\"1\" height=\"1\" alt=\"\">",
+      close);
   email.tags = {"campaign"};
   email.metadata = {{"campaign", campaign.id}};
   email.priority = store::kPriorityBulk;
@@ -371,10 +365,9 @@ store::NewEmail CampaignService::RecipientEmail(const Campaign& campaign,
 void CampaignService::RunFanOut(const store::Lease& lease) {
   const auto finish = [&](store::DeliveryOutcome::Kind kind, std::string reply) {
     const core::TimeMs now = clock_.NowMs();
-    store::DeliveryOutcome outcome{kind, std::move(reply),
-                                   kind == store::DeliveryOutcome::Kind::kRetry
-                                       ? now + options_.retry_ms
-                                       : 0};
+    store::DeliveryOutcome outcome{
+        kind, std::move(reply),
+        kind == store::DeliveryOutcome::Kind::kRetry ? now + options_.retry_ms : 0};
     if (auto done = jobs_.FinishDelivery(lease.job_id, lease.token, outcome, now); !done.ok()) {
       logger_.Warn("campaign fan-out outcome not recorded",
                    {{"campaign", lease.ref_id}, {"error", done.error().message}});
@@ -393,8 +386,9 @@ void CampaignService::RunFanOut(const store::Lease& lease) {
     logger_.Error("campaign fan-out cannot start",
                   {{"campaign", id}, {"error", version.error().message}});
     const bool gone = version.error().code == core::ErrorCode::kNotFound;
-    return finish(gone ? store::DeliveryOutcome::Kind::kFailed : store::DeliveryOutcome::Kind::kRetry,
-                  version.error().message);
+    return finish(
+        gone ? store::DeliveryOutcome::Kind::kFailed : store::DeliveryOutcome::Kind::kRetry,
+        version.error().message);
   }
   auto from = mail::ParseAddress(version->from, "from");
   if (!from.ok()) {

@@ -49,8 +49,7 @@ class CampaignService : private queue::LeaseHandler {
  public:
   CampaignService(store::CampaignStore& campaigns, store::JobQueue& jobs,
                   store::NewsletterStore& lists, store::AuditStore& audit, EmailService& emails,
-                  TemplateService& templates,
-                  const core::Clock& clock, core::Logger& logger,
+                  TemplateService& templates, const core::Clock& clock, core::Logger& logger,
                   std::function<void()> wake_delivery, CampaignOptions options);
   ~CampaignService() override;
   CampaignService(const CampaignService&) = delete;

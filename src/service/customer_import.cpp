@@ -27,9 +27,8 @@ std::string Trimmed(std::string_view text) {
 }
 
 bool HasControl(std::string_view text) {
-  return std::any_of(text.begin(), text.end(), [](char c) {
-    return static_cast<unsigned char>(c) < 0x20 || c == '\x7f';
-  });
+  return std::any_of(text.begin(), text.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == '\x7f'; });
 }
 
 constexpr const char* kColumns[] = {"email", "name", "first_name", "last_name"};
@@ -143,6 +142,9 @@ core::Result<ImportReport> CustomerImports::Start(std::string_view csv, const st
     return core::InvalidArgument("body", "the header row names no email column");
   }
 
+  if (static_cast<std::int64_t>(records->size() - first_row) > kMaxImportRows) {
+    return core::InvalidArgument("body", "a file may hold at most 200000 rows; split it");
+  }
   const core::TimeMs now = clock_.NowMs();
   ImportReport report;
   report.id = core::TimeOrderedId("imp_", now);
@@ -161,16 +163,17 @@ core::Result<ImportReport> CustomerImports::Start(std::string_view csv, const st
       if (columns[c] == "email") {
         auto address = mail::ParseSendableAddress(value, "email");
         if (!address.ok() || !address->display_name.empty()) {
-          error = ImportRowError{record.line, "email", "not an email address: '" +
-                                                           value.substr(0, 100) + "'"};
+          error = ImportRowError{record.line, "email",
+                                 "not an email address: '" + value.substr(0, 100) + "'"};
         } else {
           row.user.email = address->address;
         }
         continue;
       }
       if (value.size() > kMaxNameBytes || HasControl(value)) {
-        error = ImportRowError{record.line, columns[c],
-                               columns[c] + " must be at most 200 bytes without control characters"};
+        error =
+            ImportRowError{record.line, columns[c],
+                           columns[c] + " must be at most 200 bytes without control characters"};
         continue;
       }
       if (columns[c] == "name") row.user.name = value;
@@ -178,10 +181,10 @@ core::Result<ImportReport> CustomerImports::Start(std::string_view csv, const st
       if (columns[c] == "last_name") row.user.last_name = value;
     }
     if (!error && record.fields.size() > columns.size()) {
-      error = ImportRowError{record.line, "body",
-                             "the row has " + std::to_string(record.fields.size()) +
-                                 " fields; the file's columns are " +
-                                 std::to_string(columns.size())};
+      error =
+          ImportRowError{record.line, "body",
+                         "the row has " + std::to_string(record.fields.size()) +
+                             " fields; the file's columns are " + std::to_string(columns.size())};
     }
     if (error) {
       ++report.invalid;
@@ -246,12 +249,12 @@ void CustomerImports::Run(const std::string& id, std::vector<Row> rows, std::str
       report.processed += static_cast<std::int64_t>(created->size());
     });
   }
-  ImportReport final;
+  ImportReport finished;
   Update(id, [&](ImportReport& report) {
     report.status = failure.empty() ? "done" : "failed";
     report.error = failure;
     report.finished_at = clock_.NowMs();
-    final = report;
+    finished = report;
   });
   store::AuditEntry entry;
   entry.at = clock_.NowMs();
@@ -259,18 +262,18 @@ void CustomerImports::Run(const std::string& id, std::vector<Row> rows, std::str
   entry.action = "customers_imported";
   entry.target = id;
   entry.address = client.address;
-  entry.detail = nlohmann::json{{"rows", final.rows},
-                                {"created", final.created},
-                                {"existing", final.existing},
-                                {"invalid", final.invalid},
-                                {"status", final.status}}
+  entry.detail = nlohmann::json{{"rows", finished.rows},
+                                {"created", finished.created},
+                                {"existing", finished.existing},
+                                {"invalid", finished.invalid},
+                                {"status", finished.status}}
                      .dump();
   if (!audit_.AppendAudit(entry).ok()) logger_.Warn("audit entry not recorded", {{"import", id}});
   logger_.Info("customer import finished", {{"import", id},
-                                             {"status", final.status},
-                                             {"created", final.created},
-                                             {"existing", final.existing},
-                                             {"invalid", final.invalid}});
+                                            {"status", finished.status},
+                                            {"created", finished.created},
+                                            {"existing", finished.existing},
+                                            {"invalid", finished.invalid}});
   std::lock_guard lock(mutex_);
   running_ = false;
 }

@@ -24,6 +24,8 @@
 namespace service {
 
 inline constexpr std::size_t kMaxImportErrors = 100;  // rows reported by line; the rest counted
+inline constexpr std::int64_t kMaxImportRows =
+    200'000;  // per file: bounds the memory an import holds
 
 // One CSV record: its fields and the line it starts on (1-based).
 struct CsvRecord {
@@ -68,7 +70,8 @@ class CustomerImports {
   // Parses the file and starts creating its customers. The header row is optional: a first row
   // whose fields are all column names (email, name, first_name, last_name, any order) names the
   // columns; without one the columns are email, name. kInvalidArgument for a file that is not
-  // CSV, has no email column or no data rows; kResourceExhausted while another import runs.
+  // CSV, has no email column, no data rows or more than kMaxImportRows; kResourceExhausted
+  // while another import runs.
   core::Result<ImportReport> Start(std::string_view csv, const std::string& actor,
                                    const Client& client);
   // kNotFound for an unknown (or forgotten) id.

@@ -42,18 +42,18 @@ struct CampaignContent {
   std::string data = "{}";    // the template's data (a JSON object)
   std::string from;           // "" = the server's default sender
   std::string audience = kAudienceCustomers;
-  std::optional<TimeMs> send_at;         // not before then; nullopt = on approval
-  std::optional<int> rate_per_minute;    // emails released per minute; nullopt = unpaced
-  std::string remarks;                   // seed 004's free text
-  std::optional<TimeMs> starts_at;       // seed 004's offer period (shown, not acted on)
+  std::optional<TimeMs> send_at;       // not before then; nullopt = on approval
+  std::optional<int> rate_per_minute;  // emails released per minute; nullopt = unpaced
+  std::string remarks;                 // seed 004's free text
+  std::optional<TimeMs> starts_at;     // seed 004's offer period (shown, not acted on)
   std::optional<TimeMs> ends_at;
 };
 
 // The content as frozen at submission, resolved (template rendered, sender chosen): what the
 // admin approves and what is sent, byte for byte.
 struct CampaignVersion {
-  int version = 0;      // 1, 2, ... per campaign
-  std::string from;     // the From header as given ("Name <a@b>")
+  int version = 0;   // 1, 2, ... per campaign
+  std::string from;  // the From header as given ("Name <a@b>")
   std::string subject;
   std::string html;
   std::string text;
@@ -88,8 +88,8 @@ struct Campaign {
   std::optional<TimeMs> submitted_at;
   std::string approved_by;
   std::optional<TimeMs> approved_at;
-  std::string rejection_note;  // the last rejection's; cleared by the next submission
-  int version = 0;             // the frozen version (submitted or approved); 0 = none yet
+  std::string rejection_note;         // the last rejection's; cleared by the next submission
+  int version = 0;                    // the frozen version (submitted or approved); 0 = none yet
   std::optional<TimeMs> started_at;   // the fan-out's first batch
   std::optional<TimeMs> finished_at;  // when it became sent or cancelled
   bool fan_out_done = false;
@@ -116,24 +116,23 @@ struct CampaignAction {
 
 // One audience member as the fan-out sees it.
 struct AudienceMember {
-  std::string address;          // bare, lower-cased
+  std::string address;                  // bare, lower-cased
   std::optional<std::int64_t> user_id;  // audience "customers"
-  std::string name;             // display name; "" when none
-  bool unsubscribed = false;    // unsubscribed from campaign mail: skipped and counted
+  std::string name;                     // display name; "" when none
+  bool unsubscribed = false;            // unsubscribed from campaign mail: skipped and counted
 };
 
 // Builds a recipient's email (given without its body) while the store fans out. `token` is the
 // recipient's ledger token (32 hex digits), for their unsubscribe link and open pixel. Runs
 // inside the store's write: must be quick and must not call the store. The store sets the
 // email's campaign_id, fire_key (the campaign's shared body), run_at pacing and suppression.
-using CampaignRecipient = std::function<NewEmail(const Campaign& campaign,
-                                                 const AudienceMember& member,
-                                                 const std::string& token)>;
+using CampaignRecipient = std::function<NewEmail(
+    const Campaign& campaign, const AudienceMember& member, const std::string& token)>;
 
 struct CampaignFanOut {
   std::int64_t job_id = 0;  // the fan-out's lease (JobKind::kCampaign); it must still hold
   std::int64_t token = 0;
-  int limit = 500;          // audience members per call
+  int limit = 500;  // audience members per call
   // Everything but each recipient's own headers and tail, rendered once from the approved
   // version; stored with the campaign's first batch (later batches keep the stored one).
   std::string shared_body;

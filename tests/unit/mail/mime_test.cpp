@@ -492,7 +492,8 @@ TEST_CASE("a campaign's open HTML part takes each recipient's tail and closes th
     CHECK(part.close.ends_with("--\r\n"));
     const std::string whole = own + part.shared + mail::RenderHtmlTail(image, part.close);
     const std::string html_start = whole.substr(whole.find("Content-Type: text/html"));
-    CHECK(html_start.find("<p>Hi</p>\r\n<img src=3D\"https://x.example/t/0123.gif\" alt=3D\"\">\r\n--") !=
+    CHECK(html_start.find(
+              "<p>Hi</p>\r\n<img src=3D\"https://x.example/t/0123.gif\" alt=3D\"\">\r\n--") !=
           std::string::npos);
     // With a boundary seed, a second rendering closes the same way (and a random one does not).
     message.boundary_seed = "campaign:1:v1";
@@ -509,7 +510,8 @@ TEST_CASE("a campaign's open HTML part takes each recipient's tail and closes th
     const mail::OpenHtmlPart part = mail::RenderSharedPartOpenHtml(message);
     CHECK(part.close == "\r\n");
     const std::string whole = own + part.shared + mail::RenderHtmlTail(image, part.close);
-    CHECK(whole.ends_with("<p>Hi</p>\r\n<img src=3D\"https://x.example/t/0123.gif\" alt=3D\"\">\r\n"));
+    CHECK(whole.ends_with(
+        "<p>Hi</p>\r\n<img src=3D\"https://x.example/t/0123.gif\" alt=3D\"\">\r\n"));
   }
   SUBCASE("no HTML: nothing is left open and a tail adds nothing") {
     mail::Message message = BasicMessage();

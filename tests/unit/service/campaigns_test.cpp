@@ -1,7 +1,8 @@
 // The pure parts of campaigns and the customers' import: draft validation and the CSV reader.
+#include "service/campaigns.h"
+
 #include <doctest/doctest.h>
 
-#include "service/campaigns.h"
 #include "service/customer_import.h"
 
 namespace {
@@ -14,9 +15,7 @@ store::CampaignContent Draft() {
   return content;
 }
 
-std::string FieldOf(const core::Status& status) {
-  return status.ok() ? "" : status.error().field;
-}
+std::string FieldOf(const core::Status& status) { return status.ok() ? "" : status.error().field; }
 
 std::vector<std::vector<std::string>> Fields(std::string_view csv) {
   auto records = service::ParseCsv(csv);
@@ -74,7 +73,8 @@ TEST_CASE("ParseCsv reads RFC 4180: quotes, doubled quotes, line breaks in field
   CHECK(Fields("a@x.org,\"two\nlines\"\nb@x.org,\n") ==
         std::vector<std::vector<std::string>>{{"a@x.org", "two\nlines"}, {"b@x.org", ""}});
   // A byte order mark, blank lines and a missing last line end.
-  CHECK(Fields("\xEF\xBB\xBF" "a@x.org\n\n\r\nb@x.org") ==
+  CHECK(Fields("\xEF\xBB\xBF"
+               "a@x.org\n\n\r\nb@x.org") ==
         std::vector<std::vector<std::string>>{{"a@x.org"}, {"b@x.org"}});
   CHECK(Fields("").empty());
 
