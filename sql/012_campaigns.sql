@@ -33,9 +33,11 @@ CREATE TABLE campaigns (
   version         INTEGER NOT NULL DEFAULT 0,     -- the frozen version; 0 before the first
   -- The fan-out: the audience is read in order after `cursor` (a user id or a list
   -- subscriber's address); emails are paced from paced_from, paced_count of them so far.
+  -- job_id lets pause and cancel reach the fan-out job by its key (jobs has no index on ref_id).
   cursor          TEXT    NOT NULL DEFAULT '',
   fan_out_done    INTEGER NOT NULL DEFAULT 0,
   fire_key        TEXT,                           -- the shared body (a fires row) once started
+  job_id          INTEGER,                        -- the latest fan-out job (kind 'campaign')
   paced_from      INTEGER NOT NULL DEFAULT 0,
   paced_count     INTEGER NOT NULL DEFAULT 0,
   started_at      INTEGER,

@@ -304,13 +304,14 @@ std::string DeniedMessage(Door door, auth::Permission permission) {
     case auth::Permission::kAdminister:
       if (door == Door::kGin) return "forbidden: this route needs an admin";
       return door == Door::kSes ? "this route needs ADMIN_API_KEY"
-                                : "this route needs an admin key";
+                                : "this route needs an admin (an admin key or user)";
     case auth::Permission::kSesSend:
       return "this route needs an API key from /server/api/create; ADMIN_API_KEY cannot send "
              "emails or add tasks";
     case auth::Permission::kSignup: return "signup is closed: it needs the admin key";
     case auth::Permission::kView: return "this route needs an admin, manager or viewer";
     case auth::Permission::kSignedIn: return "this route is for a signed-in person";
+    case auth::Permission::kCampaigns: return "this route needs an admin or a manager";
     case auth::Permission::kGoMailTask:
       return "this route needs a user key from /auth/signup; the admin key cannot use it";
     case auth::Permission::kPublic:

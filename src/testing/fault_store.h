@@ -420,6 +420,65 @@ class FaultStore final : public store::Store {
     return Read(__func__, [&] { return inner_.ListAudit(query); });
   }
 
+  // CampaignStore
+  core::Result<store::Campaign> CreateCampaign(const store::CampaignContent& content,
+                                               const store::CampaignAction& action) override {
+    return Write(__func__, [&] { return inner_.CreateCampaign(content, action); });
+  }
+  core::Result<store::Campaign> UpdateCampaign(const store::CampaignContent& content,
+                                               const store::CampaignAction& action) override {
+    return Write(__func__, [&] { return inner_.UpdateCampaign(content, action); });
+  }
+  core::Status DeleteCampaign(const store::CampaignAction& action) override {
+    return Write(__func__, [&] { return inner_.DeleteCampaign(action); });
+  }
+  core::Result<store::Campaign> GetCampaign(std::int64_t id) override {
+    return Read(__func__, [&] { return inner_.GetCampaign(id); });
+  }
+  core::Result<store::CampaignPage> ListCampaigns(const store::CampaignQuery& query) override {
+    return Read(__func__, [&] { return inner_.ListCampaigns(query); });
+  }
+  core::Result<store::CampaignVersion> GetCampaignVersion(std::int64_t id, int version) override {
+    return Read(__func__, [&] { return inner_.GetCampaignVersion(id, version); });
+  }
+  core::Result<store::Campaign> SubmitCampaign(const store::CampaignVersion& frozen,
+                                               const store::CampaignAction& action) override {
+    return Write(__func__, [&] { return inner_.SubmitCampaign(frozen, action); });
+  }
+  core::Result<store::Campaign> ApproveCampaign(const store::CampaignAction& action) override {
+    return Write(__func__, [&] { return inner_.ApproveCampaign(action); });
+  }
+  core::Result<store::Campaign> RejectCampaign(const std::string& note,
+                                               const store::CampaignAction& action) override {
+    return Write(__func__, [&] { return inner_.RejectCampaign(note, action); });
+  }
+  core::Result<store::Campaign> PauseCampaign(const store::CampaignAction& action) override {
+    return Write(__func__, [&] { return inner_.PauseCampaign(action); });
+  }
+  core::Result<store::Campaign> ResumeCampaign(const store::CampaignAction& action) override {
+    return Write(__func__, [&] { return inner_.ResumeCampaign(action); });
+  }
+  core::Result<store::Campaign> CancelCampaign(const store::CampaignAction& action) override {
+    return Write(__func__, [&] { return inner_.CancelCampaign(action); });
+  }
+  core::Result<store::FanOutStep> FanOutCampaign(std::int64_t id,
+                                                 const store::CampaignFanOut& fan_out,
+                                                 const store::CampaignRecipient& recipient,
+                                                 core::TimeMs now) override {
+    return Write(__func__, [&] { return inner_.FanOutCampaign(id, fan_out, recipient, now); });
+  }
+  core::Result<store::CampaignRecipientRecord> FindCampaignRecipient(
+      const std::string& token) override {
+    return Read(__func__, [&] { return inner_.FindCampaignRecipient(token); });
+  }
+  core::Result<bool> RecordCampaignOpen(const std::string& token, core::TimeMs now) override {
+    return Write(__func__, [&] { return inner_.RecordCampaignOpen(token, now); });
+  }
+  core::Result<bool> UnsubscribeCampaignRecipient(const std::string& token,
+                                                  core::TimeMs now) override {
+    return Write(__func__, [&] { return inner_.UnsubscribeCampaignRecipient(token, now); });
+  }
+
   // Store
   core::Status Ping() override {
     return Read(__func__, [&] { return inner_.Ping(); });

@@ -1,7 +1,6 @@
 #include "store/sqlite/accounts.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -11,6 +10,7 @@
 #include <vector>
 
 #include "store/sqlite/callbacks.h"
+#include "store/sqlite/columns.h"
 
 namespace store::sqlite {
 namespace {
@@ -24,37 +24,6 @@ constexpr std::size_t kMaxUserAgentBytes = 256;
 
 core::Error AlreadyExists(std::string message, std::string field) {
   return core::Error{core::ErrorCode::kAlreadyExists, std::move(message), std::move(field)};
-}
-
-void BindTime(SQLite::Statement& statement, int index, const std::optional<TimeMs>& time) {
-  if (time) {
-    statement.bind(index, *time);
-  } else {
-    statement.bind(index);  // NULL
-  }
-}
-
-std::optional<TimeMs> TimeColumn(SQLite::Statement& row, int index) {
-  if (row.isColumnNull(index)) {
-    return std::nullopt;
-  }
-  return row.getColumn(index).getInt64();
-}
-
-// A listing's cursor is the decimal id of the last row of the previous page; "" is the start.
-// Anything else is refused, so a mangled cursor cannot silently restart a listing.
-core::Result<std::optional<std::int64_t>> ParseIdCursor(const std::string& cursor) {
-  if (cursor.empty()) {
-    return std::optional<std::int64_t>();
-  }
-  std::int64_t id = 0;
-  const char* first = cursor.data();
-  const char* last = cursor.data() + cursor.size();
-  const auto [end, error] = std::from_chars(first, last, id);
-  if (error != std::errc() || end != last || id <= 0) {
-    return core::InvalidArgument("cursor", "not a cursor this listing returned");
-  }
-  return std::optional<std::int64_t>(id);
 }
 
 // Whether `sql`, a SELECT with one parameter, finds a row for `value`.

@@ -1,5 +1,7 @@
 #include "store/sqlite/columns.h"
 
+#include <charconv>
+
 #include "core/json.h"
 namespace store::sqlite {
 
@@ -58,6 +60,20 @@ core::Result<std::vector<std::string>> ParseStringList(const std::string& text,
     strings.push_back(element.get<std::string>());
   }
   return strings;
+}
+
+core::Result<std::optional<std::int64_t>> ParseIdCursor(const std::string& cursor) {
+  if (cursor.empty()) {
+    return std::optional<std::int64_t>();
+  }
+  std::int64_t id = 0;
+  const char* first = cursor.data();
+  const char* last = cursor.data() + cursor.size();
+  const auto [end, error] = std::from_chars(first, last, id);
+  if (error != std::errc() || end != last || id <= 0) {
+    return core::InvalidArgument("cursor", "not a cursor this listing returned");
+  }
+  return std::optional<std::int64_t>(id);
 }
 
 }  // namespace store::sqlite

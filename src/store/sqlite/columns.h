@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,5 +31,10 @@ std::string DumpJson(const nlohmann::json& value);
 core::Result<nlohmann::json> ParseJsonColumn(const std::string& text, std::string_view column);
 core::Result<std::vector<std::string>> ParseStringList(const std::string& text,
                                                        std::string_view column);
+
+// A listing's cursor that is the decimal id of the last row of the previous page; "" is the start
+// (nullopt). Anything else is kInvalidArgument, so a mangled cursor cannot silently restart a
+// listing.
+core::Result<std::optional<std::int64_t>> ParseIdCursor(const std::string& cursor);
 
 }  // namespace store::sqlite

@@ -45,4 +45,19 @@ ScopedStatement::~ScopedStatement() {
   }
 }
 
+void BindTime(SQLite::Statement& statement, int index, const std::optional<std::int64_t>& time) {
+  if (time) {
+    statement.bind(index, *time);
+  } else {
+    statement.bind(index);  // NULL
+  }
+}
+
+std::optional<std::int64_t> TimeColumn(SQLite::Statement& row, int index) {
+  if (row.isColumnNull(index)) {
+    return std::nullopt;
+  }
+  return row.getColumn(index).getInt64();
+}
+
 }  // namespace store::sqlite

@@ -5,7 +5,9 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -69,5 +71,10 @@ class ScopedStatement {
  private:
   SQLite::Statement& statement_;
 };
+
+// Binds an optional time: NULL when empty.
+void BindTime(SQLite::Statement& statement, int index, const std::optional<std::int64_t>& time);
+// An optional time column: nullopt when NULL.
+std::optional<std::int64_t> TimeColumn(SQLite::Statement& row, int index);
 
 }  // namespace store::sqlite

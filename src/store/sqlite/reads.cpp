@@ -216,7 +216,7 @@ core::Result<std::vector<EmailEvent>> ReadEmailEvents(Connection& connection,
 core::Result<EmailStore::RawMessage> ReadRawMessage(Connection& connection, const std::string& id) {
   ScopedStatement select(
       connection,
-      "SELECT m.envelope_from, m.envelope_recipients, m.data, f.body FROM emails e "
+      "SELECT m.envelope_from, m.envelope_recipients, m.data, f.body, m.tail FROM emails e "
       "JOIN email_messages m ON m.email_seq = e.seq "
       "LEFT JOIN fires f ON f.key = m.fire_key WHERE e.id = ?");
   select->bind(1, id);
@@ -233,7 +233,10 @@ core::Result<EmailStore::RawMessage> ReadRawMessage(Connection& connection, cons
   message.envelope_recipients = std::move(recipients).value();
   message.data = select->getColumn(2).getString();
   if (!select->isColumnNull(3)) {
-    message.data += select->getColumn(3).getString();  // a newsletter's shared part
+    message.data += select->getColumn(3).getString();  // a newsletter's or campaign's shared part
+  }
+  if (!select->isColumnNull(4)) {
+    message.data += select->getColumn(4).getString();  // a campaign recipient's own tail
   }
   return message;
 }

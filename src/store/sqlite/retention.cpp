@@ -82,11 +82,16 @@ int PurgeTasks(Connection& connection, TimeMs cutoff, int limit) {
   return remove->exec();
 }
 
+// A campaign's shared body is a fire (done from the start) that its fan-out keeps adding emails
+// to: kept while the campaign is scheduled, sending or paused, even before its first email.
+// campaigns_by_status finds the few such campaigns without reading the others.
 int PurgeFires(Connection& connection, TimeMs cutoff, int limit) {
   ScopedStatement remove(connection,
                          "DELETE FROM fires WHERE key IN (SELECT f.key FROM fires f "
                          "WHERE f.done = 1 AND f.created_at < ?1 "
                          "AND NOT EXISTS (SELECT 1 FROM email_messages m WHERE m.fire_key = f.key) "
+                         "AND NOT EXISTS (SELECT 1 FROM campaigns c WHERE c.status IN "
+                         "('scheduled', 'sending', 'paused') AND c.fire_key = f.key) "
                          "LIMIT ?2)");
   remove->bind(1, cutoff);
   remove->bind(2, limit);

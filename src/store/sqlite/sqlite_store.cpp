@@ -24,6 +24,7 @@
 
 #include "store/sqlite/accounts.h"
 #include "store/sqlite/callbacks.h"
+#include "store/sqlite/campaigns.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/group_commit.h"
 #include "store/sqlite/lock_file.h"
@@ -674,6 +675,106 @@ class SqliteStore final : public Store {
   Result<AuditPage> ListAudit(const AuditQuery& query) override {
     return Read<AuditPage>("listing the audit trail", [&](Connection& connection) {
       return sqlite::ReadAuditPage(connection, query);
+    });
+  }
+
+  Result<Campaign> CreateCampaign(const CampaignContent& content,
+                                  const CampaignAction& action) override {
+    return Write<Campaign>([&](Connection& connection) {
+      return sqlite::CreateCampaignInTransaction(connection, content, action);
+    });
+  }
+
+  Result<Campaign> UpdateCampaign(const CampaignContent& content,
+                                  const CampaignAction& action) override {
+    return Write<Campaign>([&](Connection& connection) {
+      return sqlite::UpdateCampaignInTransaction(connection, content, action);
+    });
+  }
+
+  Status DeleteCampaign(const CampaignAction& action) override {
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::DeleteCampaignInTransaction(connection, action);
+    });
+  }
+
+  Result<Campaign> GetCampaign(std::int64_t id) override {
+    return Read<Campaign>("reading a campaign", [&](Connection& connection) {
+      return sqlite::ReadCampaign(connection, id);
+    });
+  }
+
+  Result<CampaignPage> ListCampaigns(const CampaignQuery& query) override {
+    return Read<CampaignPage>("listing campaigns", [&](Connection& connection) {
+      return sqlite::ReadCampaignPage(connection, query);
+    });
+  }
+
+  Result<CampaignVersion> GetCampaignVersion(std::int64_t id, int version) override {
+    return Read<CampaignVersion>("reading a campaign version", [&](Connection& connection) {
+      return sqlite::ReadCampaignVersion(connection, id, version);
+    });
+  }
+
+  Result<Campaign> SubmitCampaign(const CampaignVersion& frozen,
+                                  const CampaignAction& action) override {
+    return Write<Campaign>([&](Connection& connection) {
+      return sqlite::SubmitCampaignInTransaction(connection, frozen, action);
+    });
+  }
+
+  Result<Campaign> ApproveCampaign(const CampaignAction& action) override {
+    return Write<Campaign>([&](Connection& connection) {
+      return sqlite::ApproveCampaignInTransaction(connection, action);
+    });
+  }
+
+  Result<Campaign> RejectCampaign(const std::string& note, const CampaignAction& action) override {
+    return Write<Campaign>([&](Connection& connection) {
+      return sqlite::RejectCampaignInTransaction(connection, note, action);
+    });
+  }
+
+  Result<Campaign> PauseCampaign(const CampaignAction& action) override {
+    return Write<Campaign>([&](Connection& connection) {
+      return sqlite::PauseCampaignInTransaction(connection, action);
+    });
+  }
+
+  Result<Campaign> ResumeCampaign(const CampaignAction& action) override {
+    return Write<Campaign>([&](Connection& connection) {
+      return sqlite::ResumeCampaignInTransaction(connection, action);
+    });
+  }
+
+  Result<Campaign> CancelCampaign(const CampaignAction& action) override {
+    return Write<Campaign>([&](Connection& connection) {
+      return sqlite::CancelCampaignInTransaction(connection, action);
+    });
+  }
+
+  Result<FanOutStep> FanOutCampaign(std::int64_t id, const CampaignFanOut& fan_out,
+                                    const CampaignRecipient& recipient, TimeMs now) override {
+    return Write<FanOutStep>([&](Connection& connection) {
+      return sqlite::FanOutCampaignInTransaction(connection, id, fan_out, recipient, now);
+    });
+  }
+
+  Result<CampaignRecipientRecord> FindCampaignRecipient(const std::string& token) override {
+    return Read<CampaignRecipientRecord>(
+        "reading a campaign recipient",
+        [&](Connection& connection) { return sqlite::ReadCampaignRecipient(connection, token); });
+  }
+
+  Result<bool> RecordCampaignOpen(const std::string& token, TimeMs now) override {
+    return Write<bool>([&](Connection& connection) {
+      return sqlite::RecordCampaignOpenInTransaction(connection, token, now);
+    });
+  }
+
+  Result<bool> UnsubscribeCampaignRecipient(const std::string& token, TimeMs now) override {
+    return Write<bool>([&](Connection& connection) {
+      return sqlite::UnsubscribeCampaignRecipientInTransaction(connection, token, now);
     });
   }
 

@@ -8,6 +8,7 @@
 #include <tuple>
 #include <utility>
 
+#include "store/sqlite/campaigns.h"
 #include "store/sqlite/columns.h"
 #include "store/sqlite/reads.h"
 #include "store/sqlite/tracking.h"
@@ -80,17 +81,39 @@ std::optional<TransitionedJob> ReadTransitionedJob(SQLite::Statement& statement)
                          statement.getColumn(2).getInt()};
 }
 
-// Puts an email whose job went back to the queue into queued (never tried) or deferred.
+// The campaign_id of the row an "UPDATE emails ... RETURNING campaign_id" changed, if any: read
+// with the update itself, so an email outside a campaign costs nothing more.
+std::optional<std::int64_t> ReturnedCampaignId(SQLite::Statement& update) {
+  if (!update.executeStep() || update.isColumnNull(0)) {
+    return std::nullopt;
+  }
+  return update.getColumn(0).getInt64();
+}
+
+// Puts an email whose job went back to the queue into queued (never tried) or deferred; a
+// campaign's email is then held or cancelled if its campaign is paused or cancelled.
 void RequeueEmail(Connection& connection, const TransitionedJob& job, TimeMs now, const char* event,
                   const std::string& detail) {
-  ScopedStatement update(connection,
-                         "UPDATE emails SET status = ?, attempts = ?, updated_at = ? WHERE id = ?");
-  update->bind(1, job.attempts > 0 ? "deferred" : "queued");
-  update->bind(2, job.attempts);
-  update->bind(3, now);
-  update->bind(4, job.ref_id);
-  update->exec();
+  std::optional<std::int64_t> campaign_id;
+  std::int64_t job_id = 0;
+  {
+    ScopedStatement update(
+        connection,
+        "UPDATE emails SET status = ?, attempts = ?, updated_at = ? WHERE id = ? "
+        "RETURNING campaign_id, job_id");
+    update->bind(1, job.attempts > 0 ? "deferred" : "queued");
+    update->bind(2, job.attempts);
+    update->bind(3, now);
+    update->bind(4, job.ref_id);
+    campaign_id = ReturnedCampaignId(*update);
+    if (campaign_id) {
+      job_id = update->getColumn(1).getInt64();
+    }
+  }
   AddEvent(connection, job.ref_id, now, event, detail);
+  if (campaign_id) {
+    RequeuedCampaignEmail(connection, *campaign_id, job.ref_id, job_id, now);
+  }
 }
 
 }  // namespace
@@ -148,8 +171,8 @@ core::Status InsertEmailInTransaction(Connection& connection, const NewEmail& em
         connection,
         "INSERT INTO emails (id, job_id, status, from_address, to_addresses, cc_addresses, "
         "bcc_addresses, reply_to, subject, tags, metadata, attempts, max_attempts, last_reply, "
-        "created_at, send_at, updated_at, owner) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?, ?, ?, ?)");
+        "created_at, send_at, updated_at, owner, campaign_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?, ?, ?, ?, ?)");
     insert->bind(1, email.id);
     insert->bind(2, job_id);
     insert->bind(3, email.suppressed ? "suppressed" : "queued");
@@ -166,6 +189,11 @@ core::Status InsertEmailInTransaction(Connection& connection, const NewEmail& em
     insert->bind(14, email.send_at);
     insert->bind(15, now);
     insert->bind(16, email.owner);
+    if (email.campaign_id != 0) {
+      insert->bind(17, email.campaign_id);
+    } else {
+      insert->bind(17);  // NULL: outside emails_by_campaign
+    }
     insert->exec();
     seq = connection.db.getLastInsertRowid();
   } catch (const SQLite::Exception& exception) {
@@ -178,8 +206,8 @@ core::Status InsertEmailInTransaction(Connection& connection, const NewEmail& em
   {
     ScopedStatement insert(connection,
                            "INSERT INTO email_messages (email_seq, envelope_from, "
-                           "envelope_recipients, data, fire_key, redact_when_done) "
-                           "VALUES (?, ?, ?, ?, ?, ?)");
+                           "envelope_recipients, data, fire_key, redact_when_done, tail) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?)");
     insert->bind(1, seq);
     insert->bind(2, email.envelope_from);
     insert->bindNoCopy(3, prepared.envelope_recipients);
@@ -191,6 +219,11 @@ core::Status InsertEmailInTransaction(Connection& connection, const NewEmail& em
       insert->bind(5, email.fire_key);
     }
     insert->bind(6, email.redact_when_done ? 1 : 0);
+    if (email.raw_tail.empty()) {
+      insert->bind(7);
+    } else {
+      insert->bindNoCopy(7, email.raw_tail.data(), static_cast<int>(email.raw_tail.size()));
+    }
     insert->exec();
   }
 
@@ -492,16 +525,22 @@ core::Status FinishDeliveryInTransaction(Connection& connection, std::int64_t jo
 
   switch (outcome.kind) {
     case Kind::kSent: {
-      ScopedStatement update(connection,
-                             "UPDATE emails SET status = 'sent', sent_at = ?, last_reply = ?, "
-                             "updated_at = ? WHERE id = ?");
-      update->bind(1, now);
-      update->bind(2, outcome.reply);
-      update->bind(3, now);
-      update->bind(4, job->ref_id);
-      update->exec();
+      std::optional<std::int64_t> campaign_id;
+      {
+        ScopedStatement update(connection,
+                               "UPDATE emails SET status = 'sent', sent_at = ?, last_reply = ?, "
+                               "updated_at = ? WHERE id = ? RETURNING campaign_id");
+        update->bind(1, now);
+        update->bind(2, outcome.reply);
+        update->bind(3, now);
+        update->bind(4, job->ref_id);
+        campaign_id = ReturnedCampaignId(*update);
+      }
       AddEvent(connection, job->ref_id, now, "sent", outcome.reply);
       BumpCounter(connection, "sent_total");
+      if (campaign_id) {
+        CountCampaignEmail(connection, *campaign_id, CampaignCount::kSent, 1, now);
+      }
       StoreProviderId(connection, job->ref_id, outcome.provider_id);
       RedactIfSecret(connection, job->ref_id);
       EnqueueStatusCallback(connection, job->ref_id, TrackedEmailChange::Kind::kSent, outcome.reply,
@@ -511,15 +550,24 @@ core::Status FinishDeliveryInTransaction(Connection& connection, std::int64_t jo
     case Kind::kRetry:
     case Kind::kFailed: {
       const bool retry = outcome.kind == Kind::kRetry;
-      ScopedStatement update(
-          connection, "UPDATE emails SET status = ?, last_reply = ?, updated_at = ? WHERE id = ?");
-      update->bind(1, retry ? "deferred" : "failed");
-      update->bind(2, outcome.reply);
-      update->bind(3, now);
-      update->bind(4, job->ref_id);
-      update->exec();
+      std::optional<std::int64_t> campaign_id;
+      {
+        ScopedStatement update(connection,
+                               "UPDATE emails SET status = ?, last_reply = ?, updated_at = ? "
+                               "WHERE id = ? RETURNING campaign_id");
+        update->bind(1, retry ? "deferred" : "failed");
+        update->bind(2, outcome.reply);
+        update->bind(3, now);
+        update->bind(4, job->ref_id);
+        campaign_id = ReturnedCampaignId(*update);
+      }
       AddEvent(connection, job->ref_id, now, retry ? "deferred" : "failed", outcome.reply);
       BumpCounter(connection, retry ? "retried_total" : "failed_total");
+      if (campaign_id && retry) {
+        RequeuedCampaignEmail(connection, *campaign_id, job->ref_id, job_id, now);
+      } else if (campaign_id) {
+        CountCampaignEmail(connection, *campaign_id, CampaignCount::kFailed, 1, now);
+      }
       if (!retry) {
         RedactIfSecret(connection, job->ref_id);
         EnqueueStatusCallback(connection, job->ref_id, TrackedEmailChange::Kind::kFailed,
@@ -615,15 +663,21 @@ core::Status RetryEmailInTransaction(Connection& connection, const std::string& 
     update->bind(3, found->job_id);
     update->exec();
   }
+  std::optional<std::int64_t> campaign_id;
   {
     ScopedStatement update(connection,
                            "UPDATE emails SET status = 'queued', attempts = 0, updated_at = ? "
-                           "WHERE id = ?");
+                           "WHERE id = ? RETURNING campaign_id");
     update->bind(1, now);
     update->bind(2, id);
-    update->exec();
+    campaign_id = ReturnedCampaignId(*update);
   }
   AddEvent(connection, id, now, "retried", "");
+  if (campaign_id) {
+    // Failed -> queued again; the campaign's status stays as it is.
+    CountCampaignEmail(connection, *campaign_id, CampaignCount::kFailed, -1, now);
+    HoldIfCampaignPaused(connection, *campaign_id, found->job_id);
+  }
   return {};
 }
 
@@ -636,22 +690,33 @@ core::Status CancelEmailInTransaction(Connection& connection, const std::string&
     return core::FailedPrecondition("email '" + id + "' is " + found->status +
                                     " and can no longer be cancelled");
   }
+  if (const std::optional<std::int64_t> campaign_id =
+          CancelQueuedEmail(connection, id, found->job_id, now)) {
+    CountCampaignEmail(connection, *campaign_id, CampaignCount::kCancelled, 1, now);
+  }
+  return {};
+}
+
+std::optional<std::int64_t> CancelQueuedEmail(Connection& connection, const std::string& id,
+                                              std::int64_t job_id, TimeMs now) {
   {
     ScopedStatement update(connection,
                            "UPDATE jobs SET state = 'cancelled', updated_at = ? WHERE id = ?");
     update->bind(1, now);
-    update->bind(2, found->job_id);
+    update->bind(2, job_id);
     update->exec();
   }
+  std::optional<std::int64_t> campaign_id;
   {
     ScopedStatement update(connection,
-                           "UPDATE emails SET status = 'cancelled', updated_at = ? WHERE id = ?");
+                           "UPDATE emails SET status = 'cancelled', updated_at = ? WHERE id = ? "
+                           "RETURNING campaign_id");
     update->bind(1, now);
     update->bind(2, id);
-    update->exec();
+    campaign_id = ReturnedCampaignId(*update);
   }
   AddEvent(connection, id, now, "cancelled", "");
-  return {};
+  return campaign_id;
 }
 
 core::Status CreateApiKeyInTransaction(Connection& connection, const ApiKey& key) {

@@ -57,6 +57,11 @@ core::Status ReleaseLeaseInTransaction(Connection& connection, std::int64_t job_
 core::Result<int> RecoverLeasesInTransaction(Connection& connection, TimeMs now);
 core::Status RetryEmailInTransaction(Connection& connection, const std::string& id, TimeMs now);
 core::Status CancelEmailInTransaction(Connection& connection, const std::string& id, TimeMs now);
+// Cancels a queued email and its job, with the email's "cancelled" event; returns the email's
+// campaign id, if it has one, so the caller counts it. REQUIRES: the job `job_id` is the email's
+// and is queued.
+std::optional<std::int64_t> CancelQueuedEmail(Connection& connection, const std::string& id,
+                                              std::int64_t job_id, TimeMs now);
 core::Status CreateApiKeyInTransaction(Connection& connection, const ApiKey& key);
 core::Result<std::vector<ApiKey>> DeleteApiKeysByNameInTransaction(Connection& connection,
                                                                    const std::string& name,

@@ -509,7 +509,7 @@ TEST_CASE("a campaign's open HTML part takes each recipient's tail and closes th
     const mail::OpenHtmlPart part = mail::RenderSharedPartOpenHtml(message);
     CHECK(part.close == "\r\n");
     const std::string whole = own + part.shared + mail::RenderHtmlTail(image, part.close);
-    CHECK(whole.ends_with("<p>Hi</p>\r\n\r\n<img src=3D\"https://x.example/t/0123.gif\" alt=3D\"\">\r\n"));
+    CHECK(whole.ends_with("<p>Hi</p>\r\n<img src=3D\"https://x.example/t/0123.gif\" alt=3D\"\">\r\n"));
   }
   SUBCASE("no HTML: nothing is left open and a tail adds nothing") {
     mail::Message message = BasicMessage();

@@ -69,6 +69,10 @@ void RunSessionContract(const BackendFactory& factory);
 void RunVerificationContract(const BackendFactory& factory);
 // AuditStore: append, newest first, cursor pages, the action filter.
 void RunAuditContract(const BackendFactory& factory);
+// CampaignStore: drafts, versions, every transition with its audit entry, the fan-out's batches,
+// lease, ledger, audience and pacing, pause / resume / cancel of its emails, progress counters
+// moved by deliveries, recipients' opens and unsubscribes.
+void RunCampaignContract(const BackendFactory& factory);
 // Across areas: what survives closing and reopening the store.
 void RunPersistenceContract(const BackendFactory& factory);
 // Across areas: many threads writing at once.
@@ -105,4 +109,5 @@ void RunConcurrencyContract(const BackendFactory& factory);
     store_contract::RunVerificationContract(factory);                                             \
   }                                                                                               \
   TEST_CASE(prefix ": audit contract") { store_contract::RunAuditContract(factory); }             \
+  TEST_CASE(prefix ": campaign contract") { store_contract::RunCampaignContract(factory); }       \
   TEST_CASE(prefix ": concurrency contract") { store_contract::RunConcurrencyContract(factory); }
