@@ -9,8 +9,9 @@ created and submitted. Then the clock starts at `POST /v1/campaigns/{id}/approve
 
 - fan-out: until the campaign's progress.total reaches N (every recipient has its email
   committed; the fan-out runs in the background, batch by batch, while delivery already runs);
-- delivery: until smtp-sink has received N messages (`smtp-sink -M N` exits then);
-- sent: until the campaign's status is `sent` (every outcome recorded).
+- delivery: until smtp-sink has received N messages (its `-c` counter, read as it runs; the
+  sink stays up, as `-M N` would drop the connection before answering the last message);
+- sent: until the campaign's status is `sent` (every outcome recorded; it must say N sent).
 
 The newsletter figure is bench_fanout's measurement (one `POST /v1/subscriptions/news/run` to N
 subscribers with the capture transport, returning once every email is committed), run in the
@@ -26,7 +27,11 @@ Env:   BENCH_CAMPAIGN_CUSTOMERS (100000), BENCH_SESSIONS (4), BENCH_REPEATS (1),
 import http.client
 import json
 import os
+import re
+import socket
+import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -36,6 +41,56 @@ import bench_fanout  # noqa: E402
 import benchlib  # noqa: E402
 
 SENDER = "news@example.test"
+
+
+class CountingSink:
+    """smtp-sink -c on a free port: its running counters ("sess=.. quit=.. mesg=N", one per
+    '.' received) are read in a thread, which notes when the count first reaches `wanted`."""
+
+    def __init__(self, wanted):
+        self.port = benchlib.free_port()
+        self.wanted = wanted
+        self.count = 0
+        self.reached_at = None
+        self.reached = threading.Event()
+        user = "root" if os.geteuid() == 0 else os.environ["USER"]
+        self.proc = subprocess.Popen([bench_delivery.SINK, "-c", "-u", user,
+                                      f"127.0.0.1:{self.port}", "256"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        threading.Thread(target=self._read, daemon=True).start()
+        benchlib.wait_for(self._accepting, 10, what="smtp-sink to accept")
+
+    def _accepting(self):
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"smtp-sink exited with {self.proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                s.recv(100)
+                s.sendall(b"QUIT\r\n")
+            return True
+        except OSError:
+            return False
+
+    def _read(self):
+        pending = b""
+        while True:
+            chunk = self.proc.stdout.read1(4096)
+            if not chunk:
+                return
+            pending += chunk
+            *records, pending = re.split(rb"[\r\n]", pending)
+            for record in records:
+                match = re.search(rb"mesg=(\d+)", record)
+                if match:
+                    self.count = int(match.group(1))
+                    if self.count >= self.wanted and self.reached_at is None:
+                        self.reached_at = time.monotonic()
+                        self.reached.set()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait()
 
 
 def post_csv(ob, text):
@@ -84,9 +139,8 @@ def import_customers(ob, customers):
 
 
 def one_run(binary, customers, sessions):
-    port = benchlib.free_port()
-    sink = bench_delivery.start_sink(port, customers)
-    ob = benchlib.Outbox(binary, "--smtp-host", "127.0.0.1", "--smtp-port", str(port),
+    sink = CountingSink(customers)
+    ob = benchlib.Outbox(binary, "--smtp-host", "127.0.0.1", "--smtp-port", str(sink.port),
                          "--smtp-tls", "none", "--smtp-sessions", str(sessions),
                          "--send-rate", "0", "--default-from", SENDER)
     try:
@@ -106,23 +160,23 @@ def one_run(binary, customers, sessions):
 
         benchlib.wait_for(fanned_out, 1800, interval=0.02, what="the fan-out")
         fanout_s = time.monotonic() - t0
-        if not bench_delivery.wait_sink(sink, 3600):
-            sys.exit(f"smtp-sink got fewer than {customers} messages: "
+        if not sink.reached.wait(3600):
+            sys.exit(f"smtp-sink got {sink.count} of {customers} messages: "
                      f"{get_json(ob, path)['progress']}")
-        delivery_s = time.monotonic() - t0
+        delivery_s = sink.reached_at - t0
         benchlib.wait_for(lambda: get_json(ob, path)["status"] == "sent", 600, interval=0.05,
                           what="the campaign to be sent")
         sent_s = time.monotonic() - t0
         final = get_json(ob, path)["progress"]
         if (final["total"], final["sent"]) != (customers, customers):
             sys.exit(f"progress is {final}, expected {customers} sent")
+        if sink.count != customers:
+            sys.exit(f"smtp-sink received {sink.count} messages, expected {customers}")
         first = get_json(ob, "/v1/emails?limit=1")["data"][0]["id"]
         size = len(ob.request("GET", f"/v1/emails/{first}/raw")[1])
     finally:
         ob.stop()
-        if sink.poll() is None:
-            sink.kill()
-            sink.wait()
+        sink.stop()
     return {"import_s": import_s, "fanout_s": fanout_s, "delivery_s": delivery_s,
             "sent_s": sent_s, "size": size}
 
