@@ -246,15 +246,15 @@ void CustomerImports::Run(const std::string& id, std::vector<Row> rows, std::str
       report.processed += static_cast<std::int64_t>(created->size());
     });
   }
+  // The audit entry is written first and the report turns final in the same lock that ends
+  // the run: a client that sees "done" can start the next import at once.
   ImportReport final;
-  Update(id, [&](ImportReport& report) {
-    report.status = failure.empty() ? "done" : "failed";
-    report.error = failure;
-    report.finished_at = clock_.NowMs();
-    final = report;
-  });
+  Update(id, [&](ImportReport& report) { final = report; });
+  final.status = failure.empty() ? "done" : "failed";
+  final.error = failure;
+  final.finished_at = clock_.NowMs();
   store::AuditEntry entry;
-  entry.at = clock_.NowMs();
+  entry.at = *final.finished_at;
   entry.actor = actor;
   entry.action = "customers_imported";
   entry.target = id;
@@ -272,6 +272,11 @@ void CustomerImports::Run(const std::string& id, std::vector<Row> rows, std::str
                                              {"existing", final.existing},
                                              {"invalid", final.invalid}});
   std::lock_guard lock(mutex_);
+  if (const auto found = reports_.find(id); found != reports_.end()) {
+    found->second.status = final.status;
+    found->second.error = final.error;
+    found->second.finished_at = final.finished_at;
+  }
   running_ = false;
 }
 
