@@ -286,6 +286,14 @@ Result<std::vector<std::string>> CampaignService::SendTest(std::int64_t id,
                                     store::CampaignStatusName(campaign->status) +
                                     "; test sends are for campaigns not sent yet");
   }
+  // Every address is checked before any is sent, so a bad one names its own index and nothing
+  // goes out (each send below is its own request, where the address would always be to[0]).
+  for (std::size_t i = 0; i < to.size(); ++i) {
+    if (auto parsed = mail::ParseSendableAddress(to[i], "to[" + std::to_string(i) + "]");
+        !parsed.ok()) {
+      return parsed.error();
+    }
+  }
   auto version = campaign->version > 0 ? campaigns_.GetCampaignVersion(id, campaign->version)
                                        : Resolve(campaign->content);
   if (!version.ok()) return version.error();
@@ -303,7 +311,7 @@ Result<std::vector<std::string>> CampaignService::SendTest(std::int64_t id,
     auto sent = emails_.Send(request, principal, std::nullopt);
     if (!sent.ok()) {
       core::Error error = sent.error();
-      if (error.field == "to") error.field = "to[" + std::to_string(ids.size()) + "]";
+      if (error.field.starts_with("to")) error.field = "to[" + std::to_string(ids.size()) + "]";
       return error;
     }
     ids.push_back(sent->email_id);

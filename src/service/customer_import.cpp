@@ -249,15 +249,15 @@ void CustomerImports::Run(const std::string& id, std::vector<Row> rows, std::str
       report.processed += static_cast<std::int64_t>(created->size());
     });
   }
+  // The audit entry is written first and the report turns final in the same lock that ends
+  // the run: a client that sees "done" can start the next import at once.
   ImportReport finished;
-  Update(id, [&](ImportReport& report) {
-    report.status = failure.empty() ? "done" : "failed";
-    report.error = failure;
-    report.finished_at = clock_.NowMs();
-    finished = report;
-  });
+  Update(id, [&](ImportReport& report) { finished = report; });
+  finished.status = failure.empty() ? "done" : "failed";
+  finished.error = failure;
+  finished.finished_at = clock_.NowMs();
   store::AuditEntry entry;
-  entry.at = clock_.NowMs();
+  entry.at = *finished.finished_at;
   entry.actor = actor;
   entry.action = "customers_imported";
   entry.target = id;
@@ -275,6 +275,11 @@ void CustomerImports::Run(const std::string& id, std::vector<Row> rows, std::str
                                             {"existing", finished.existing},
                                             {"invalid", finished.invalid}});
   std::lock_guard lock(mutex_);
+  if (const auto found = reports_.find(id); found != reports_.end()) {
+    found->second.status = finished.status;
+    found->second.error = finished.error;
+    found->second.finished_at = finished.finished_at;
+  }
   running_ = false;
 }
 
