@@ -12,10 +12,6 @@ namespace {
 using core::Result;
 using nlohmann::json;
 
-json TimeOrNull(const std::optional<core::TimeMs>& time) {
-  return time ? json(core::FormatRfc3339(*time)) : json();
-}
-
 Result<std::int64_t> UserIdOf(const Context& context) {
   return QueryInteger(context.request.matches[1], "id", 1, INT64_MAX);
 }

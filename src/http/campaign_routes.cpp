@@ -12,10 +12,6 @@ namespace {
 using core::Result;
 using nlohmann::json;
 
-json TimeOrNull(const std::optional<core::TimeMs>& time) {
-  return time ? json(core::FormatRfc3339(*time)) : json();
-}
-
 Result<std::int64_t> CampaignIdOf(const Context& context) {
   return QueryInteger(context.request.matches[1], "id", 1, INT64_MAX);
 }
@@ -154,8 +150,11 @@ void Answer(Context& context, const Result<store::Campaign>& campaign) {
   context.Json(200, CampaignToJson(*campaign));
 }
 
-template <typename Call>
-void Transition(Context& context, Call call) {
+// A transition as CampaignService offers it.
+using Move = Result<store::Campaign> (service::CampaignService::*)(std::int64_t, const std::string&,
+                                                                   const service::Client&);
+
+void Transition(Context& context, Move move) {
   auto id = CampaignIdOf(context);
   if (!id.ok()) return context.Problem(id.error());
   if (!context.request.body.empty()) {
@@ -163,8 +162,8 @@ void Transition(Context& context, Call call) {
     if (!body.ok()) return context.Problem(body.error());
     if (auto known = OnlyMembers(*body, {}); !known.ok()) return context.Problem(known.error());
   }
-  Answer(context, call(context.services.campaigns, *id, service::ActorOf(*context.principal),
-                       ClientOf(context)));
+  Answer(context, (context.services.campaigns.*move)(*id, service::ActorOf(*context.principal),
+                                                     ClientOf(context)));
 }
 
 }  // namespace
@@ -254,35 +253,15 @@ void DeleteCampaign(Context& context) {
   context.response.status = 204;
 }
 
-void SubmitCampaign(Context& context) {
-  Transition(context, [](auto& campaigns, auto id, const auto& actor, const auto& client) {
-    return campaigns.Submit(id, actor, client);
-  });
-}
+void SubmitCampaign(Context& context) { Transition(context, &service::CampaignService::Submit); }
 
-void ApproveCampaign(Context& context) {
-  Transition(context, [](auto& campaigns, auto id, const auto& actor, const auto& client) {
-    return campaigns.Approve(id, actor, client);
-  });
-}
+void ApproveCampaign(Context& context) { Transition(context, &service::CampaignService::Approve); }
 
-void PauseCampaign(Context& context) {
-  Transition(context, [](auto& campaigns, auto id, const auto& actor, const auto& client) {
-    return campaigns.Pause(id, actor, client);
-  });
-}
+void PauseCampaign(Context& context) { Transition(context, &service::CampaignService::Pause); }
 
-void ResumeCampaign(Context& context) {
-  Transition(context, [](auto& campaigns, auto id, const auto& actor, const auto& client) {
-    return campaigns.Resume(id, actor, client);
-  });
-}
+void ResumeCampaign(Context& context) { Transition(context, &service::CampaignService::Resume); }
 
-void CancelCampaign(Context& context) {
-  Transition(context, [](auto& campaigns, auto id, const auto& actor, const auto& client) {
-    return campaigns.Cancel(id, actor, client);
-  });
-}
+void CancelCampaign(Context& context) { Transition(context, &service::CampaignService::Cancel); }
 
 void RejectCampaign(Context& context) {
   auto id = CampaignIdOf(context);

@@ -107,4 +107,8 @@ Result<std::string> StringMember(const json& object, const char* name, bool requ
   return found->get<std::string>();
 }
 
+nlohmann::json TimeOrNull(const std::optional<core::TimeMs>& time) {
+  return time ? nlohmann::json(core::FormatRfc3339(*time)) : nlohmann::json();
+}
+
 }  // namespace http

@@ -55,6 +55,9 @@ core::Result<PageQuery> DecodePageQuery(const httplib::Request& request, int def
 core::Result<std::int64_t> IntegerMember(const nlohmann::json& object, const char* name,
                                          std::int64_t min, std::int64_t max, std::int64_t fallback);
 
+// An RFC 3339 time, or null when there is none.
+nlohmann::json TimeOrNull(const std::optional<core::TimeMs>& time);
+
 // A query parameter's integer value in [min, max]; kInvalidArgument naming it otherwise.
 core::Result<std::int64_t> QueryInteger(const std::string& text, const char* name, std::int64_t min,
                                         std::int64_t max);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -531,6 +532,33 @@ std::optional<LedgerRow> FindLedgerRow(Connection& connection, const std::string
 
 core::Error NoSuchRecipient() { return core::NotFound("no campaign recipient has this token"); }
 
+// One transition: loads the campaign, refuses (kFailedPrecondition, `refusal`) unless it is in
+// one of `from`, lets `effects` write what the transition changes besides the status and return
+// the status it moves to, records the move with its audit entry, and completes a campaign that
+// now sends with nothing left to send (a resumed one whose mail all finished while paused).
+core::Result<Campaign> Move(
+    Connection& connection, const CampaignAction& action,
+    std::initializer_list<CampaignStatus> from, std::string_view refusal,
+    const std::function<core::Result<CampaignStatus>(const StoredCampaign&)>& effects) {
+  core::Result<StoredCampaign> stored = LoadCampaign(connection, action.id);
+  if (!stored.ok()) {
+    return stored.error();
+  }
+  const Campaign& campaign = stored->campaign;
+  if (!IsOneOf(campaign.status, from)) {
+    return WrongStatus(campaign, refusal);
+  }
+  core::Result<CampaignStatus> to = effects(*stored);
+  if (!to.ok()) {
+    return to.error();
+  }
+  if (core::Status moved = Transition(connection, campaign, *to, action); !moved.ok()) {
+    return moved.error();
+  }
+  CompleteIfDone(connection, campaign.id, action.audit.at);
+  return Reread(connection, campaign.id);
+}
+
 }  // namespace
 
 core::Result<Campaign> CreateCampaignInTransaction(Connection& connection,
@@ -561,35 +589,22 @@ core::Result<Campaign> CreateCampaignInTransaction(Connection& connection,
 core::Result<Campaign> UpdateCampaignInTransaction(Connection& connection,
                                                    const CampaignContent& content,
                                                    const CampaignAction& action) {
-  core::Result<StoredCampaign> stored = LoadCampaign(connection, action.id);
-  if (!stored.ok()) {
-    return stored.error();
-  }
-  const Campaign& campaign = stored->campaign;
-  if (campaign.status != CampaignStatus::kDraft) {
-    return WrongStatus(campaign, "only a draft can be edited");
-  }
   if (core::Status valid = ValidateContent(content); !valid.ok()) {
     return valid.error();
   }
-  {
-    ScopedStatement update(connection,
-                           "UPDATE campaigns SET name = ?1, subject = ?2, html = ?3, text = ?4, "
-                           "template = ?5, data = ?6, sender = ?7, audience = ?8, send_at = ?9, "
-                           "rate_per_minute = ?10, remarks = ?11, starts_at = ?12, ends_at = ?13, "
-                           "updated_by = ?14, updated_at = ?15 WHERE id = ?16");
-    BindContent(*update, content);
-    update->bind(14, action.audit.actor);
-    update->bind(15, action.audit.at);
-    update->bind(16, campaign.id);
-    update->exec();
-  }
-  if (core::Status audited = AppendCampaignAudit(connection, action.audit, campaign.id,
-                                                 campaign.status, campaign.status);
-      !audited.ok()) {
-    return audited.error();
-  }
-  return Reread(connection, campaign.id);
+  return Move(connection, action, {CampaignStatus::kDraft}, "only a draft can be edited",
+              [&](const StoredCampaign& stored) -> core::Result<CampaignStatus> {
+                ScopedStatement update(
+                    connection,
+                    "UPDATE campaigns SET name = ?1, subject = ?2, html = ?3, text = ?4, "
+                    "template = ?5, data = ?6, sender = ?7, audience = ?8, send_at = ?9, "
+                    "rate_per_minute = ?10, remarks = ?11, starts_at = ?12, ends_at = ?13 "
+                    "WHERE id = ?14");
+                BindContent(*update, content);
+                update->bind(14, stored.campaign.id);
+                update->exec();
+                return CampaignStatus::kDraft;
+              });
 }
 
 core::Status DeleteCampaignInTransaction(Connection& connection, const CampaignAction& action) {
@@ -613,220 +628,166 @@ core::Status DeleteCampaignInTransaction(Connection& connection, const CampaignA
 core::Result<Campaign> SubmitCampaignInTransaction(Connection& connection,
                                                    const CampaignVersion& frozen,
                                                    const CampaignAction& action) {
-  core::Result<StoredCampaign> stored = LoadCampaign(connection, action.id);
-  if (!stored.ok()) {
-    return stored.error();
-  }
-  const Campaign& campaign = stored->campaign;
-  if (campaign.status != CampaignStatus::kDraft) {
-    return WrongStatus(campaign, "only a draft can be submitted");
-  }
-  std::int64_t version = 0;
-  {
-    ScopedStatement select(connection,
-                           "SELECT COALESCE(MAX(version), 0) + 1 FROM campaign_versions "
-                           "WHERE campaign_id = ?");
-    select->bind(1, campaign.id);
-    select->executeStep();
-    version = select->getColumn(0).getInt64();
-  }
-  {
-    ScopedStatement insert(connection,
-                           "INSERT INTO campaign_versions (campaign_id, version, sender, subject, "
-                           "html, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
-    insert->bind(1, campaign.id);
-    insert->bind(2, version);
-    insert->bind(3, frozen.from);
-    insert->bind(4, frozen.subject);
-    insert->bind(5, frozen.html);
-    insert->bind(6, frozen.text);
-    insert->bind(7, action.audit.at);
-    insert->exec();
-  }
-  {
-    ScopedStatement update(connection,
-                           "UPDATE campaigns SET version = ?1, submitted_by = ?2, "
-                           "submitted_at = ?3, rejection_note = '' WHERE id = ?4");
-    update->bind(1, version);
-    update->bind(2, action.audit.actor);
-    update->bind(3, action.audit.at);
-    update->bind(4, campaign.id);
-    update->exec();
-  }
-  if (core::Status moved =
-          Transition(connection, campaign, CampaignStatus::kPendingApproval, action);
-      !moved.ok()) {
-    return moved.error();
-  }
-  return Reread(connection, campaign.id);
+  return Move(
+      connection, action, {CampaignStatus::kDraft}, "only a draft can be submitted",
+      [&](const StoredCampaign& stored) -> core::Result<CampaignStatus> {
+        const std::int64_t id = stored.campaign.id;
+        std::int64_t version = 0;
+        {
+          ScopedStatement select(connection,
+                                 "SELECT COALESCE(MAX(version), 0) + 1 FROM campaign_versions "
+                                 "WHERE campaign_id = ?");
+          select->bind(1, id);
+          select->executeStep();
+          version = select->getColumn(0).getInt64();
+        }
+        {
+          ScopedStatement insert(connection,
+                                 "INSERT INTO campaign_versions (campaign_id, version, sender, "
+                                 "subject, html, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+          insert->bind(1, id);
+          insert->bind(2, version);
+          insert->bind(3, frozen.from);
+          insert->bind(4, frozen.subject);
+          insert->bind(5, frozen.html);
+          insert->bind(6, frozen.text);
+          insert->bind(7, action.audit.at);
+          insert->exec();
+        }
+        ScopedStatement update(connection,
+                               "UPDATE campaigns SET version = ?1, submitted_by = ?2, "
+                               "submitted_at = ?3, rejection_note = '' WHERE id = ?4");
+        update->bind(1, version);
+        update->bind(2, action.audit.actor);
+        update->bind(3, action.audit.at);
+        update->bind(4, id);
+        update->exec();
+        return CampaignStatus::kPendingApproval;
+      });
 }
 
 core::Result<Campaign> ApproveCampaignInTransaction(Connection& connection,
                                                     const CampaignAction& action) {
-  core::Result<StoredCampaign> stored = LoadCampaign(connection, action.id);
-  if (!stored.ok()) {
-    return stored.error();
-  }
-  const Campaign& campaign = stored->campaign;
-  if (campaign.status != CampaignStatus::kPendingApproval) {
-    return WrongStatus(campaign, "only a campaign pending approval can be approved");
-  }
-  const TimeMs now = action.audit.at;
-  const CampaignStatus to = campaign.content.send_at && *campaign.content.send_at > now
-                                ? CampaignStatus::kScheduled
-                                : CampaignStatus::kSending;
-  const std::int64_t job_id =
-      QueueFanOutJob(connection, campaign.id, FanOutRunAt(campaign, now), now);
-  {
-    ScopedStatement update(connection,
-                           "UPDATE campaigns SET approved_by = ?1, approved_at = ?2, job_id = ?3 "
-                           "WHERE id = ?4");
-    update->bind(1, action.audit.actor);
-    update->bind(2, now);
-    update->bind(3, job_id);
-    update->bind(4, campaign.id);
-    update->exec();
-  }
-  if (core::Status moved = Transition(connection, campaign, to, action); !moved.ok()) {
-    return moved.error();
-  }
-  return Reread(connection, campaign.id);
+  return Move(connection, action, {CampaignStatus::kPendingApproval},
+              "only a campaign pending approval can be approved",
+              [&](const StoredCampaign& stored) -> core::Result<CampaignStatus> {
+                const Campaign& campaign = stored.campaign;
+                const TimeMs now = action.audit.at;
+                const std::int64_t job_id =
+                    QueueFanOutJob(connection, campaign.id, FanOutRunAt(campaign, now), now);
+                ScopedStatement update(connection,
+                                       "UPDATE campaigns SET approved_by = ?1, approved_at = ?2, "
+                                       "job_id = ?3 WHERE id = ?4");
+                update->bind(1, action.audit.actor);
+                update->bind(2, now);
+                update->bind(3, job_id);
+                update->bind(4, campaign.id);
+                update->exec();
+                return campaign.content.send_at && *campaign.content.send_at > now
+                           ? CampaignStatus::kScheduled
+                           : CampaignStatus::kSending;
+              });
 }
 
 core::Result<Campaign> RejectCampaignInTransaction(Connection& connection, const std::string& note,
                                                    const CampaignAction& action) {
-  core::Result<StoredCampaign> stored = LoadCampaign(connection, action.id);
-  if (!stored.ok()) {
-    return stored.error();
-  }
-  const Campaign& campaign = stored->campaign;
-  if (campaign.status != CampaignStatus::kPendingApproval) {
-    return WrongStatus(campaign, "only a campaign pending approval can be rejected");
-  }
-  {
-    ScopedStatement update(connection, "UPDATE campaigns SET rejection_note = ? WHERE id = ?");
-    update->bind(1, note);
-    update->bind(2, campaign.id);
-    update->exec();
-  }
-  if (core::Status moved = Transition(connection, campaign, CampaignStatus::kDraft, action);
-      !moved.ok()) {
-    return moved.error();
-  }
-  return Reread(connection, campaign.id);
+  return Move(connection, action, {CampaignStatus::kPendingApproval},
+              "only a campaign pending approval can be rejected",
+              [&](const StoredCampaign& stored) -> core::Result<CampaignStatus> {
+                ScopedStatement update(connection,
+                                       "UPDATE campaigns SET rejection_note = ? WHERE id = ?");
+                update->bind(1, note);
+                update->bind(2, stored.campaign.id);
+                update->exec();
+                return CampaignStatus::kDraft;
+              });
 }
 
 core::Result<Campaign> PauseCampaignInTransaction(Connection& connection,
                                                   const CampaignAction& action) {
-  core::Result<StoredCampaign> stored = LoadCampaign(connection, action.id);
-  if (!stored.ok()) {
-    return stored.error();
-  }
-  const Campaign& campaign = stored->campaign;
-  if (!IsOneOf(campaign.status, {CampaignStatus::kScheduled, CampaignStatus::kSending})) {
-    return WrongStatus(campaign, "only a scheduled or sending campaign can be paused");
-  }
-  const TimeMs now = action.audit.at;
-  CancelFanOutJob(connection, *stored, now);
-  {
-    // Held, not cancelled: they keep their place (and their ledger rows) until resumed. Emails
-    // being sent finish; one that is retried or released later is held then (writes.cpp).
-    ScopedStatement update(connection,
-                           "UPDATE jobs SET run_at = ?1, updated_at = ?2 WHERE id IN "
-                           "(SELECT job_id FROM emails WHERE campaign_id = ?3) "
-                           "AND state = 'queued'");
-    update->bind(1, kHeldRunAt);
-    update->bind(2, now);
-    update->bind(3, campaign.id);
-    update->exec();
-  }
-  if (core::Status moved = Transition(connection, campaign, CampaignStatus::kPaused, action);
-      !moved.ok()) {
-    return moved.error();
-  }
-  return Reread(connection, campaign.id);
+  return Move(connection, action, {CampaignStatus::kScheduled, CampaignStatus::kSending},
+              "only a scheduled or sending campaign can be paused",
+              [&](const StoredCampaign& stored) -> core::Result<CampaignStatus> {
+                const TimeMs now = action.audit.at;
+                CancelFanOutJob(connection, stored, now);
+                // Held, not cancelled: they keep their place (and their ledger rows) until
+                // resumed. Emails being sent finish; one that is retried or released later is
+                // held then (writes.cpp).
+                ScopedStatement update(connection,
+                                       "UPDATE jobs SET run_at = ?1, updated_at = ?2 WHERE id IN "
+                                       "(SELECT job_id FROM emails WHERE campaign_id = ?3) "
+                                       "AND state = 'queued'");
+                update->bind(1, kHeldRunAt);
+                update->bind(2, now);
+                update->bind(3, stored.campaign.id);
+                update->exec();
+                return CampaignStatus::kPaused;
+              });
 }
 
 core::Result<Campaign> ResumeCampaignInTransaction(Connection& connection,
                                                    const CampaignAction& action) {
-  core::Result<StoredCampaign> stored = LoadCampaign(connection, action.id);
-  if (!stored.ok()) {
-    return stored.error();
-  }
-  const Campaign& campaign = stored->campaign;
-  if (campaign.status != CampaignStatus::kPaused) {
-    return WrongStatus(campaign, "only a paused campaign can be resumed");
-  }
-  const TimeMs now = action.audit.at;
-  const bool not_started =
-      !campaign.started_at && campaign.content.send_at && *campaign.content.send_at > now;
-  const CampaignStatus to = not_started ? CampaignStatus::kScheduled : CampaignStatus::kSending;
-
-  // The held emails go out again in the order they were created, paced from now.
-  std::int64_t released = 0;
-  for (const std::int64_t held : HeldJobs(connection, campaign.id)) {
-    const TimeMs run_at = campaign.content.rate_per_minute
-                              ? now + released * kMinuteMs / *campaign.content.rate_per_minute
-                              : now;
-    ScopedStatement update(connection, "UPDATE jobs SET run_at = ?, updated_at = ? WHERE id = ?");
-    update->bind(1, run_at);
-    update->bind(2, now);
-    update->bind(3, held);
-    update->exec();
-    ++released;
-  }
-  std::optional<std::int64_t> job_id = stored->job_id;
-  if (!campaign.fan_out_done) {
-    job_id = QueueFanOutJob(connection, campaign.id, FanOutRunAt(campaign, now), now);
-  }
-  {
-    ScopedStatement update(connection,
-                           "UPDATE campaigns SET paced_from = ?1, paced_count = ?2, job_id = ?3 "
-                           "WHERE id = ?4");
-    update->bind(1, now);
-    update->bind(2, released);
-    if (job_id) {
-      update->bind(3, *job_id);
-    } else {
-      update->bind(3);
-    }
-    update->bind(4, campaign.id);
-    update->exec();
-  }
-  if (core::Status moved = Transition(connection, campaign, to, action); !moved.ok()) {
-    return moved.error();
-  }
-  CompleteIfDone(connection, campaign.id, now);
-  return Reread(connection, campaign.id);
+  return Move(
+      connection, action, {CampaignStatus::kPaused}, "only a paused campaign can be resumed",
+      [&](const StoredCampaign& stored) -> core::Result<CampaignStatus> {
+        const Campaign& campaign = stored.campaign;
+        const TimeMs now = action.audit.at;
+        // The held emails go out again in the order they were created, paced from now.
+        std::int64_t released = 0;
+        for (const std::int64_t held : HeldJobs(connection, campaign.id)) {
+          const TimeMs run_at = campaign.content.rate_per_minute
+                                    ? now + released * kMinuteMs / *campaign.content.rate_per_minute
+                                    : now;
+          ScopedStatement update(connection,
+                                 "UPDATE jobs SET run_at = ?, updated_at = ? WHERE id = ?");
+          update->bind(1, run_at);
+          update->bind(2, now);
+          update->bind(3, held);
+          update->exec();
+          ++released;
+        }
+        std::optional<std::int64_t> job_id = stored.job_id;
+        if (!campaign.fan_out_done) {
+          job_id = QueueFanOutJob(connection, campaign.id, FanOutRunAt(campaign, now), now);
+        }
+        ScopedStatement update(connection,
+                               "UPDATE campaigns SET paced_from = ?1, paced_count = ?2, "
+                               "job_id = ?3 WHERE id = ?4");
+        update->bind(1, now);
+        update->bind(2, released);
+        if (job_id) {
+          update->bind(3, *job_id);
+        } else {
+          update->bind(3);
+        }
+        update->bind(4, campaign.id);
+        update->exec();
+        const bool not_started =
+            !campaign.started_at && campaign.content.send_at && *campaign.content.send_at > now;
+        return not_started ? CampaignStatus::kScheduled : CampaignStatus::kSending;
+      });
 }
 
 core::Result<Campaign> CancelCampaignInTransaction(Connection& connection,
                                                    const CampaignAction& action) {
-  core::Result<StoredCampaign> stored = LoadCampaign(connection, action.id);
-  if (!stored.ok()) {
-    return stored.error();
-  }
-  const Campaign& campaign = stored->campaign;
-  if (IsOneOf(campaign.status, {CampaignStatus::kSent, CampaignStatus::kCancelled})) {
-    return WrongStatus(campaign, "only an unfinished campaign can be cancelled");
-  }
-  const TimeMs now = action.audit.at;
-  CancelFanOutJob(connection, *stored, now);
-  const std::int64_t cancelled = CancelQueuedEmails(connection, campaign.id, now);
-  {
-    ScopedStatement update(connection,
-                           "UPDATE campaigns SET cancelled = cancelled + ?1, finished_at = ?2 "
-                           "WHERE id = ?3");
-    update->bind(1, cancelled);
-    update->bind(2, now);
-    update->bind(3, campaign.id);
-    update->exec();
-  }
-  if (core::Status moved = Transition(connection, campaign, CampaignStatus::kCancelled, action);
-      !moved.ok()) {
-    return moved.error();
-  }
-  return Reread(connection, campaign.id);
+  return Move(connection, action,
+              {CampaignStatus::kDraft, CampaignStatus::kPendingApproval, CampaignStatus::kScheduled,
+               CampaignStatus::kSending, CampaignStatus::kPaused},
+              "only an unfinished campaign can be cancelled",
+              [&](const StoredCampaign& stored) -> core::Result<CampaignStatus> {
+                const TimeMs now = action.audit.at;
+                CancelFanOutJob(connection, stored, now);
+                const std::int64_t cancelled =
+                    CancelQueuedEmails(connection, stored.campaign.id, now);
+                ScopedStatement update(connection,
+                                       "UPDATE campaigns SET cancelled = cancelled + ?1, "
+                                       "finished_at = ?2 WHERE id = ?3");
+                update->bind(1, cancelled);
+                update->bind(2, now);
+                update->bind(3, stored.campaign.id);
+                update->exec();
+                return CampaignStatus::kCancelled;
+              });
 }
 
 core::Result<FanOutStep> FanOutCampaignInTransaction(Connection& connection, std::int64_t id,
