@@ -892,11 +892,7 @@ core::Result<FanOutStep> FanOutCampaignInTransaction(Connection& connection, std
     } else {
       email.send_at = now;
     }
-    core::Result<PreparedEmail> prepared = PrepareEmail(email);
-    if (!prepared.ok()) {
-      return prepared.error();
-    }
-    if (core::Status inserted = InsertEmailInTransaction(connection, email, *prepared, now);
+    if (core::Status inserted = PrepareAndInsertEmailInTransaction(connection, email, now);
         !inserted.ok()) {
       return inserted.error();
     }

@@ -321,11 +321,7 @@ core::Result<FanOutProgress> FanOutFireInTransaction(Connection& connection, con
   for (const Subscriber& subscriber : subscribers) {
     NewEmail email = recipient(state->fire, subscriber);
     email.fire_key = key;
-    core::Result<PreparedEmail> prepared = PrepareEmail(email);
-    if (!prepared.ok()) {
-      return prepared.error();
-    }
-    if (core::Status inserted = InsertEmailInTransaction(connection, email, *prepared, now);
+    if (core::Status inserted = PrepareAndInsertEmailInTransaction(connection, email, now);
         !inserted.ok()) {
       return inserted.error();
     }

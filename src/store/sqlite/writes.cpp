@@ -243,6 +243,15 @@ core::Status InsertEmailInTransaction(Connection& connection, const NewEmail& em
   return {};
 }
 
+core::Status PrepareAndInsertEmailInTransaction(Connection& connection, const NewEmail& email,
+                                                TimeMs now) {
+  core::Result<PreparedEmail> prepared = PrepareEmail(email);
+  if (!prepared.ok()) {
+    return prepared.error();
+  }
+  return InsertEmailInTransaction(connection, email, *prepared, now);
+}
+
 core::Result<CreateEmailResult> CreateEmailInTransaction(
     Connection& connection, const NewEmail& email, const PreparedEmail& prepared,
     const std::optional<IdempotencyClaim>& claim, TimeMs now) {

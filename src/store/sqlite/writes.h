@@ -37,6 +37,10 @@ void AddToCounter(Connection& connection, const char* name, std::int64_t amount)
 // REQUIRES: `prepared` came from PrepareEmail(email).
 core::Status InsertEmailInTransaction(Connection& connection, const NewEmail& email,
                                       const PreparedEmail& prepared, TimeMs now);
+// PrepareEmail and InsertEmailInTransaction in one, for an email built inside a write (a
+// fan-out's), where there is no earlier thread to prepare it on.
+core::Status PrepareAndInsertEmailInTransaction(Connection& connection, const NewEmail& email,
+                                                TimeMs now);
 // InsertEmailInTransaction with an idempotency claim (see Store::CreateEmail) and the counter.
 // REQUIRES: `prepared` came from PrepareEmail(email).
 core::Result<CreateEmailResult> CreateEmailInTransaction(
