@@ -4,7 +4,6 @@
 #include <charconv>
 
 #include "core/json.h"
-#include "core/random.h"
 #include "mail/html_text.h"
 #include "mail/message.h"
 #include "service/newsletters.h"
@@ -27,8 +26,6 @@ bool HasControl(std::string_view text, bool allow_line_breaks) {
     return byte < 0x20 || byte == 0x7f;
   });
 }
-
-std::string DomainOf(const std::string& address) { return address.substr(address.rfind('@') + 1); }
 
 std::string CampaignTarget(std::int64_t id) { return "campaign:" + std::to_string(id); }
 
@@ -346,25 +343,14 @@ store::NewEmail CampaignService::RecipientEmail(const Campaign& campaign,
                                                 const store::CampaignVersion& version,
                                                 const std::string& envelope_from,
                                                 const std::string& close) {
-  const core::TimeMs now = clock_.NowMs();
-  store::NewEmail email;
-  email.id = core::TimeOrderedId("em_", now);
-  email.from = version.from;
-  email.to = {member.address};
-  email.envelope_recipients = {member.address};
-  email.envelope_from = envelope_from;
-  email.subject = version.subject;
-  const std::string unsubscribe = public_url_ + "/unsubscribe/" + token;
-  email.raw_message = mail::RenderRecipientHeaders(
-      mail::Address{member.name, member.address}, email.id + "@" + DomainOf(envelope_from),
-      {{"List-Unsubscribe", "<" + unsubscribe + ">"},
-       {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}});
+  store::NewEmail email = BulkRecipientEmail(version.from, envelope_from, version.subject,
+                                             mail::Address{member.name, member.address},
+                                             public_url_ + "/unsubscribe/" + token, clock_.NowMs());
   email.raw_tail = mail::RenderHtmlTail(
       "<img src=\"" + public_url_ + "/t/" + token + ".gif\" width=\"1\" height=\"1\" alt=\"\">",
       close);
   email.tags = {"campaign"};
   email.metadata = {{"campaign", campaign.id}};
-  email.priority = store::kPriorityBulk;
   email.max_attempts = options_.max_attempts;
   email.owner = kCampaignOwner;
   return email;

@@ -26,6 +26,25 @@ std::string DomainOf(const std::string& address) { return address.substr(address
 
 }  // namespace
 
+store::NewEmail BulkRecipientEmail(const std::string& from, const std::string& envelope_from,
+                                   const std::string& subject, const mail::Address& to,
+                                   const std::string& unsubscribe_url, core::TimeMs now) {
+  store::NewEmail email;
+  email.id = core::TimeOrderedId("em_", now);
+  email.from = from;
+  email.to = {to.address};
+  email.envelope_recipients = {to.address};
+  email.envelope_from = envelope_from;
+  email.subject = subject;
+  email.raw_message =
+      mail::RenderRecipientHeaders(to, email.id + "@" + DomainOf(envelope_from),
+                                   {{"List-Unsubscribe", "<" + unsubscribe_url + ">"},
+                                    {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}});
+  email.send_at = now;
+  email.priority = store::kPriorityBulk;
+  return email;
+}
+
 core::Status ValidateContentTypeName(const std::string& name) {
   const bool allowed = std::all_of(name.begin(), name.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
@@ -193,22 +212,11 @@ Result<std::int64_t> NewsletterService::FanOut(const std::string& key) {
       auto from = mail::ParseAddress(fire.sender, "sender");
       envelope_from = from.ok() ? from->address : fire.sender;
     }
-    const core::TimeMs now = clock_.NowMs();
-    store::NewEmail email;
-    email.id = core::TimeOrderedId("em_", now);
-    email.from = fire.sender;
-    email.to = {subscriber.user_id};
-    email.envelope_recipients = {subscriber.user_id};
-    email.subject = fire.subject;
-    email.envelope_from = envelope_from;
-    email.raw_message = mail::RenderRecipientHeaders(
-        mail::Address{"", subscriber.user_id}, email.id + "@" + DomainOf(email.envelope_from),
-        {{"List-Unsubscribe", "<" + UnsubscribeUrl(subscriber.unsubscribe_token) + ">"},
-         {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}});
+    store::NewEmail email = BulkRecipientEmail(
+        fire.sender, envelope_from, fire.subject, mail::Address{"", subscriber.user_id},
+        UnsubscribeUrl(subscriber.unsubscribe_token), clock_.NowMs());
     email.tags = {"newsletter"};
     email.metadata = {{"list", fire.content_type}, {"fire", fire.key}};
-    email.send_at = now;
-    email.priority = store::kPriorityBulk;
     email.max_attempts = options_.max_attempts;
     email.owner = kNewsletterOwner;
     return email;

@@ -23,6 +23,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/result.h"
+#include "mail/message.h"
 #include "sched/cron.h"
 #include "sched/timezone.h"
 #include "service/email_service.h"
@@ -65,6 +66,14 @@ struct FireResult {
 // "content_type", GoMail's name for it).
 inline constexpr std::size_t kMaxContentTypeName = 128;
 core::Status ValidateContentTypeName(const std::string& name);
+
+// One recipient's email of a bulk send (a newsletter fire, a campaign), whose message is rendered
+// once elsewhere: a new id, the envelope, and only the recipient's own headers (To, Message-ID,
+// RFC 8058 one-click List-Unsubscribe to `unsubscribe_url`), at bulk priority, due `now`. The
+// caller adds tags, metadata, attempts and owner.
+store::NewEmail BulkRecipientEmail(const std::string& from, const std::string& envelope_from,
+                                   const std::string& subject, const mail::Address& to,
+                                   const std::string& unsubscribe_url, core::TimeMs now);
 
 // Pure: checks a subscription schedule: a macro or a 5-field cron expression (field
 // "frequency"; control characters refused), and a time zone name that loads (field
