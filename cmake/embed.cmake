@@ -1,7 +1,14 @@
 # Script mode: cmake -DOUTPUT=file.cpp -DNAMESPACE=ns -DBASE=dir -DFILES="a|b" -P embed.cmake
 # Writes a .cpp defining `std::span<const core::EmbeddedFile> NAMESPACE::Files()` holding the
 # bytes of each file (path relative to BASE), so the binary needs nothing beside it.
-string(REPLACE "|" ";" FILES "${FILES}")
+# -DDIRECTORY=ON instead of FILES: every file under BASE, found when the script runs (for
+# output whose names are known only then, such as the dashboard's hashed assets).
+if(DIRECTORY)
+  file(GLOB_RECURSE FILES LIST_DIRECTORIES false "${BASE}/*")
+  list(SORT FILES)
+else()
+  string(REPLACE "|" ";" FILES "${FILES}")
+endif()
 set(body "")
 set(entries "")
 set(index 0)

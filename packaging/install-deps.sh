@@ -4,17 +4,29 @@
 #   packaging/install-deps.sh --test   also what the test suite and benchmarks need
 #   packaging/install-deps.sh --ci     also clang and its libFuzzer/sanitizer runtimes (.ci/run)
 set -eu
+# nodejs and npm build the dashboard (web-ui/: npm ci, then esbuild) into the binary.
 build="build-essential cmake pkg-config libcpp-httplib-dev libsqlitecpp-dev libsqlite3-dev \
 nlohmann-json3-dev libkainjow-mustache-dev libcurl4-openssl-dev libssl-dev libidn2-dev libargon2-dev \
-ca-certificates tzdata"
-test_pkgs="doctest-dev python3 python3-aiosmtpd python3-pytest postfix wrk procps openssl"
+ca-certificates tzdata nodejs npm"
+# chromium, its driver and Selenium drive the dashboard's browser tests (headless).
+test_pkgs="doctest-dev python3 python3-aiosmtpd python3-pytest postfix wrk procps openssl \
+chromium chromium-driver python3-selenium"
 ci_pkgs="clang libclang-rt-14-dev"
 want=$build
 [ "${1:-}" = "--test" ] && want="$build $test_pkgs"
 [ "${1:-}" = "--ci" ] && want="$build $test_pkgs $ci_pkgs"
+# Installed as a Debian package; for node and npm, also a working command from elsewhere (a
+# NodeSource nodejs bundles npm and conflicts with Debian's npm package).
+have() {
+  case $1 in
+    nodejs) command -v node >/dev/null 2>&1 && return 0 ;;
+    npm) command -v npm >/dev/null 2>&1 && return 0 ;;
+  esac
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+}
 missing=""
 for p in $want; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+  have "$p" || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
 export DEBIAN_FRONTEND=noninteractive

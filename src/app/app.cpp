@@ -242,6 +242,10 @@ class App::Parts {
         *store_, *store_, *store_, *store_, *emails_, *session_tokens_, *clock_,
         [this] { callback_workers_->Notify(); }, account_options);
     drf_tokens_ = std::make_unique<auth::DrfTokens>(*store_, *store_, *clock_);
+    cookie_sessions_ = std::make_unique<auth::CookieSessions>(
+        *store_, *store_, *clock_, *session_tokens_,
+        auth::CookieSessionLimits{.idle_ms = account_options.cookie_idle_ms,
+                                  .absolute_ms = account_options.cookie_absolute_ms});
     sent_emails_ = std::make_unique<service::SentEmailService>(
         *store_, *store_, *templates_, *emails_, *clock_, config_.default_from,
         [this] { workers_->Notify(); });
@@ -270,7 +274,12 @@ class App::Parts {
         {*emails_, *gomail_, *newsletters_, *keys_, *tasks_, *ses_, metrics_, *stats_, *logger_,
          *templates_, *provider_events_, *otp_, *webhooks_, *health_, *accounts_, *sent_emails_,
          *campaigns_, *customer_imports_},
-        {*authenticator_, *user_keys_, *session_tokens_, *drf_tokens_, {config_.open_signup}});
+        {*authenticator_,
+         *user_keys_,
+         *session_tokens_,
+         *drf_tokens_,
+         *cookie_sessions_,
+         {config_.open_signup}});
     if (!server.ok()) return server.error();
     server_ = std::move(*server);
     Config listening = config_;
@@ -360,6 +369,7 @@ class App::Parts {
   std::unique_ptr<auth::SessionTokens> session_tokens_;
   std::unique_ptr<service::AccountService> accounts_;
   std::unique_ptr<auth::DrfTokens> drf_tokens_;
+  std::unique_ptr<auth::CookieSessions> cookie_sessions_;
   std::unique_ptr<service::SentEmailService> sent_emails_;
   std::unique_ptr<service::CampaignService> campaigns_;  // its fan-out thread uses the above
   std::unique_ptr<service::CustomerImports> customer_imports_;

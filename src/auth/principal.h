@@ -21,12 +21,16 @@ struct Principal {
   std::string callback_url = {};  // where the key's status callbacks go; "" for none
   std::int64_t user_id = 0;       // a person's user id; 0 for an API key
   std::string session_id = {};    // the person's session; "" for an API key
+  // Set when the dashboard's session cookie authenticated the request: what a state-changing
+  // request must repeat in X-CSRF-Token. "" otherwise.
+  std::string csrf_token = {};
 };
 
 // What a request presents. Views into the request; valid while it is handled.
 struct Credentials {
-  std::string_view authorization;        // the Authorization header, "" when absent
-  std::string_view session_cookie = {};  // the access token cookie where a door reads one
+  std::string_view authorization;          // the Authorization header, "" when absent
+  std::string_view session_cookie = {};    // the access token cookie where a door reads one
+  std::string_view dashboard_cookie = {};  // the dashboard's session cookie where a door reads it
 };
 
 class Resolver {

@@ -113,8 +113,40 @@ core::Result<std::optional<Principal>> DrfTokens::Resolve(const Credentials& cre
     }
     return session.error();
   }
+  if (session->kind != "token") return Unauthenticated("Invalid token.");
   auto principal = PrincipalOfSession(users_, *session, clock_.NowMs(), "Invalid token.");
   if (!principal.ok()) return principal.error();
+  return std::optional<Principal>(std::move(*principal));
+}
+
+std::string SessionTokens::CsrfToken(const std::string& session_id) const {
+  return HmacSha256Hex(secret_, "csrf:" + session_id);
+}
+
+core::Result<std::optional<Principal>> CookieSessions::Resolve(
+    const Credentials& credentials) const {
+  if (!credentials.authorization.empty() || credentials.dashboard_cookie.empty()) {
+    return std::optional<Principal>();
+  }
+  if (credentials.dashboard_cookie.size() > 256) return Unauthenticated("session ended");
+  auto session = sessions_.FindSessionByTokenHash(HashKey(credentials.dashboard_cookie));
+  if (!session.ok()) {
+    if (session.error().code == core::ErrorCode::kNotFound) {
+      return Unauthenticated("session ended");
+    }
+    return session.error();
+  }
+  if (session->kind != "cookie") return Unauthenticated("session ended");
+  const core::TimeMs now = clock_.NowMs();
+  auto principal = PrincipalOfSession(users_, *session, now, "session ended");
+  if (!principal.ok()) return principal.error();
+  if (now - session->last_used_at >= limits_.touch_ms) {
+    const core::TimeMs expires_at =
+        std::min(now + limits_.idle_ms, session->created_at + limits_.absolute_ms);
+    auto extended = sessions_.ExtendSession(session->id, now, expires_at);
+    if (!extended.ok()) return extended.error();
+  }
+  principal->csrf_token = tokens_.CsrfToken(session->id);
   return std::optional<Principal>(std::move(*principal));
 }
 

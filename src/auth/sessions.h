@@ -32,6 +32,9 @@ class SessionTokens final : public Resolver {
 
   // The access token of `session` for `user_id`, valid for `ttl_ms` from `now`.
   std::string Issue(const store::Session& session, core::TimeMs now, core::TimeMs ttl_ms) const;
+  // A dashboard session's CSRF token: HMAC-SHA256 of its id under the sessions secret, hex; the
+  // same for the session's whole life, unknowable without the secret.
+  std::string CsrfToken(const std::string& session_id) const;
 
   // Takes a JWT that carries a "sid" claim (from the Authorization header, else the cookie):
   // it must verify (HS256, this server's secret, "exp" required, "typ" "access"), name a live
@@ -61,6 +64,38 @@ class DrfTokens final : public Resolver {
   store::SessionStore& sessions_;
   store::UserStore& users_;
   const core::Clock& clock_;
+};
+
+// How long a dashboard sign-in lasts: idle_ms after its last use (pushed forward at most once
+// every touch_ms, to spare writes), never past absolute_ms after the sign-in.
+struct CookieSessionLimits {
+  core::TimeMs idle_ms = 30 * 60'000;
+  core::TimeMs absolute_ms = 12 * 3'600'000;
+  core::TimeMs touch_ms = 60'000;
+};
+
+// The dashboard's sign-in: an opaque token (stored hashed, a kind "cookie" session) in the
+// HttpOnly cookie kDashboardCookie. Read only when the request has no Authorization header, so
+// an explicit credential always wins. The principal carries the session's CSRF token, which the
+// server demands back in X-CSRF-Token on every request that changes something.
+class CookieSessions final : public Resolver {
+ public:
+  static constexpr const char* kCookie = "outbox_session";
+
+  CookieSessions(store::SessionStore& sessions, store::UserStore& users, const core::Clock& clock,
+                 const SessionTokens& tokens, CookieSessionLimits limits = {})
+      : sessions_(sessions), users_(users), clock_(clock), tokens_(tokens), limits_(limits) {}
+
+  // A live kind "cookie" session of an enabled user with the cookie's hash (its idle expiry
+  // moved forward); kUnauthenticated "session ended" otherwise.
+  core::Result<std::optional<Principal>> Resolve(const Credentials& credentials) const override;
+
+ private:
+  store::SessionStore& sessions_;
+  store::UserStore& users_;
+  const core::Clock& clock_;
+  const SessionTokens& tokens_;
+  const CookieSessionLimits limits_;
 };
 
 // The principal of a live session's enabled user at `now`; kUnauthenticated `message` when the

@@ -3,6 +3,11 @@
 // seed 002's doors to the same accounts are in their own files.
 #include "http/account_routes.h"
 
+#include <map>
+#include <optional>
+#include <string_view>
+
+#include "http/cookie.h"
 #include "http/routes.h"
 #include "service/accounts.h"
 
@@ -89,20 +94,61 @@ core::Result<service::NewUser> DecodeNewUser(const json& body, bool with_role) {
   return user;
 }
 
-void Login(Context& context) {
+// A native sign-in: {email, password} in, the kind of session asked for out.
+core::Result<service::SignedIn> SignIn(Context& context, service::SessionKind kind) {
   auto body = ParseJsonBody(context.request.body);
-  if (!body.ok()) return context.Problem(body.error());
-  if (auto known = OnlyMembers(*body, {"email", "password"}); !known.ok()) {
-    return context.Problem(known.error());
-  }
+  if (!body.ok()) return body.error();
+  if (auto known = OnlyMembers(*body, {"email", "password"}); !known.ok()) return known.error();
   auto email = StringMember(*body, "email", true);
-  if (!email.ok()) return context.Problem(email.error());
+  if (!email.ok()) return email.error();
   auto password = StringMember(*body, "password", true);
-  if (!password.ok()) return context.Problem(password.error());
-  auto signed_in = context.services.accounts.Login(
-      *email, *password, service::SessionKind::kRefreshable, ClientOf(context));
+  if (!password.ok()) return password.error();
+  return context.services.accounts.Login(*email, *password, kind, ClientOf(context));
+}
+
+// The dashboard's cookie: kept for the sign-in's absolute limit (the server ends it sooner when
+// idle); "" with max_age 0 deletes it.
+void SetDashboardCookie(Context& context, std::string_view token, std::int64_t max_age_seconds) {
+  const bool https = context.services.accounts.public_url().starts_with("https://");
+  context.response.set_header("Set-Cookie", SetCookieHeader({auth::CookieSessions::kCookie, token,
+                                                             max_age_seconds, https, "Strict"}));
+  context.response.set_header("Cache-Control", "no-store");
+}
+
+void Login(Context& context) {
+  auto signed_in = SignIn(context, service::SessionKind::kRefreshable);
   if (!signed_in.ok()) return context.Problem(signed_in.error());
   context.Json(200, SignedInToJson(*signed_in));
+}
+
+void OpenDashboardSession(Context& context) {
+  auto signed_in = SignIn(context, service::SessionKind::kCookie);
+  if (!signed_in.ok()) return context.Problem(signed_in.error());
+  SetDashboardCookie(context, signed_in->token,
+                     context.services.accounts.cookie_absolute_ms() / 1000);
+  context.Json(200, {{"user", UserToJson(signed_in->user)},
+                     {"csrf_token", signed_in->csrf_token},
+                     {"expires_in", signed_in->expires_in_ms / 1000}});
+}
+
+void GetDashboardSession(Context& context) {
+  if (!IsPerson(context)) return;
+  auto user = context.services.accounts.GetUser(context.principal->user_id);
+  if (!user.ok()) return context.Problem(user.error());
+  context.response.set_header("Cache-Control", "no-store");
+  const std::string& csrf = context.principal->csrf_token;
+  context.Json(200,
+               {{"user", UserToJson(*user)}, {"csrf_token", csrf.empty() ? json() : json(csrf)}});
+}
+
+void CloseDashboardSession(Context& context) {
+  if (!IsPerson(context)) return;
+  if (auto out = context.services.accounts.Logout(*context.principal, ClientOf(context));
+      !out.ok()) {
+    return context.Problem(out.error());
+  }
+  SetDashboardCookie(context, "", 0);
+  context.response.status = 204;
 }
 
 void RefreshSession(Context& context) {
@@ -307,13 +353,30 @@ void ListAudit(Context& context) {
                           page_query->limit};
   auto page = context.services.accounts.ListAudit(query);
   if (!page.ok()) return context.Problem(page.error());
+  // "user:12" reads as the person's address (looked up once per page; a deleted user keeps
+  // only the id).
+  std::map<std::string, std::optional<std::string>> names;
+  const auto name_of = [&](const std::string& reference) -> json {
+    static constexpr std::string_view kUser = "user:";
+    if (reference.rfind(kUser, 0) != 0) return nullptr;
+    auto [known, inserted] = names.try_emplace(reference);
+    if (inserted) {
+      const auto id = QueryInteger(reference.substr(kUser.size()), "user", 1, INT64_MAX);
+      auto user =
+          id.ok() ? context.services.accounts.GetUser(*id) : Result<store::User>(id.error());
+      if (user.ok()) known->second = user->email;
+    }
+    return known->second ? json(*known->second) : json();
+  };
   json data = json::array();
   for (const store::AuditEntry& entry : page->entries) {
     data.push_back({{"id", entry.id},
                     {"at", core::FormatRfc3339(entry.at)},
                     {"actor", entry.actor},
+                    {"actor_name", name_of(entry.actor)},
                     {"action", entry.action},
                     {"target", entry.target},
+                    {"target_name", name_of(entry.target)},
                     {"address", entry.address},
                     {"detail", json::parse(entry.detail, nullptr, false)}});
   }

@@ -31,7 +31,7 @@ std::string_view CookieValue(std::string_view cookie_header, std::string_view na
 std::string SetCookieHeader(const SessionCookie& cookie) {
   std::string header = std::string(cookie.name) + "=" + std::string(cookie.value) +
                        "; Path=/; Max-Age=" + std::to_string(cookie.max_age_seconds) +
-                       "; HttpOnly; SameSite=Lax";
+                       "; HttpOnly; SameSite=" + std::string(cookie.same_site);
   if (cookie.secure) header += "; Secure";
   return header;
 }

@@ -1,6 +1,6 @@
 #pragma once
-// Internal to http/: the one cookie a door reads (seed 002's jwt_token) and the Set-Cookie
-// header that hands it out. Pure functions.
+// Internal to http/: reading the cookies doors read (seed 002's jwt_token, the dashboard's
+// outbox_session) and the Set-Cookie header that hands one out. Pure functions.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -16,11 +16,14 @@ struct SessionCookie {
   std::string_view value;  // REQUIRES: cookie-safe characters (a JWT is)
   std::int64_t max_age_seconds = 0;
   bool secure = false;  // only sent over https: set when the public URL is https
+  // "Lax" (seed 002's: also sent on top-level navigation from other sites) or "Strict" (the
+  // dashboard's: never sent on a request another site starts)
+  std::string_view same_site = "Lax";
 };
 
-// `name=value; Path=/; Max-Age=n; HttpOnly; SameSite=Lax` (+ `; Secure`): the browser keeps it
-// for the access token's life, sends it to every path of this server and on top-level
-// navigation from other sites, and scripts cannot read it.
+// `name=value; Path=/; Max-Age=n; HttpOnly; SameSite=<same_site>` (+ `; Secure`): the browser
+// keeps it for max_age_seconds (0 deletes it), sends it to every path of this server, and
+// scripts cannot read it.
 std::string SetCookieHeader(const SessionCookie& cookie);
 
 }  // namespace http

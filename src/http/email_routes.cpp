@@ -179,7 +179,8 @@ Result<store::EmailFilter> DecodeFilter(const httplib::Request& request) {
   store::EmailFilter filter;
   for (const auto& [name, value] : request.params) {
     if (name != "status" && name != "recipient" && name != "since" && name != "until" &&
-        name != "cursor" && name != "limit") {
+        name != "cursor" && name != "limit" && name != "sender" && name != "subject" &&
+        name != "tag") {
       return core::InvalidArgument(name, "unknown query parameter \"" + name + "\"");
     }
   }
@@ -193,6 +194,14 @@ Result<store::EmailFilter> DecodeFilter(const httplib::Request& request) {
     filter.status = status;
   }
   filter.recipient = request.get_param_value("recipient");
+  for (auto [member, name] :
+       {std::pair{&filter.sender, "sender"}, std::pair{&filter.subject, "subject"},
+        std::pair{&filter.tag, "tag"}}) {
+    *member = request.get_param_value(name);
+    if (member->size() > 998) {
+      return core::InvalidArgument(name, std::string(name) + " must be at most 998 bytes");
+    }
+  }
   auto since = QueryTime(request, "since");
   if (!since.ok()) return since.error();
   filter.since = *since;
@@ -266,6 +275,45 @@ void CancelEmail(Context& context) {
   auto cancelled = context.services.emails.Cancel(id);
   if (!cancelled.ok()) return context.Problem(cancelled.error());
   context.Json(200, {{"id", id}, {"status", "cancelled"}});
+}
+
+namespace {
+
+// POST /v1/emails/retry and /v1/emails/cancel: {"ids": [1 to 500 ids]} → one result per id, in
+// order: {"id", "status"} where it was done, {"id", "error": {"code", "detail"}} where not.
+void ForEachId(Context& context, const char* done_status,
+               core::Status (service::EmailService::*act)(const std::string&)) {
+  auto body = ParseJsonBody(context.request.body);
+  if (!body.ok()) return context.Problem(body.error());
+  if (auto known = OnlyMembers(*body, {"ids"}); !known.ok()) return context.Problem(known.error());
+  const auto ids = body->find("ids");
+  if (ids == body->end() || !ids->is_array() || ids->empty() || ids->size() > 500 ||
+      !std::all_of(ids->begin(), ids->end(), [](const json& id) { return id.is_string(); })) {
+    return context.Problem(
+        core::InvalidArgument("ids", "ids must be an array of 1 to 500 email ids"));
+  }
+  json results = json::array();
+  for (const json& id : *ids) {
+    const std::string email_id = id.get<std::string>();
+    const core::Status outcome = (context.services.emails.*act)(email_id);
+    if (outcome.ok()) {
+      results.push_back({{"id", email_id}, {"status", done_status}});
+    } else {
+      results.push_back({{"id", email_id},
+                         {"error",
+                          {{"code", core::ErrorCodeName(outcome.error().code)},
+                           {"detail", outcome.error().message}}}});
+    }
+  }
+  context.Json(200, {{"results", std::move(results)}});
+}
+
+}  // namespace
+
+void RetryEmails(Context& context) { ForEachId(context, "queued", &service::EmailService::Retry); }
+
+void CancelEmails(Context& context) {
+  ForEachId(context, "cancelled", &service::EmailService::Cancel);
 }
 
 }  // namespace http

@@ -1,4 +1,4 @@
-// Health, metrics and the dashboard's static files.
+// Health, metrics, the queue's figures as JSON and the dashboard's static files.
 #include "http/routes.h"
 #include "web/assets.h"
 
@@ -23,12 +23,64 @@ void MetricsText(Context& context) {
                                "text/plain; version=0.0.4; charset=utf-8");
 }
 
+void GetStats(Context& context) {
+  auto stats = context.services.stats.Get();
+  if (!stats.ok()) return context.Problem(stats.error());
+  context.Json(200, {{"queue",
+                      {{"queued", stats->queued},
+                       {"scheduled", stats->scheduled},
+                       {"leased", stats->leased},
+                       {"done", stats->done},
+                       {"dead", stats->dead},
+                       {"cancelled", stats->cancelled}}},
+                     {"totals",
+                      {{"enqueued", stats->enqueued_total},
+                       {"sent", stats->sent_total},
+                       {"failed", stats->failed_total},
+                       {"retried", stats->retried_total}}}});
+}
+
+void GetStatsTimeline(Context& context) {
+  for (const auto& param : context.request.params) {
+    if (param.first != "window") {
+      return context.Problem(
+          core::InvalidArgument(param.first, "unknown query parameter '" + param.first + "'"));
+    }
+  }
+  const std::string window =
+      context.request.has_param("window") ? context.request.get_param_value("window") : "1h";
+  if (window != "1h" && window != "24h") {
+    return context.Problem(core::InvalidArgument("window", "window must be 1h or 24h"));
+  }
+  // A point a minute over the hour, every 10 minutes over the day.
+  const core::TimeMs step = window == "1h" ? 60'000 : 600'000;
+  auto points =
+      context.services.emails.EventTimeline(window == "1h" ? 3'600'000 : 86'400'000, step);
+  if (!points.ok()) return context.Problem(points.error());
+  nlohmann::json out = nlohmann::json::array();
+  for (const service::TimelinePoint& point : *points) {
+    out.push_back({{"t", core::FormatRfc3339(point.at)},
+                   {"sent", point.sent},
+                   {"failed", point.failed},
+                   {"deferred", point.deferred}});
+  }
+  context.Json(200,
+               {{"window", window}, {"step_seconds", step / 1000}, {"points", std::move(out)}});
+}
+
 void WebAsset(Context& context) {
   auto asset = web::FindAsset(context.request.matches[1].str());
   if (!asset.has_value()) {
     return context.Problem(core::NotFound("no such page"));
   }
   context.response.status = 200;
+  context.response.set_header("Cache-Control", std::string(asset->cache_control));
+  context.response.set_header("X-Content-Type-Options", "nosniff");
+  if (!asset->content_security_policy.empty()) {
+    context.response.set_header("Content-Security-Policy",
+                                std::string(asset->content_security_policy));
+    context.response.set_header("Referrer-Policy", "no-referrer");
+  }
   context.response.set_content(std::string(asset->data), std::string(asset->content_type));
 }
 

@@ -68,6 +68,8 @@ void ListEmails(Context& context);
 void GetEmailRaw(Context& context);
 void RetryEmail(Context& context);
 void CancelEmail(Context& context);
+void RetryEmails(Context& context);
+void CancelEmails(Context& context);
 
 void GoMailSignup(Context& context);
 void GoMailDeregister(Context& context);
@@ -113,6 +115,8 @@ void UnsubscribeOneClick(Context& context);
 void HealthPing(Context& context);
 void HealthReady(Context& context);
 void MetricsText(Context& context);
+void GetStats(Context& context);
+void GetStatsTimeline(Context& context);
 void WebAsset(Context& context);
 
 // Templates: the SES-compatible routes (the seed's shapes and {"valid": false, "msg", "code"}
@@ -149,6 +153,9 @@ void GetCustomerImport(Context& context);
 
 // People (account_routes.cpp): sessions, the caller's own account, users and the audit trail.
 void Login(Context& context);
+void OpenDashboardSession(Context& context);
+void GetDashboardSession(Context& context);
+void CloseDashboardSession(Context& context);
 void RefreshSession(Context& context);
 void Logout(Context& context);
 void ListOwnSessions(Context& context);

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "auth/jwt.h"
+#include "auth/sessions.h"
 #include "http/cookie.h"
 #include "http/problem.h"
 #include "http/routes.h"
@@ -124,12 +126,16 @@ constexpr Route kRoutes[] = {
     {Method::kGet, "/health/ping", kNone, kPublic, HealthPing},
     {Method::kGet, "/health/ready", kNone, kPublic, HealthReady},
     {Method::kGet, "/metrics", kNone, kPublic, MetricsText},
+    {Method::kGet, "/v1/stats", kNative, kView, GetStats},
+    {Method::kGet, "/v1/stats/timeline", kNative, kView, GetStatsTimeline},
     {Method::kPost, "/v1/emails", kNative, kAdminister, PostEmail},
     {Method::kGet, "/v1/emails", kNative, kView, ListEmails},
     {Method::kGet, "/v1/emails/([A-Za-z0-9_-]{1,64})", kNative, kView, GetEmail},
     {Method::kGet, "/v1/emails/([A-Za-z0-9_-]{1,64})/raw", kNative, kView, GetEmailRaw},
     {Method::kPost, "/v1/emails/([A-Za-z0-9_-]{1,64})/retry", kNative, kAdminister, RetryEmail},
     {Method::kDelete, "/v1/emails/([A-Za-z0-9_-]{1,64})", kNative, kAdminister, CancelEmail},
+    {Method::kPost, "/v1/emails/retry", kNative, kAdminister, RetryEmails},
+    {Method::kPost, "/v1/emails/cancel", kNative, kAdminister, CancelEmails},
     {Method::kPost, "/v1/keys", kNative, kAdminister, CreateKey},
     {Method::kGet, "/v1/keys", kNative, kView, ListKeys},
     {Method::kDelete, "/v1/keys/([A-Za-z0-9_]{1,64})", kNative, kAdminister, DeleteKey},
@@ -189,6 +195,10 @@ constexpr Route kRoutes[] = {
     {Method::kGet, "/health/metrics", kNone, kPublic, GoMailMetrics},
     // People: sessions, their own account, users and the audit trail (account_routes.cpp).
     {Method::kPost, "/v1/auth/login", kNone, kPublic, Login},
+    // The dashboard's sign-in: an HttpOnly cookie and a CSRF token (auth::CookieSessions).
+    {Method::kPost, "/v1/auth/session", kNone, kPublic, OpenDashboardSession},
+    {Method::kGet, "/v1/auth/session", kNative, kSignedIn, GetDashboardSession},
+    {Method::kDelete, "/v1/auth/session", kNative, kSignedIn, CloseDashboardSession},
     {Method::kPost, "/v1/auth/refresh", kNone, kPublic, RefreshSession},
     {Method::kPost, "/v1/auth/logout", kNative, kSignedIn, Logout},
     {Method::kGet, "/v1/auth/sessions", kNative, kSignedIn, ListOwnSessions},
@@ -336,7 +346,8 @@ class HttplibServer final : public Server {
         authentication_(authentication),
         api_keys_{&authentication.api_keys},
         sessions_{&authentication.sessions},
-        sessions_then_api_keys_{&authentication.sessions, &authentication.api_keys},
+        native_{&authentication.cookie_sessions, &authentication.sessions,
+                &authentication.api_keys},
         drf_tokens_{&authentication.drf_tokens},
         user_keys_then_api_keys_{&authentication.user_keys, &authentication.api_keys} {
     for (const Route& route : kRoutes) {
@@ -446,14 +457,30 @@ class HttplibServer final : public Server {
       auth::Principal principal;
       if (!auth::IsPublic(route.permission, authentication_.policy)) {
         const std::string authorization = request.get_header_value("Authorization");
-        // Only seed 002's door reads a cookie: elsewhere a cookie must not authenticate (a
-        // browser sends it along with requests other sites make it send).
+        // Cookies authenticate only at two doors: seed 002's (its clients' jwt_token, as the
+        // original reads it) and the native one (the dashboard's SameSite=Strict session,
+        // whose state changes must repeat the CSRF token below). A browser sends cookies along
+        // with requests other sites make it send; neither kind is honoured for those.
+        const bool reads_cookies = route.door == Door::kGin || route.door == Door::kNative;
         const std::string cookies =
-            route.door == Door::kGin ? request.get_header_value("Cookie") : std::string();
-        auto resolved = auth::ResolvePrincipal(ResolversOf(route.door),
-                                               {authorization, CookieValue(cookies, kGinCookie)},
+            reads_cookies ? request.get_header_value("Cookie") : std::string();
+        auth::Credentials credentials{authorization};
+        if (route.door == Door::kGin) credentials.session_cookie = CookieValue(cookies, kGinCookie);
+        if (route.door == Door::kNative) {
+          credentials.dashboard_cookie = CookieValue(cookies, auth::CookieSessions::kCookie);
+        }
+        auto resolved = auth::ResolvePrincipal(ResolversOf(route.door), credentials,
                                                MissingCredentialMessage(route.door));
         if (!resolved.ok()) return Refuse(context, ErrorShapeOf(route.door), resolved.error());
+        if (!resolved->csrf_token.empty() && route.method != Method::kGet &&
+            !auth::ConstantTimeEquals(request.get_header_value("X-CSRF-Token"),
+                                      resolved->csrf_token)) {
+          return Refuse(context, ErrorShapeOf(route.door),
+                        {core::ErrorCode::kPermissionDenied,
+                         "a change made with the dashboard's session cookie needs its CSRF "
+                         "token in X-CSRF-Token",
+                         "X-CSRF-Token"});
+        }
         if (!auth::Allows(resolved->role, route.permission)) {
           return Refuse(context, ErrorShapeOf(route.door),
                         {core::ErrorCode::kPermissionDenied,
@@ -504,7 +531,7 @@ class HttplibServer final : public Server {
   std::span<const auth::Resolver* const> ResolversOf(Door door) const {
     switch (door) {
       case Door::kGoMail: return user_keys_then_api_keys_;
-      case Door::kNative: return sessions_then_api_keys_;
+      case Door::kNative: return native_;
       case Door::kDrf: return drf_tokens_;
       case Door::kGin: return sessions_;
       case Door::kNone:
@@ -518,7 +545,9 @@ class HttplibServer final : public Server {
   const Authentication authentication_;
   const std::array<const auth::Resolver*, 1> api_keys_;
   const std::array<const auth::Resolver*, 1> sessions_;
-  const std::array<const auth::Resolver*, 2> sessions_then_api_keys_;
+  // The native door: the dashboard's cookie (only without an Authorization header), people's
+  // access tokens, API keys.
+  const std::array<const auth::Resolver*, 3> native_;
   const std::array<const auth::Resolver*, 1> drf_tokens_;
   const std::array<const auth::Resolver*, 2> user_keys_then_api_keys_;
   std::vector<std::pair<std::regex, Door>> route_doors_;  // kRoutes' patterns, compiled once

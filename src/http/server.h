@@ -57,6 +57,7 @@ struct Authentication {
   const auth::Resolver& user_keys;   // auth::UserKeys (GoMail user keys)
   const auth::Resolver& sessions;    // auth::SessionTokens (people's access tokens)
   const auth::Resolver& drf_tokens;  // auth::DrfTokens (seed 001's "Token <hex>")
+  const auth::Resolver& cookie_sessions;  // auth::CookieSessions (the dashboard's cookie)
   auth::AccessPolicy policy;
 };
 

@@ -323,11 +323,19 @@ core::Result<SignedIn> AccountService::OpenSession(const store::User& user, Sess
       out.token = auth::GenerateDrfToken();
       session.token_hash = auth::HashKey(out.token);
       break;
+    case SessionKind::kCookie:
+      session.kind = "cookie";
+      session.expires_at = now + options_.cookie_idle_ms;
+      out.token = core::RandomToken(48);
+      session.token_hash = auth::HashKey(out.token);
+      out.csrf_token = tokens_.CsrfToken(session.id);
+      out.expires_in_ms = options_.cookie_idle_ms;
+      break;
   }
   if (auto created = sessions_.CreateSession(session, refresh_hash); !created.ok()) {
     return created.error();
   }
-  if (kind != SessionKind::kDrfToken) {
+  if (kind != SessionKind::kDrfToken && kind != SessionKind::kCookie) {
     out.access_token = tokens_.Issue(session, now, options_.access_ttl_ms);
     out.expires_in_ms = options_.access_ttl_ms;
   }

@@ -46,9 +46,11 @@ store::LoginThrottle AfterFailure(const store::LoginThrottle& current, int free,
 struct AccountOptions {
   core::TimeMs access_ttl_ms = 15 * 60'000;
   core::TimeMs refresh_ttl_ms = 30LL * 86'400'000;
-  core::TimeMs confirm_ttl_ms = 86'400'000;  // confirmation links
-  core::TimeMs confirm_resend_ms = 60'000;   // at most one link per address this often
-  std::string default_from;                  // the sender of link mail; "" for outbox@localhost
+  core::TimeMs confirm_ttl_ms = 86'400'000;          // confirmation links
+  core::TimeMs cookie_idle_ms = 30 * 60'000;         // a dashboard sign-in unused this long ends
+  core::TimeMs cookie_absolute_ms = 12 * 3'600'000;  // and ends this long after it began
+  core::TimeMs confirm_resend_ms = 60'000;           // at most one link per address this often
+  std::string default_from;  // the sender of link mail; "" for outbox@localhost
   auth::PasswordParams password;
   LoginLimits limits;
   // Hosts a verification's redirect_url may name: "example.com" (exactly) or "*.example.com"
@@ -86,6 +88,7 @@ enum class SessionKind {
   kRefreshable,  // an access token and a refresh token (the native API, seed 004)
   kAccessOnly,   // an access token only (seed 002's login)
   kDrfToken,     // one opaque token (seed 001's login)
+  kCookie,       // one opaque token for the dashboard's HttpOnly cookie, with an idle expiry
 };
 
 struct SignedIn {
@@ -93,8 +96,9 @@ struct SignedIn {
   store::Session session;
   std::string access_token;        // "" for kDrfToken
   std::string refresh_token;       // "" unless kRefreshable
-  std::string token;               // kDrfToken's token; "" otherwise
-  core::TimeMs expires_in_ms = 0;  // the access token's life
+  std::string token;               // kDrfToken's and kCookie's token; "" otherwise
+  std::string csrf_token;          // kCookie: what its state-changing requests repeat
+  core::TimeMs expires_in_ms = 0;  // the access token's life; kCookie: the idle expiry
 };
 
 // POST /v1/verifications: a link for an application's own user.
@@ -126,6 +130,7 @@ class AccountService {
   // The base of links in mail (no trailing '/'). Set once, before serving.
   void SetPublicUrl(std::string url) { public_url_ = std::move(url); }
   const std::string& public_url() const { return public_url_; }
+  core::TimeMs cookie_absolute_ms() const { return options_.cookie_absolute_ms; }
 
   // First start: when there is no user at all, creates the admin `email` with `password`, or a
   // generated one when it is "" (returned, to be shown once); nullopt otherwise.

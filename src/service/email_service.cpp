@@ -297,4 +297,23 @@ nlohmann::json EventToJson(const store::EmailEvent& event) {
   return {{"at", core::FormatRfc3339(event.at)}, {"type", event.type}, {"detail", event.detail}};
 }
 
+core::Result<std::vector<TimelinePoint>> EmailService::EventTimeline(core::TimeMs window_ms,
+                                                                     core::TimeMs step_ms) {
+  const core::TimeMs until = (clock_.NowMs() / step_ms + 1) * step_ms;
+  const core::TimeMs since = until - window_ms;
+  auto counts = store_.CountEmailEvents(since, until, step_ms);
+  if (!counts.ok()) return counts.error();
+  std::vector<TimelinePoint> points(static_cast<std::size_t>(window_ms / step_ms));
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    points[i].at = since + static_cast<core::TimeMs>(i) * step_ms;
+  }
+  for (const store::EventCount& count : *counts) {
+    TimelinePoint& point = points[static_cast<std::size_t>((count.bucket_start - since) / step_ms)];
+    if (count.type == "sent") point.sent = count.count;
+    if (count.type == "failed") point.failed = count.count;
+    if (count.type == "deferred") point.deferred = count.count;
+  }
+  return points;
+}
+
 }  // namespace service

@@ -54,6 +54,12 @@ struct SendResult {
   bool replayed = false;
 };
 
+// Delivery events per step of time (the dashboard's charts).
+struct TimelinePoint {
+  core::TimeMs at = 0;  // the step's start
+  std::int64_t sent = 0, failed = 0, deferred = 0;
+};
+
 struct EmailDetail {
   store::Email email;
   std::vector<store::EmailEvent> events;
@@ -101,6 +107,10 @@ class EmailService {
   core::Result<EmailDetail> Get(const std::string& id);
   core::Result<store::EmailPage> List(const store::EmailFilter& filter);
   core::Result<std::string> Raw(const std::string& id);
+  // Every step of the last `window_ms` (steps aligned to multiples of `step_ms`, the last one
+  // holding now), zeros where nothing happened.
+  core::Result<std::vector<TimelinePoint>> EventTimeline(core::TimeMs window_ms,
+                                                         core::TimeMs step_ms);
   core::Status Retry(const std::string& id);
   core::Status Cancel(const std::string& id);
 

@@ -39,10 +39,20 @@ struct EmailEvent {
 
 // Cursors are positive integers the store hands out and takes back unchanged; callers never
 // compute with them. A backend chooses them (see src/store/README.md, "Cursors").
+// How many emails had a given event in one span of time (EmailStore::CountEmailEvents).
+struct EventCount {
+  TimeMs bucket_start = 0;
+  std::string type;  // sent, failed, deferred
+  std::int64_t count = 0;
+};
+
 struct EmailFilter {
   std::optional<EmailStatus> status;
   std::string recipient;               // bare address, matched against to/cc/bcc case-insensitively
   std::optional<TimeMs> since, until;  // created_at range, inclusive since, exclusive until
+  std::string sender;                  // "" or a part of the From address, ASCII case-insensitive
+  std::string subject;                 // "" or a part of the subject, ASCII case-insensitive
+  std::string tag;                     // "" or one of the email's tags, exactly
   std::optional<std::int64_t> cursor;  // a previous page's next_cursor
   int limit = 50;
 };
@@ -68,6 +78,12 @@ class EmailStore {
   virtual Result<Email> GetEmail(const std::string& id) = 0;
   // In the order they happened (committed).
   virtual Result<std::vector<EmailEvent>> ListEmailEvents(const std::string& id) = 0;
+  // The delivery events (sent, failed, deferred) at or after `since` and before `until`, counted
+  // per type in buckets of `step` ms from `since` (bucket_start = since + k * step); buckets
+  // without events are left out, the rest come by bucket_start. kInvalidArgument for a step
+  // below 1000 ms or more than 10,000 buckets.
+  virtual Result<std::vector<EventCount>> CountEmailEvents(TimeMs since, TimeMs until,
+                                                           TimeMs step) = 0;
   virtual Result<EmailPage> ListEmails(const EmailFilter& filter) = 0;
   // The rendered message and its envelope.
   struct RawMessage {

@@ -14,8 +14,9 @@ namespace store {
 struct Session {
   std::string id;  // a random UUID, named by the access tokens ("sid")
   std::int64_t user_id = 0;
-  std::string kind = "session";  // "session" (access + refresh tokens) or "token" (seed 001)
-  std::string token_hash;        // kind "token": SHA-256 hex of the token; "" otherwise
+  // "session" (access + refresh tokens), "token" (seed 001's) or "cookie" (the dashboard's)
+  std::string kind = "session";
+  std::string token_hash;  // kinds "token" and "cookie": SHA-256 hex of the token; "" otherwise
   TimeMs created_at = 0;
   TimeMs last_used_at = 0;  // the last login or refresh
   TimeMs expires_at = 0;    // expired once now >= expires_at: no refresh or token use
@@ -44,13 +45,18 @@ class SessionStore {
   // Stores a new session, with `refresh_hash` (SHA-256 hex) as its current refresh token ("" for
   // none: kind "token", or a session that cannot be refreshed). kAlreadyExists for a taken id or
   // hash; kNotFound when the user does not exist; kInvalidArgument for an empty id, an unknown
-  // kind, a token_hash missing from a kind "token" session or given to a kind "session" one, or a
-  // refresh_hash given to a kind "token" session.
+  // kind, a token_hash missing from a kind "token" or "cookie" session or given to a kind
+  // "session" one, or a refresh_hash given to a kind "token" or "cookie" session.
   virtual Status CreateSession(const Session& session, const std::string& refresh_hash) = 0;
   // kNotFound for an unknown id.
   virtual Result<Session> GetSession(const std::string& id) = 0;
-  // A kind "token" session by its token's hash. kNotFound when none has it.
+  // A kind "token" or "cookie" session by its token's hash (the caller checks the kind).
+  // kNotFound when none has it.
   virtual Result<Session> FindSessionByTokenHash(const std::string& token_hash) = 0;
+  // A use of a live session: last_used_at becomes `now` and expires_at `expires_at` (a kind
+  // "cookie" session's idle expiry moving forward). Returns false, changing nothing, when the
+  // session is revoked or expired at `now`. kNotFound for an unknown id.
+  virtual Result<bool> ExtendSession(const std::string& id, TimeMs now, TimeMs expires_at) = 0;
   // Rotates a refresh token in one atomic step (see RefreshOutcome). On kRotated the session's
   // last_used_at becomes `now`; `new_hash` must be fresh (kAlreadyExists otherwise).
   virtual Result<Refreshed> RotateRefreshToken(const std::string& old_hash,

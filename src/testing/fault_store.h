@@ -94,6 +94,11 @@ class FaultStore final : public store::Store {
   core::Result<store::Email> GetEmail(const std::string& id) override {
     return Read(__func__, [&] { return inner_.GetEmail(id); });
   }
+  core::Result<std::vector<store::EventCount>> CountEmailEvents(core::TimeMs since,
+                                                                core::TimeMs until,
+                                                                core::TimeMs step) override {
+    return Read(__func__, [&] { return inner_.CountEmailEvents(since, until, step); });
+  }
   core::Result<std::vector<store::EmailEvent>> ListEmailEvents(const std::string& id) override {
     return Read(__func__, [&] { return inner_.ListEmailEvents(id); });
   }
@@ -379,6 +384,10 @@ class FaultStore final : public store::Store {
   core::Result<std::vector<store::Session>> ListLiveSessions(std::int64_t user_id,
                                                              core::TimeMs now) override {
     return Read(__func__, [&] { return inner_.ListLiveSessions(user_id, now); });
+  }
+  core::Result<bool> ExtendSession(const std::string& id, core::TimeMs now,
+                                   core::TimeMs expires_at) override {
+    return Write(__func__, [&] { return inner_.ExtendSession(id, now, expires_at); });
   }
   core::Status RevokeSession(const std::string& id, core::TimeMs now,
                              const std::string& reason) override {

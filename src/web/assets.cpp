@@ -28,12 +28,26 @@ std::string_view ContentType(std::string_view path) {
   return "application/octet-stream";
 }
 
+// The hashed files build.mjs writes: their content never changes under a name.
+constexpr std::string_view kHashedFolder = "assets/";
+constexpr std::string_view kImmutable = "public, max-age=31536000, immutable";
+constexpr std::string_view kRevalidate = "no-cache";
+// frame-src allows the sandboxed previews of mail the dashboard will show (blob: documents).
+constexpr std::string_view kPagePolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-src 'self' blob:; connect-src 'self'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'";
+
 }  // namespace
 
 std::optional<Asset> FindAsset(std::string_view path) {
   if (path.empty()) path = "index.html";
   for (const auto& file : web_assets::Files()) {
-    if (file.path == path) return Asset{file.data, ContentType(path)};
+    if (file.path != path) continue;
+    const bool hashed = path.starts_with(kHashedFolder);
+    const bool page = path.ends_with(".html");
+    return Asset{file.data, ContentType(path), hashed ? kImmutable : kRevalidate,
+                 page ? kPagePolicy : std::string_view()};
   }
   return std::nullopt;
 }

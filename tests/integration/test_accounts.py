@@ -367,6 +367,10 @@ def test_audit_trail_names_who_what_and_from_where(outbox):
     assert changed["target"] == f"user:{user['id']}" and changed["actor"].startswith("key:")
     assert changed["detail"] == {"from": "viewer", "to": "manager"}
     assert changed["address"] == "127.0.0.1"
+    # A "user:N" reads as the person's address; a key or the command line has no name.
+    assert changed["target_name"] == "audited@example.test" and changed["actor_name"] is None
+    logout = next(e for e in entries if e["action"] == "logout")
+    assert logout["actor"].startswith("user:") and logout["actor_name"] == admin["user"]["email"]
     assert "nope" not in json.dumps(entries)
     only = ob.api("GET", "/v1/audit?action=logout").body["data"]
     assert [e["action"] for e in only] == ["logout"]

@@ -143,16 +143,18 @@ core::Status ValidateSession(const Session& session, const std::string& refresh_
   }
   if (session.kind == "session") {
     if (!session.token_hash.empty()) {
-      return core::InvalidArgument("token_hash", "only a kind \"token\" session has a token hash");
+      return core::InvalidArgument("token_hash", "a kind \"session\" session has no token hash");
     }
     return {};
   }
-  if (session.kind == "token") {
+  if (session.kind == "token" || session.kind == "cookie") {
     if (session.token_hash.empty()) {
-      return core::InvalidArgument("token_hash", "a kind \"token\" session needs its token hash");
+      return core::InvalidArgument("token_hash",
+                                   "a kind \"" + session.kind + "\" session needs its token hash");
     }
     if (!refresh_hash.empty()) {
-      return core::InvalidArgument("refresh_hash", "a kind \"token\" session is not refreshed");
+      return core::InvalidArgument("refresh_hash",
+                                   "a kind \"" + session.kind + "\" session is not refreshed");
     }
     return {};
   }
@@ -547,6 +549,20 @@ core::Status RevokeSessionInTransaction(Connection& connection, const std::strin
   return {};
 }
 
+core::Result<bool> ExtendSessionInTransaction(Connection& connection, const std::string& id,
+                                              TimeMs now, TimeMs expires_at) {
+  if (!Exists(connection, "SELECT 1 FROM sessions WHERE id = ?", id)) {
+    return core::NotFound("session '" + id + "' does not exist");
+  }
+  ScopedStatement extend(connection,
+                         "UPDATE sessions SET last_used_at = ?1, expires_at = ?2 "
+                         "WHERE id = ?3 AND revoked_at IS NULL AND expires_at > ?1");
+  extend->bind(1, now);
+  extend->bind(2, expires_at);
+  extend->bind(3, id);
+  return extend->exec() == 1;
+}
+
 core::Result<int> RevokeUserSessionsInTransaction(Connection& connection, std::int64_t user_id,
                                                   TimeMs now, const std::string& reason) {
   ScopedStatement revoke(connection,
@@ -573,7 +589,7 @@ core::Result<Session> ReadSessionByTokenHash(Connection& connection,
   // "token_hash <> ''" matches sessions_by_token's condition, so the partial index serves it.
   ScopedStatement select(connection, std::string("SELECT ") + kSessionColumns +
                                          " FROM sessions WHERE token_hash = ? "
-                                         "AND token_hash <> '' AND kind = 'token'");
+                                         "AND token_hash <> ''");
   select->bind(1, token_hash);
   if (!select->executeStep()) {
     return core::NotFound("no session has this token");

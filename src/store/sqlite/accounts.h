@@ -38,6 +38,8 @@ core::Status CreateSessionInTransaction(Connection& connection, const Session& s
 core::Result<Refreshed> RotateRefreshTokenInTransaction(Connection& connection,
                                                         const std::string& old_hash,
                                                         const std::string& new_hash, TimeMs now);
+core::Result<bool> ExtendSessionInTransaction(Connection& connection, const std::string& id,
+                                              TimeMs now, TimeMs expires_at);
 core::Status RevokeSessionInTransaction(Connection& connection, const std::string& id, TimeMs now,
                                         const std::string& reason);
 core::Result<int> RevokeUserSessionsInTransaction(Connection& connection, std::int64_t user_id,

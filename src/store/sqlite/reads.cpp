@@ -143,6 +143,24 @@ core::Result<EmailPage> ReadEmailPage(Connection& connection, const EmailFilter&
   if (filter.until) {
     conditions.emplace_back("e.created_at < ?");
   }
+  // Text filters, bound in this order after the others. A pattern's own '%', '_' and '\' are
+  // escaped, so they match themselves.
+  std::vector<std::string> texts;
+  const auto contains = [&](const std::string& column, const std::string& part) {
+    std::string pattern = "%";
+    for (char c : part) {
+      if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+      pattern += c;
+    }
+    conditions.push_back(column + " LIKE ? ESCAPE '\\'");
+    texts.push_back(pattern + "%");
+  };
+  if (!filter.sender.empty()) contains("e.from_address", filter.sender);
+  if (!filter.subject.empty()) contains("e.subject", filter.subject);
+  if (!filter.tag.empty()) {
+    conditions.emplace_back("EXISTS (SELECT 1 FROM json_each(e.tags) WHERE json_each.value = ?)");
+    texts.push_back(filter.tag);
+  }
   std::string sql = "SELECT " + std::string(kEmailColumns) + " FROM ";
   sql += by_recipient ? "email_recipients r JOIN emails e ON e.seq = r.email_seq" : "emails e";
   sql += " LEFT JOIN jobs j ON j.id = e.job_id";
@@ -168,6 +186,9 @@ core::Result<EmailPage> ReadEmailPage(Connection& connection, const EmailFilter&
   }
   if (filter.until) {
     select->bind(++index, *filter.until);
+  }
+  for (const std::string& text : texts) {
+    select->bind(++index, text);
   }
   // One row more than asked tells whether another page exists.
   select->bind(++index, limit + 1);
@@ -211,6 +232,28 @@ core::Result<std::vector<EmailEvent>> ReadEmailEvents(Connection& connection,
     }
   }
   return events;
+}
+
+core::Result<std::vector<EventCount>> ReadEventCounts(Connection& connection, TimeMs since,
+                                                      TimeMs until, TimeMs step) {
+  if (step < 1000 || until <= since || (until - since) / step > 10'000) {
+    return core::InvalidArgument("step",
+                                 "the step must be at least 1 s, for at most 10000 buckets");
+  }
+  // email_events_by_time (at, type) covers the range and the type.
+  ScopedStatement select(connection,
+                         "SELECT (at - ?1) / ?3 AS bucket, type, COUNT(*) FROM email_events "
+                         "WHERE at >= ?1 AND at < ?2 AND type IN ('sent', 'failed', 'deferred') "
+                         "GROUP BY bucket, type ORDER BY bucket, type");
+  select->bind(1, since);
+  select->bind(2, until);
+  select->bind(3, step);
+  std::vector<EventCount> counts;
+  while (select->executeStep()) {
+    counts.push_back({since + select->getColumn(0).getInt64() * step,
+                      select->getColumn(1).getString(), select->getColumn(2).getInt64()});
+  }
+  return counts;
 }
 
 core::Result<EmailStore::RawMessage> ReadRawMessage(Connection& connection, const std::string& id) {

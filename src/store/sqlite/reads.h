@@ -13,6 +13,8 @@ namespace store::sqlite {
 
 core::Result<Email> ReadEmail(Connection& connection, const std::string& id);
 core::Result<EmailPage> ReadEmailPage(Connection& connection, const EmailFilter& filter);
+core::Result<std::vector<EventCount>> ReadEventCounts(Connection& connection, TimeMs since,
+                                                      TimeMs until, TimeMs step);
 core::Result<std::vector<EmailEvent>> ReadEmailEvents(Connection& connection,
                                                       const std::string& id);
 core::Result<EmailStore::RawMessage> ReadRawMessage(Connection& connection, const std::string& id);

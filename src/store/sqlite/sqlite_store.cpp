@@ -70,6 +70,13 @@ class SqliteStore final : public Store {
                        [&](Connection& connection) { return sqlite::ReadEmail(connection, id); });
   }
 
+  Result<std::vector<EventCount>> CountEmailEvents(TimeMs since, TimeMs until,
+                                                   TimeMs step) override {
+    return Read<std::vector<EventCount>>("counting email events", [&](Connection& connection) {
+      return sqlite::ReadEventCounts(connection, since, until, step);
+    });
+  }
+
   Result<std::vector<EmailEvent>> ListEmailEvents(const std::string& id) override {
     return Read<std::vector<EmailEvent>>("reading email events", [&](Connection& connection) {
       return sqlite::ReadEmailEvents(connection, id);
@@ -616,6 +623,12 @@ class SqliteStore final : public Store {
   Result<std::vector<Session>> ListLiveSessions(std::int64_t user_id, TimeMs now) override {
     return Read<std::vector<Session>>("listing sessions", [&](Connection& connection) {
       return sqlite::ReadLiveSessions(connection, user_id, now);
+    });
+  }
+
+  Result<bool> ExtendSession(const std::string& id, TimeMs now, TimeMs expires_at) override {
+    return Write<bool>([&](Connection& connection) {
+      return sqlite::ExtendSessionInTransaction(connection, id, now, expires_at);
     });
   }
 

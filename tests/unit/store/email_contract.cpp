@@ -193,6 +193,41 @@ void RunEmailContract(const BackendFactory& factory) {
     CHECK(List(store, filter).emails.size() == 4);
   }
 
+  SUBCASE("list filters by a part of the sender or subject (any ASCII case) and by a tag") {
+    store::NewEmail shop = MakeEmail("shop");
+    shop.from = "Shop <News@Shop.example>";
+    shop.subject = "50% off_today";
+    shop.tags = {"promo", "spring"};
+    Create(store, shop, kT0);
+    store::NewEmail bank = MakeEmail("bank");
+    bank.from = "bank@example.com";
+    bank.subject = "Your 50 statement";
+    bank.tags = {"statement"};
+    Create(store, bank, kT0 + 1);
+    Create(store, MakeEmail("plain"), kT0 + 2);
+
+    const auto ids = [&](auto set) {
+      store::EmailFilter filter;
+      set(filter);
+      return Ids(List(store, filter));
+    };
+    using Ids_ = std::vector<std::string>;
+    CHECK(ids([](auto& f) { f.sender = "news@shop"; }) == Ids_{"shop"});
+    CHECK(ids([](auto& f) { f.sender = "EXAMPLE"; }) == Ids_{"plain", "bank", "shop"});
+    CHECK(ids([](auto& f) { f.subject = "50"; }) == Ids_{"bank", "shop"});
+    // '%' and '_' in the filter are the characters, not wildcards.
+    CHECK(ids([](auto& f) { f.subject = "50%"; }) == Ids_{"shop"});
+    CHECK(ids([](auto& f) { f.subject = "f_t"; }) == Ids_{"shop"});
+    CHECK(ids([](auto& f) { f.subject = "o%y"; }).empty());
+    CHECK(ids([](auto& f) { f.tag = "promo"; }) == Ids_{"shop"});
+    CHECK(ids([](auto& f) { f.tag = "prom"; }).empty());
+    CHECK(ids([](auto& f) {
+            f.subject = "50";
+            f.tag = "statement";
+            f.recipient = "ada@example.org";
+          }) == Ids_{"bank"});
+  }
+
   SUBCASE("idempotency: the same request replays, nothing is written twice") {
     store::IdempotencyClaim claim{"key-1", "idem-1", "hash-a", 202, R"({"id":"first"})"};
     core::Result<store::CreateEmailResult> first =

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -54,6 +55,47 @@ void RunJobContract(const BackendFactory& factory) {
     CHECK(Get(store, "otp-sent").status == EmailStatus::kSent);
     CHECK(Get(store, "otp-failed").status == EmailStatus::kFailed);
     CHECK(raw("plain") == plain.raw_message);
+  }
+
+  SUBCASE("delivery events are counted per type in buckets of time") {
+    for (const std::string id : {"a", "b", "c", "d"}) Create(store, MakeEmail(id), kT0);
+    // a: deferred at +1 s, then sent at +61 s; b: sent at +2 s; c: failed at +62 s; d: queued.
+    const auto finish = [&](TimeMs at, DeliveryOutcome::Kind kind, const std::string& want) {
+      std::vector<store::Lease> leases = Lease(store, 10, at);
+      for (const store::Lease& lease : leases) {
+        if (lease.ref_id == want) {
+          CheckOk(
+              store.FinishDelivery(lease.job_id, lease.token, Outcome(kind, "r", at + 60'000), at));
+        } else {
+          CheckOk(store.ReleaseLease(lease.job_id, lease.token, at, at));
+        }
+      }
+    };
+    finish(kT0 + 1'000, DeliveryOutcome::Kind::kRetry, "a");
+    finish(kT0 + 2'000, DeliveryOutcome::Kind::kSent, "b");
+    finish(kT0 + 61'000, DeliveryOutcome::Kind::kSent, "a");
+    finish(kT0 + 62'000, DeliveryOutcome::Kind::kFailed, "c");
+
+    auto counts = store.CountEmailEvents(kT0, kT0 + 120'000, 60'000);
+    REQUIRE(counts.ok());
+    std::vector<std::tuple<TimeMs, std::string, std::int64_t>> got;
+    for (const store::EventCount& count : *counts) {
+      got.emplace_back(count.bucket_start, count.type, count.count);
+    }
+    CHECK(got ==
+          std::vector<std::tuple<TimeMs, std::string, std::int64_t>>{{kT0, "deferred", 1},
+                                                                     {kT0, "sent", 1},
+                                                                     {kT0 + 60'000, "failed", 1},
+                                                                     {kT0 + 60'000, "sent", 1}});
+    // The end is exclusive; events before `since` are not counted.
+    auto first_minute = store.CountEmailEvents(kT0 + 1'500, kT0 + 61'000, 1'000);
+    REQUIRE(first_minute.ok());
+    REQUIRE(first_minute->size() == 1);
+    CHECK(first_minute->front().bucket_start == kT0 + 1'500);
+    CHECK(first_minute->front().type == "sent");
+    CHECK(store.CountEmailEvents(kT0, kT0 + 1, 999).error().code == ErrorCode::kInvalidArgument);
+    CHECK(store.CountEmailEvents(kT0, kT0 + 100'000'000, 1'000).error().code ==
+          ErrorCode::kInvalidArgument);
   }
 
   SUBCASE("leasing marks the job and the email") {

@@ -129,6 +129,30 @@ void RunSessionContract(const BackendFactory& factory) {
     CHECK(store.FindSessionByTokenHash("").error().code == ErrorCode::kNotFound);
   }
 
+  SUBCASE("a kind \"cookie\" session is found by its hash and its idle expiry moves forward") {
+    store::Session cookie = TokenSession("c1", ada, "ch1");
+    cookie.kind = "cookie";
+    AddSession(store, cookie);
+    CheckCode(store.CreateSession(cookie, "r9"), ErrorCode::kInvalidArgument);
+    core::Result<store::Session> found = store.FindSessionByTokenHash("ch1");
+    REQUIRE(found.ok());
+    CHECK(found->kind == "cookie");
+
+    core::Result<bool> extended = store.ExtendSession("c1", kT0 + 100, kT0 + 5'000);
+    REQUIRE(extended.ok());
+    CHECK(*extended);
+    CHECK(GetSession(store, "c1").last_used_at == kT0 + 100);
+    CHECK(GetSession(store, "c1").expires_at == kT0 + 5'000);
+    // Expired at `now`: nothing moves.
+    CHECK_FALSE(store.ExtendSession("c1", kT0 + 5'000, kT0 + 9'000).value());
+    CHECK(GetSession(store, "c1").expires_at == kT0 + 5'000);
+    // Revoked: nothing moves either.
+    AddSession(store, MakeSession("s1", ada), "r1");
+    REQUIRE(store.RevokeSession("s1", kT0 + 1, "logout").ok());
+    CHECK_FALSE(store.ExtendSession("s1", kT0 + 2, kT0 + 9'000).value());
+    CHECK(store.ExtendSession("nope", kT0, kT0 + 1).error().code == ErrorCode::kNotFound);
+  }
+
   SUBCASE("rotating the current token: kRotated, last_used_at = now, the new one is current") {
     AddSession(store, MakeSession("s1", ada), "r1");
     store::Refreshed first = Rotate(store, "r1", "r2", kT0 + 10);
