@@ -28,6 +28,13 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: long-running test (still part of the default run)")
+    config.addinivalue_line("markers", "browser: drives chromium (marked by the browsers fixture)")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "browsers" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")
