@@ -154,6 +154,16 @@ def test_list_next_fire_time_add_subscriber_and_send_now(server, browsers):
     assert sorted(m.rcpt_tos[0] for m in server.smtp.received()) == \
         ["ann@example.test", "bo@example.test"]
     assert all(m.message["Subject"] == "This week" for m in server.smtp.received())
+    # Removing one asks first, then the row goes.
+    row = admin.find("tr[data-email='ann@example.test']")
+    row.find_element(By.XPATH, ".//button[normalize-space()='Remove']").click()
+    alert = admin.wait(EC.alert_is_present(), message="the confirmation")
+    assert "ann@example.test" in alert.text, alert.text
+    alert.accept()
+    admin.wait(lambda d: not admin.all("tr[data-email='ann@example.test']"),
+               message="the removed subscriber's row to go")
+    admin.wait(lambda d: admin.text_of(".subscriber-count") == "1", message="one subscriber")
+    assert server.api("GET", "/v1/lists/weekly").body["subscribers"] == 1
     admin.button("See them in Emails").click()
     admin.heading("Emails")
     admin.wait(lambda d: len([r for r in admin.all("tbody tr") if "This week" in r.text]) == 2,

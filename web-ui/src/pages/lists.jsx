@@ -15,10 +15,10 @@ const pathOf = (name) => `/v1/lists/${encodeURIComponent(name)}`;
 
 function Schedule({ group }) {
   return (
-    <>
+    <span>
       <code>{group.frequency}</code>
       <span class="muted"> in {group.timezone || 'the server’s zone'}</span>
-    </>
+    </span>
   );
 }
 
@@ -47,8 +47,10 @@ export function Lists() {
             {data.map((list) => (
               <tr key={list.name} data-name={list.name}>
                 <td data-label="Name" class="wrap">
-                  <a href={href(`/lists/${encodeURIComponent(list.name)}`)}>{list.name}</a>
-                  <div class="muted">{list.subject}</div>
+                  <div>
+                    <a href={href(`/lists/${encodeURIComponent(list.name)}`)}>{list.name}</a>
+                    <div class="muted">{list.subject}</div>
+                  </div>
                 </td>
                 <td data-label="Subscribers">{formatNumber(list.subscribers)}</td>
                 <td data-label="Schedules">

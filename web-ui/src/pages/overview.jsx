@@ -108,8 +108,10 @@ function Failures({ failures }) {
                 <td data-label="When"><Time iso={f.at} /></td>
                 <td data-label="Outcome"><Status value={f.type} /></td>
                 <td data-label="Email" class="wrap">
-                  <a href={href(`/emails/${f.email_id}`)}>{f.subject || '(no subject)'}</a>
-                  <span class="muted"> to {f.to.join(', ')}</span>
+                  <div>
+                    <a href={href(`/emails/${f.email_id}`)}>{f.subject || '(no subject)'}</a>
+                    <span class="muted"> to {f.to.join(', ')}</span>
+                  </div>
                 </td>
                 <td data-label="SMTP reply" class="wrap"><code class="reply">{f.reply}</code></td>
               </tr>

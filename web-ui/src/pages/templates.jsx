@@ -90,11 +90,13 @@ export function TemplatePage({ name, user }) {
       {tmpl.loading && !t ? <Loading /> : null}
       {t ? (
         <>
-          <dl class="facts card">
-            <dt>Version</dt><dd class="template-version">{t.version}</dd>
-            <dt>Saved</dt><dd><Time iso={t.updated_at} /></dd>
-            <dt>Created</dt><dd><Time iso={t.created_at} /></dd>
-          </dl>
+          <section class="card">
+            <dl class="facts">
+              <dt>Version</dt><dd class="template-version">{t.version}</dd>
+              <dt>Saved</dt><dd><Time iso={t.updated_at} /></dd>
+              <dt>Created</dt><dd><Time iso={t.created_at} /></dd>
+            </dl>
+          </section>
           {saved && saved.name === name ? <p class="notice" role="status">Saved as version {saved.version}.</p> : null}
           {mayAdminister(user.role) ? (
             <TemplateEditor
