@@ -292,7 +292,7 @@ void PreviewTemplate(Context& context) {
   const std::optional<int> version =
       *parsed == 0 ? std::nullopt : std::optional<int>(static_cast<int>(*parsed));
   const json data = body->value("data", json::object());
-  // With html (a draft being edited, not saved) the body's subject, html and text are rendered
+  // With any of subject, html and text (a draft being edited, not saved) the body's are rendered
   // instead of a stored version.
   const bool draft = body->contains("html") || body->contains("subject") || body->contains("text");
   if (draft && version) {
