@@ -92,6 +92,7 @@ def test_template_edited_with_a_live_preview_saved_and_its_change_shown(server, 
                message="the JSON error under the sample")
     replace(sample, '{"name": "Ada"}')
     admin.expect_error("/v1/templates/welcome/preview", 400)
+    admin.expect_error("/v1/templates/receipt/preview", 400)  # the new template's, below
     html.send_keys("{{#open}}")
     admin.wait(lambda d: admin.all("label.field-wrong textarea[name=html]"),
                message="the syntax error under the HTML")
@@ -116,6 +117,23 @@ def test_template_edited_with_a_live_preview_saved_and_its_change_shown(server, 
     assert not admin.all(".diff .diff-removed")
     admin.has_text("subject: unchanged")
     admin.shoot("template-versions")
+
+    # A new one, previewed before it exists; a value the sample lacks is named under it.
+    admin.go("Templates")
+    admin.shoot("templates")
+    admin.button("New template").click()
+    admin.heading("New template")
+    admin.find("input[name=name]").send_keys("receipt")
+    admin.find("textarea[name=html]").send_keys("<p>Total: {{amount}}</p>")
+    admin.wait(lambda d: "amount" in (admin.text_of("label.field-wrong .field-error") or ""),
+               message="the missing value under the sample")
+    assert admin.all("label.field-wrong textarea[name=sample]")
+    replace(admin.find("textarea[name=sample]"), '{"amount": "9.99"}')
+    wait_frame(admin, "Total: 9.99")
+    admin.button("Create template").click()
+    admin.heading("receipt")
+    assert admin.text_of(".template-version") == "1"
+    assert server.api("GET", "/v1/templates/receipt").body["html"] == "<p>Total: {{amount}}</p>"
 
 
 def test_list_next_fire_time_add_subscriber_and_send_now(server, browsers):

@@ -162,6 +162,10 @@ function placed(error) {
 function usePreview(name, form, sample) {
   const [state, setState] = useState({ rendered: null, error: null });
   useEffect(() => {
+    if (!form.html.trim()) {
+      setState({ rendered: null, error: null });
+      return undefined;
+    }
     let data;
     try {
       data = sample.trim() ? JSON.parse(sample) : {};
@@ -280,7 +284,9 @@ function TemplateEditor({ template, onSaved }) {
             </details>
           </div>
         ) : (
-          <p class="muted">{preview.error ? 'No preview until the errors are fixed.' : 'Rendering…'}</p>
+          <p class="muted">
+            {preview.error ? 'No preview until the errors are fixed.' : form.html.trim() ? 'Rendering…' : 'Write some HTML to see it here.'}
+          </p>
         )}
       </section>
     </form>
