@@ -30,6 +30,7 @@
 #include "service/accounts.h"
 #include "service/campaigns.h"
 #include "service/customer_import.h"
+#include "service/delivery_stats.h"
 #include "service/email_service.h"
 #include "service/gomail_service.h"
 #include "service/health.h"
@@ -165,7 +166,7 @@ class App::Parts {
     if (*recovered > 0) logger_->Info("recovered leases", {{"jobs", *recovered}});
 
     if (config_.UsesSmtp()) {
-      transport_ = mail::NewSmtpTransport(config_.smtp, *logger_);
+      transport_ = mail::NewSmtpTransport(config_.smtp, *logger_, *clock_);
     } else {
       transport_ = mail::NewCaptureTransport();
     }
@@ -187,6 +188,8 @@ class App::Parts {
         service_options, *store_, *store_, *templates_, *clock_, [this] { workers_->Notify(); });
     authenticator_ = std::make_unique<auth::Authenticator>(*store_, *clock_);
     stats_ = std::make_unique<service::CachedStats>(*store_, *clock_, kStatsTtlMs);
+    delivery_stats_ = std::make_unique<service::DeliveryStats>(
+        *store_, *transport_, *limiter_, config_.domain_rate, *clock_, kStatsTtlMs);
     ses_ = std::make_unique<service::SesService>(*emails_, *templates_, *store_, *clock_);
     keys_ = std::make_unique<service::KeyService>(*store_, *authenticator_, *clock_);
     const std::string callback_secret = CallbackSecret(*secrets);
@@ -271,9 +274,9 @@ class App::Parts {
         {config_.listen_host, config_.listen_port, config_.http_threads, config_.max_body_bytes,
          // Attachments up to the limit plus room for the form's other fields.
          static_cast<std::size_t>(config_.max_upload_mb + 1) * 1'000'000},
-        {*emails_, *gomail_, *newsletters_, *keys_, *tasks_, *ses_, metrics_, *stats_, *logger_,
-         *templates_, *provider_events_, *otp_, *webhooks_, *health_, *accounts_, *sent_emails_,
-         *campaigns_, *customer_imports_},
+        {*emails_, *gomail_, *newsletters_, *keys_, *tasks_, *ses_, metrics_, *stats_,
+         *delivery_stats_, *logger_, *templates_, *provider_events_, *otp_, *webhooks_, *health_,
+         *accounts_, *sent_emails_, *campaigns_, *customer_imports_},
         {*authenticator_,
          *user_keys_,
          *session_tokens_,
@@ -353,6 +356,7 @@ class App::Parts {
   std::unique_ptr<service::EmailService> emails_;
   std::unique_ptr<auth::Authenticator> authenticator_;
   std::unique_ptr<service::CachedStats> stats_;
+  std::unique_ptr<service::DeliveryStats> delivery_stats_;
   std::unique_ptr<service::TemplateService> templates_;
   std::unique_ptr<service::KeyService> keys_;
   std::unique_ptr<hooks::CallbackSender> callback_sender_;

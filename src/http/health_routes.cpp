@@ -23,21 +23,73 @@ void MetricsText(Context& context) {
                                "text/plain; version=0.0.4; charset=utf-8");
 }
 
+namespace {
+
+template <typename Number>
+nlohmann::json OrNull(const std::optional<Number>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+nlohmann::json TextOrNull(const std::string& text) {
+  return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
+}
+
+// GET /v1/stats's members beside the queue's counts.
+nlohmann::json DeliveryToJson(const service::DeliveryOverview& delivery) {
+  const service::LatencySummary& latency = delivery.latency;
+  const mail::TransportState& transport = delivery.transport;
+  const service::RateLimitState& limits = delivery.rate_limit;
+  nlohmann::json failures = nlohmann::json::array();
+  for (const store::FailureEvent& failure : delivery.recent_failures) {
+    failures.push_back({{"email_id", failure.email_id},
+                        {"at", core::FormatRfc3339(failure.at)},
+                        {"type", failure.type},
+                        {"reply", failure.reply},
+                        {"to", failure.to},
+                        {"subject", failure.subject}});
+  }
+  return {{"latency",
+           {{"window_seconds", service::DeliveryStats::kLatencyWindowMs / 1000},
+            {"samples", latency.samples},
+            {"p50_ms", OrNull(latency.p50_ms)},
+            {"p95_ms", OrNull(latency.p95_ms)}}},
+          {"transport",
+           {{"kind", transport.kind},
+            {"host", TextOrNull(transport.host)},
+            {"port", transport.port > 0 ? nlohmann::json(transport.port) : nullptr},
+            {"last_error", TextOrNull(transport.last_error)},
+            {"last_error_at", transport.last_error.empty()
+                                  ? nlohmann::json(nullptr)
+                                  : nlohmann::json(core::FormatRfc3339(transport.last_error_at))}}},
+          {"rate_limit",
+           {{"send_rate", OrNull(limits.send_rate)},
+            {"burst", limits.burst},
+            {"tokens", OrNull(limits.tokens)},
+            {"domain_rate", OrNull(limits.domain_rate)}}},
+          {"recent_failures", std::move(failures)}};
+}
+
+}  // namespace
+
 void GetStats(Context& context) {
   auto stats = context.services.stats.Get();
   if (!stats.ok()) return context.Problem(stats.error());
-  context.Json(200, {{"queue",
-                      {{"queued", stats->queued},
-                       {"scheduled", stats->scheduled},
-                       {"leased", stats->leased},
-                       {"done", stats->done},
-                       {"dead", stats->dead},
-                       {"cancelled", stats->cancelled}}},
-                     {"totals",
-                      {{"enqueued", stats->enqueued_total},
-                       {"sent", stats->sent_total},
-                       {"failed", stats->failed_total},
-                       {"retried", stats->retried_total}}}});
+  auto delivery = context.services.delivery.Get();
+  if (!delivery.ok()) return context.Problem(delivery.error());
+  nlohmann::json body = {{"queue",
+                          {{"queued", stats->queued},
+                           {"scheduled", stats->scheduled},
+                           {"leased", stats->leased},
+                           {"done", stats->done},
+                           {"dead", stats->dead},
+                           {"cancelled", stats->cancelled}}},
+                         {"totals",
+                          {{"enqueued", stats->enqueued_total},
+                           {"sent", stats->sent_total},
+                           {"failed", stats->failed_total},
+                           {"retried", stats->retried_total}}}};
+  body.update(DeliveryToJson(*delivery));
+  context.Json(200, body);
 }
 
 void GetStatsTimeline(Context& context) {

@@ -42,6 +42,16 @@ json ScheduleToJson(const store::Schedule& group) {
           {"next_fire_at", time(group.next_fire)}};
 }
 
+// A list with its subscriber count, its schedule groups and the earliest next fire among them.
+json DetailToJson(const service::ListDetail& detail) {
+  json body = ListToJson(detail.list);
+  body["subscribers"] = detail.subscribers;
+  body["next_run_at"] = TimeOrNull(detail.next_run_at);
+  body["schedules"] = json::array();
+  for (const auto& group : detail.schedules) body["schedules"].push_back(ScheduleToJson(group));
+  return body;
+}
+
 // The subject and HTML of a list from a request body; `name` from the path or the body.
 Result<store::ContentType> DecodeList(const json& body, std::string name) {
   store::ContentType list;
@@ -119,21 +129,17 @@ void CreateList(Context& context) {
 }
 
 void ListLists(Context& context) {
-  auto lists = context.services.newsletters.Lists();
+  auto lists = context.services.newsletters.DescribeLists();
   if (!lists.ok()) return context.Problem(lists.error());
   json data = json::array();
-  for (const auto& list : *lists) data.push_back(ListToJson(list));
+  for (const auto& detail : *lists) data.push_back(DetailToJson(detail));
   context.Json(200, {{"data", std::move(data)}});
 }
 
 void GetList(Context& context) {
   auto detail = context.services.newsletters.DescribeList(ListName(context));
   if (!detail.ok()) return context.Problem(detail.error());
-  json body = ListToJson(detail->list);
-  body["subscribers"] = detail->subscribers;
-  body["schedules"] = json::array();
-  for (const auto& group : detail->schedules) body["schedules"].push_back(ScheduleToJson(group));
-  context.Json(200, body);
+  context.Json(200, DetailToJson(*detail));
 }
 
 void UpdateList(Context& context) {

@@ -12,6 +12,7 @@
 #include "service/accounts.h"
 #include "service/campaigns.h"
 #include "service/customer_import.h"
+#include "service/delivery_stats.h"
 #include "service/email_service.h"
 #include "service/gomail_service.h"
 #include "service/health.h"
@@ -38,6 +39,7 @@ struct Services {
   service::SesService& ses;
   service::Metrics& metrics;
   service::CachedStats& stats;
+  service::DeliveryStats& delivery;  // latency, transport, limits, recent failures
   core::Logger& logger;
   service::TemplateService& templates;
   service::ProviderEventService& provider_events;
@@ -53,10 +55,10 @@ struct Services {
 // How callers are recognised: the resolvers of each kind of credential and what is public.
 // Owned by the app; outlives the server.
 struct Authentication {
-  const auth::Resolver& api_keys;    // auth::Authenticator
-  const auth::Resolver& user_keys;   // auth::UserKeys (GoMail user keys)
-  const auth::Resolver& sessions;    // auth::SessionTokens (people's access tokens)
-  const auth::Resolver& drf_tokens;  // auth::DrfTokens (seed 001's "Token <hex>")
+  const auth::Resolver& api_keys;         // auth::Authenticator
+  const auth::Resolver& user_keys;        // auth::UserKeys (GoMail user keys)
+  const auth::Resolver& sessions;         // auth::SessionTokens (people's access tokens)
+  const auth::Resolver& drf_tokens;       // auth::DrfTokens (seed 001's "Token <hex>")
   const auth::Resolver& cookie_sessions;  // auth::CookieSessions (the dashboard's cookie)
   auth::AccessPolicy policy;
 };

@@ -281,7 +281,8 @@ void PreviewTemplate(Context& context) {
   if (!body.ok()) {
     return context.Problem(body.error());
   }
-  if (auto known = OnlyMembers(*body, {"data", "version"}); !known.ok()) {
+  if (auto known = OnlyMembers(*body, {"data", "version", "subject", "html", "text"});
+      !known.ok()) {
     return context.Problem(known.error());
   }
   auto parsed = IntegerMember(*body, "version", 1, INT_MAX, 0);
@@ -291,7 +292,23 @@ void PreviewTemplate(Context& context) {
   const std::optional<int> version =
       *parsed == 0 ? std::nullopt : std::optional<int>(static_cast<int>(*parsed));
   const json data = body->value("data", json::object());
-  auto rendered = context.services.templates.Preview(TemplateName(context), data, version);
+  // With any of subject, html and text (a draft being edited, not saved) the body's are rendered
+  // instead of a stored version.
+  const bool draft = body->contains("html") || body->contains("subject") || body->contains("text");
+  if (draft && version) {
+    return context.Problem(core::InvalidArgument(
+        "version", "a draft (subject, html, text) is previewed without a version"));
+  }
+  auto rendered = [&]() -> Result<service::RenderedTemplate> {
+    if (!draft) {
+      return context.services.templates.Preview(TemplateName(context), data, version);
+    }
+    auto tmpl = DecodeTemplate(*body, TemplateName(context));
+    if (!tmpl.ok()) {
+      return tmpl.error();
+    }
+    return context.services.templates.PreviewDraft(*tmpl, data);
+  }();
   if (!rendered.ok()) {
     return context.Problem(rendered.error());
   }

@@ -44,4 +44,14 @@ std::chrono::nanoseconds RateLimiter::Reserve() {
   return std::chrono::ceil<std::chrono::nanoseconds>(std::chrono::duration<double>(wait_seconds));
 }
 
+double RateLimiter::Tokens() {
+  if (IsUnlimited(rate_)) {
+    return burst_;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto now = clock_.Monotonic();
+  const double elapsed = now > last_ ? std::chrono::duration<double>(now - last_).count() : 0.0;
+  return std::clamp(tokens_ + elapsed * rate_, 0.0, burst_);
+}
+
 }  // namespace mail

@@ -18,6 +18,12 @@ class RateLimiter {
   // Takes one token; returns how long to wait before sending (zero if one was available).
   std::chrono::nanoseconds Reserve();
 
+  // The configured rate (<= 0: unlimited) and bucket size, and the tokens in the bucket now
+  // (0 to burst; 0 also while reservations wait for tokens), without taking one.
+  double rate() const { return rate_; }
+  double burst() const { return burst_; }
+  double Tokens();
+
  private:
   const core::Clock& clock_;
   const double rate_;

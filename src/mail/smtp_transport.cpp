@@ -256,8 +256,8 @@ class SmtpSession {
 
 class SmtpTransport final : public Transport {
  public:
-  SmtpTransport(const SmtpOptions& options, core::Logger& logger)
-      : options_(options), url_(internal::SmtpUrl(options)), logger_(logger) {
+  SmtpTransport(const SmtpOptions& options, core::Logger& logger, const core::Clock& clock)
+      : options_(options), url_(internal::SmtpUrl(options)), logger_(logger), clock_(clock) {
     const int sessions = std::max(1, options.sessions);
     // Reserved up front so returning a session to the pool never allocates (or throws).
     idle_.reserve(static_cast<std::size_t>(sessions));
@@ -289,10 +289,20 @@ class SmtpTransport final : public Transport {
     }
     Return(std::move(session));
     Log(result, curl_code, envelope.recipients.size());
+    if (result.kind != Kind::kSent && result.smtp_code == 0 && curl_code != CURLE_OK) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      last_error_ = result.reply;
+      last_error_at_ = clock_.NowMs();
+    }
     return result;
   }
 
   const char* Name() const override { return "smtp"; }
+
+  TransportState State() const override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return {Name(), options_.host, options_.port, last_error_, last_error_at_};
+  }
 
  private:
   std::unique_ptr<SmtpSession> Checkout() {
@@ -332,18 +342,22 @@ class SmtpTransport final : public Transport {
   const SmtpOptions options_;
   const std::string url_;
   core::Logger& logger_;
-  std::mutex mutex_;
+  const core::Clock& clock_;
+  mutable std::mutex mutex_;  // guards idle_ and the last error
   std::condition_variable available_;
+  std::string last_error_;
+  core::TimeMs last_error_at_ = 0;
   // Declared last: sessions refer to options_ and url_ and close their connections first.
   std::vector<std::unique_ptr<SmtpSession>> idle_;
 };
 
 }  // namespace
 
-std::unique_ptr<Transport> NewSmtpTransport(const SmtpOptions& options, core::Logger& logger) {
+std::unique_ptr<Transport> NewSmtpTransport(const SmtpOptions& options, core::Logger& logger,
+                                            const core::Clock& clock) {
   // Here rather than at first use: the app builds transports before starting worker threads.
   InitCurlOnce();
-  return std::make_unique<SmtpTransport>(options, logger);
+  return std::make_unique<SmtpTransport>(options, logger, clock);
 }
 
 }  // namespace mail

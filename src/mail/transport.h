@@ -24,11 +24,28 @@ struct SendResult {
   std::string reply;  // the server's reply text, or the error
 };
 
+// What an operator is shown of a transport (GET /v1/stats).
+struct TransportState {
+  std::string kind;  // Name()
+  std::string host;  // "" when there is none (capture)
+  int port = 0;
+  // The last failure to reach the server at all (refused, timed out, TLS: no SMTP reply was
+  // read) since the process started, and when; "" and 0 if there was none.
+  std::string last_error;
+  core::TimeMs last_error_at = 0;
+};
+
 class Transport {
  public:
   virtual ~Transport() = default;
   virtual SendResult Send(const Envelope& envelope, const std::string& data) = 0;
   virtual const char* Name() const = 0;
+  // Thread-safe. The default knows only the kind.
+  virtual TransportState State() const {
+    TransportState state;
+    state.kind = Name();
+    return state;
+  }
 };
 
 enum class TlsMode {
@@ -51,7 +68,9 @@ struct SmtpOptions {
 };
 
 // SMTP over libcurl. Keeps up to options.sessions connections and reuses them across sends.
-std::unique_ptr<Transport> NewSmtpTransport(const SmtpOptions& options, core::Logger& logger);
+// `clock` times the last connection error (State).
+std::unique_ptr<Transport> NewSmtpTransport(const SmtpOptions& options, core::Logger& logger,
+                                            const core::Clock& clock);
 // Delivers nowhere: the rendered message is already in the store (GET /v1/emails/{id}/raw,
 // the dashboard). Always succeeds.
 std::unique_ptr<Transport> NewCaptureTransport();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <iterator>
 
 #include "core/random.h"
 #include "mail/html_text.h"
@@ -105,10 +106,6 @@ Result<store::ContentType> NewsletterService::GetList(const std::string& name) {
   return store_.GetContentType(name);
 }
 
-Result<std::vector<store::ContentType>> NewsletterService::Lists() {
-  return store_.ListContentTypes();
-}
-
 Result<ListDetail> NewsletterService::DescribeList(const std::string& name) {
   auto list = store_.GetContentType(name);
   if (!list.ok()) return list.error();
@@ -118,7 +115,45 @@ Result<ListDetail> NewsletterService::DescribeList(const std::string& name) {
   if (!schedules.ok()) return schedules.error();
   std::erase_if(*schedules,
                 [&](const store::Schedule& group) { return group.content_type != list->name; });
-  return ListDetail{std::move(*list), *count, std::move(*schedules)};
+  ListDetail detail{std::move(*list), *count, std::move(*schedules), std::nullopt};
+  ComputeNextFires(detail, clock_.NowMs());
+  return detail;
+}
+
+Result<std::vector<ListDetail>> NewsletterService::DescribeLists() {
+  auto lists = store_.ListContentTypes();
+  if (!lists.ok()) return lists.error();
+  auto schedules = store_.ListSchedules();
+  if (!schedules.ok()) return schedules.error();
+  const core::TimeMs now = clock_.NowMs();
+  std::vector<ListDetail> details;
+  details.reserve(lists->size());
+  for (store::ContentType& list : *lists) {
+    auto count = store_.CountSubscribers(list.name);
+    if (!count.ok()) return count.error();
+    ListDetail detail{std::move(list), *count, {}, std::nullopt};
+    std::copy_if(
+        schedules->begin(), schedules->end(), std::back_inserter(detail.schedules),
+        [&](const store::Schedule& group) { return group.content_type == detail.list.name; });
+    ComputeNextFires(detail, now);
+    details.push_back(std::move(detail));
+  }
+  return details;
+}
+
+void NewsletterService::ComputeNextFires(ListDetail& detail, core::TimeMs now) {
+  for (store::Schedule& group : detail.schedules) {
+    auto schedule = ScheduleOf(group.frequency);
+    auto zone = Zone(group.timezone);
+    if (schedule.ok() && zone.ok()) {
+      // As FireGroupIfDue has it: until its first fire a group counts from its creation.
+      group.next_fire =
+          sched::NextFire(group.last_fire.value_or(group.created_at), *schedule, *zone, now);
+    }
+    if (group.next_fire && *group.next_fire != sched::kNever) {
+      detail.next_run_at = std::min(detail.next_run_at.value_or(sched::kNever), *group.next_fire);
+    }
+  }
 }
 
 Result<store::SubscriberPage> NewsletterService::Subscribers(const std::string& list,

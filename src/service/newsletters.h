@@ -50,11 +50,15 @@ struct SubscriptionRequest {
   std::string subject, content;  // create the list if it does not exist (optional)
 };
 
-// A list with its subscriber count and its groups' last and next fire times.
+// A list with its subscriber count and its groups' last and next fire times. A group's
+// next_fire is what the scheduler's cron code gives at the time of the read (at or before then:
+// due, the scheduler fires it within NewsletterScheduler::kMaxSleepMs); next_run_at is the
+// earliest of them, none without groups.
 struct ListDetail {
   store::ContentType list;
   std::int64_t subscribers = 0;
   std::vector<store::Schedule> schedules;
+  std::optional<core::TimeMs> next_run_at;
 };
 
 struct FireResult {
@@ -99,7 +103,8 @@ class NewsletterService {
   core::Result<store::ContentType> GetList(const std::string& name);
   // The list, its subscriber count and its groups. kNotFound for an unknown list.
   core::Result<ListDetail> DescribeList(const std::string& name);
-  core::Result<std::vector<store::ContentType>> Lists();
+  // Every list as DescribeList has it.
+  core::Result<std::vector<ListDetail>> DescribeLists();
   // A page of the list's subscribers. kNotFound for an unknown list.
   core::Result<store::SubscriberPage> Subscribers(const std::string& list,
                                                   const std::string& cursor, int limit);
@@ -145,6 +150,9 @@ class NewsletterService {
                                 const std::optional<store::Schedule>& group,
                                 core::TimeMs scheduled_at);
   core::Result<std::int64_t> FanOut(const std::string& key);
+  // Sets each group's next_fire (kept as stored where its schedule or zone does not load) and
+  // the list's next_run_at, as of `now`.
+  void ComputeNextFires(ListDetail& detail, core::TimeMs now);
   core::Status FireGroupIfDue(const store::Schedule& group, core::TimeMs now,
                               core::TimeMs& next_fire);
 

@@ -246,6 +246,14 @@ core::Result<RenderedTemplate> TemplateService::Preview(const std::string& name,
   return RenderTemplate(*stored, data);
 }
 
+core::Result<RenderedTemplate> TemplateService::PreviewDraft(const store::Template& draft,
+                                                             const nlohmann::json& data) {
+  if (auto valid = ValidateTemplate(draft); !valid.ok()) {
+    return valid.error();
+  }
+  return RenderTemplate(draft, data);
+}
+
 core::Result<RenderedTemplate> TemplateService::Render(const std::string& name,
                                                        const nlohmann::json& data) {
   auto stored = store_.GetTemplate(name, std::nullopt);

@@ -91,6 +91,10 @@ class TemplateService {
   // Renders the current version (or the given one) with `data`, as RenderTemplate does.
   core::Result<RenderedTemplate> Preview(const std::string& name, const nlohmann::json& data,
                                          std::optional<int> version = std::nullopt);
+  // Renders a template being edited, not stored: ValidateTemplate's errors (its version,
+  // timestamps and id are ignored), then RenderTemplate's. Stores nothing.
+  core::Result<RenderedTemplate> PreviewDraft(const store::Template& draft,
+                                              const nlohmann::json& data);
   // For senders: the current version rendered with `data`. kNotFound (field "template") if
   // there is no such template; RenderTemplate's errors otherwise.
   core::Result<RenderedTemplate> Render(const std::string& name, const nlohmann::json& data);

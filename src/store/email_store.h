@@ -46,6 +46,17 @@ struct EventCount {
   std::int64_t count = 0;
 };
 
+// A failed or deferred delivery attempt (EmailStore::ListRecentFailures), with what identifies
+// its email to a person.
+struct FailureEvent {
+  std::string email_id;
+  TimeMs at = 0;
+  std::string type;   // failed, deferred
+  std::string reply;  // the SMTP reply or error text of the attempt
+  std::vector<std::string> to;
+  std::string subject;
+};
+
 struct EmailFilter {
   std::optional<EmailStatus> status;
   std::string recipient;               // bare address, matched against to/cc/bcc case-insensitively
@@ -85,6 +96,14 @@ class EmailStore {
   virtual Result<std::vector<EventCount>> CountEmailEvents(TimeMs since, TimeMs until,
                                                            TimeMs step) = 0;
   virtual Result<EmailPage> ListEmails(const EmailFilter& filter) = 0;
+  // For each of the latest `limit` emails whose "sent" event is at or after `since` and before
+  // `until`: the ms from when it was due (created, or its send_at when that is later) to that
+  // event, in no particular order. Cost: reads each such event (email_events_by_time) and its
+  // email.
+  virtual Result<std::vector<TimeMs>> ListSendLatencies(TimeMs since, TimeMs until, int limit) = 0;
+  // The latest `limit` failed and deferred events at or after `since`, newest first. Cost: walks
+  // the events since `since` backwards (email_events_by_time) until `limit` are found.
+  virtual Result<std::vector<FailureEvent>> ListRecentFailures(TimeMs since, int limit) = 0;
   // The rendered message and its envelope.
   struct RawMessage {
     std::string envelope_from;

@@ -105,6 +105,14 @@ class FaultStore final : public store::Store {
   core::Result<store::EmailPage> ListEmails(const store::EmailFilter& filter) override {
     return Read(__func__, [&] { return inner_.ListEmails(filter); });
   }
+  core::Result<std::vector<core::TimeMs>> ListSendLatencies(core::TimeMs since, core::TimeMs until,
+                                                            int limit) override {
+    return Read(__func__, [&] { return inner_.ListSendLatencies(since, until, limit); });
+  }
+  core::Result<std::vector<store::FailureEvent>> ListRecentFailures(core::TimeMs since,
+                                                                    int limit) override {
+    return Read(__func__, [&] { return inner_.ListRecentFailures(since, limit); });
+  }
   core::Result<RawMessage> GetRawMessage(const std::string& id) override {
     return Read(__func__, [&] { return inner_.GetRawMessage(id); });
   }

@@ -79,6 +79,7 @@ export async function request(method, path, body, { as = 'json', quiet401 = fals
 
 export const get = (path, options) => request('GET', path, undefined, options);
 export const post = (path, body) => request('POST', path, body);
+export const put = (path, body) => request('PUT', path, body);
 export const patch = (path, body) => request('PATCH', path, body);
 export const del = (path) => request('DELETE', path);
 

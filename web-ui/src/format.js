@@ -35,3 +35,13 @@ export function percent(part, whole) {
   if (!whole) return 0;
   return Math.min(100, Math.round((part / whole) * 100));
 }
+
+// A span of milliseconds for people: "850 ms", "2.4 s", "3 min 5 s", "2 h 10 min"; "–" for none.
+export function formatDuration(ms) {
+  if (typeof ms !== 'number') return '–';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60000) return `${(ms / 1000).toFixed(ms < 10000 ? 1 : 0)} s`;
+  const minutes = Math.floor(ms / 60000);
+  if (minutes < 60) return `${minutes} min ${Math.round((ms % 60000) / 1000)} s`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}

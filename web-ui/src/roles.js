@@ -11,6 +11,8 @@ export const screens = [
   { path: 'overview', title: 'Overview', allowed: mayView },
   { path: 'emails', title: 'Emails', allowed: mayView },
   { path: 'campaigns', title: 'Campaigns', allowed: mayView },
+  { path: 'templates', title: 'Templates', allowed: mayView },
+  { path: 'lists', title: 'Lists', allowed: mayView },
   { path: 'users', title: 'Users', allowed: mayAdminister },
   { path: 'audit', title: 'Audit', allowed: mayAdminister },
 ];

@@ -256,6 +256,44 @@ core::Result<std::vector<EventCount>> ReadEventCounts(Connection& connection, Ti
   return counts;
 }
 
+core::Result<std::vector<TimeMs>> ReadSendLatencies(Connection& connection, TimeMs since,
+                                                    TimeMs until, int limit) {
+  // email_events_by_time (at, type) gives the events newest first; emails by its unique id.
+  ScopedStatement select(connection,
+                         "SELECT ev.at - MAX(e.created_at, e.send_at) FROM email_events ev "
+                         "JOIN emails e ON e.id = ev.email_id "
+                         "WHERE ev.at >= ? AND ev.at < ? AND ev.type = 'sent' "
+                         "ORDER BY ev.at DESC LIMIT ?");
+  select->bind(1, since);
+  select->bind(2, until);
+  select->bind(3, limit);
+  std::vector<TimeMs> latencies;
+  while (select->executeStep()) {
+    latencies.push_back(select->getColumn(0).getInt64());
+  }
+  return latencies;
+}
+
+core::Result<std::vector<FailureEvent>> ReadRecentFailures(Connection& connection, TimeMs since,
+                                                           int limit) {
+  ScopedStatement select(connection,
+                         "SELECT ev.email_id, ev.at, ev.type, ev.detail, e.to_addresses, e.subject "
+                         "FROM email_events ev JOIN emails e ON e.id = ev.email_id "
+                         "WHERE ev.at >= ? AND ev.type IN ('failed', 'deferred') "
+                         "ORDER BY ev.at DESC LIMIT ?");
+  select->bind(1, since);
+  select->bind(2, limit);
+  std::vector<FailureEvent> failures;
+  while (select->executeStep()) {
+    auto to = ParseStringList(select->getColumn(4).getString(), "emails.to_addresses");
+    if (!to.ok()) return to.error();
+    failures.push_back({select->getColumn(0).getString(), select->getColumn(1).getInt64(),
+                        select->getColumn(2).getString(), select->getColumn(3).getString(),
+                        std::move(*to), select->getColumn(5).getString()});
+  }
+  return failures;
+}
+
 core::Result<EmailStore::RawMessage> ReadRawMessage(Connection& connection, const std::string& id) {
   ScopedStatement select(
       connection,

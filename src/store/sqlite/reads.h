@@ -17,6 +17,10 @@ core::Result<std::vector<EventCount>> ReadEventCounts(Connection& connection, Ti
                                                       TimeMs until, TimeMs step);
 core::Result<std::vector<EmailEvent>> ReadEmailEvents(Connection& connection,
                                                       const std::string& id);
+core::Result<std::vector<TimeMs>> ReadSendLatencies(Connection& connection, TimeMs since,
+                                                    TimeMs until, int limit);
+core::Result<std::vector<FailureEvent>> ReadRecentFailures(Connection& connection, TimeMs since,
+                                                           int limit);
 core::Result<EmailStore::RawMessage> ReadRawMessage(Connection& connection, const std::string& id);
 core::Result<std::vector<std::optional<EmailStore::RawMessage>>> ReadRawMessages(
     Connection& connection, const std::vector<std::string>& ids);

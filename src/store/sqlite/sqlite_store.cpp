@@ -89,6 +89,18 @@ class SqliteStore final : public Store {
     });
   }
 
+  Result<std::vector<TimeMs>> ListSendLatencies(TimeMs since, TimeMs until, int limit) override {
+    return Read<std::vector<TimeMs>>("reading send latencies", [&](Connection& connection) {
+      return sqlite::ReadSendLatencies(connection, since, until, limit);
+    });
+  }
+
+  Result<std::vector<FailureEvent>> ListRecentFailures(TimeMs since, int limit) override {
+    return Read<std::vector<FailureEvent>>("reading recent failures", [&](Connection& connection) {
+      return sqlite::ReadRecentFailures(connection, since, limit);
+    });
+  }
+
   Result<RawMessage> GetRawMessage(const std::string& id) override {
     return Read<RawMessage>("reading a message", [&](Connection& connection) {
       return sqlite::ReadRawMessage(connection, id);

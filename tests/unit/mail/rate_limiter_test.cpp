@@ -114,3 +114,23 @@ TEST_CASE("RateLimiter: concurrent callers each get a distinct slot") {
     REQUIRE(all_ms[i] == expected);
   }
 }
+
+TEST_CASE("RateLimiter: Tokens shows the bucket without taking from it") {
+  testing::FakeClock clock;
+  mail::RateLimiter limiter(clock, 10.0, 3.0);
+  CHECK(limiter.rate() == 10.0);
+  CHECK(limiter.burst() == 3.0);
+  CHECK(limiter.Tokens() == 3.0);
+  CHECK(limiter.Tokens() == 3.0);
+  CHECK(limiter.Reserve() == nanoseconds::zero());
+  CHECK(limiter.Tokens() == doctest::Approx(2.0));
+  for (int i = 0; i < 4; ++i) (void)limiter.Reserve();
+  CHECK(limiter.Tokens() == 0.0);    // two reservations wait: none to spare
+  clock.Advance(milliseconds(250));  // 2.5 tokens refilled, 2 of them already promised
+  CHECK(limiter.Tokens() == doctest::Approx(0.5));
+  clock.Advance(milliseconds(2000));
+  CHECK(limiter.Tokens() == 3.0);  // refilled, capped at the burst
+
+  mail::RateLimiter unlimited(clock, 0, 1);
+  CHECK(unlimited.Tokens() == 1.0);
+}

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "testing/fake_clock.h"
 #include "testing/recording_transport.h"
 
 using Kind = mail::SendResult::Kind;
@@ -19,6 +20,8 @@ TEST_CASE("Capture transport accepts everything without delivering") {
   CHECK(result.kind == Kind::kSent);
   CHECK(result.smtp_code == 250);
   CHECK(result.reply == "250 captured (not delivered)");
+  CHECK(transport->State().kind == "capture");
+  CHECK(transport->State().host.empty());
 }
 
 // These never reach the network: the envelope is refused before a session is used. Port 9 on
@@ -29,7 +32,8 @@ TEST_CASE("SMTP transport refuses unsafe envelopes before connecting") {
   options.host = "192.0.2.1";
   options.port = 9;
   options.timeout_ms = 1;
-  const auto transport = mail::NewSmtpTransport(options, *logger);
+  const testing::FakeClock clock;
+  const auto transport = mail::NewSmtpTransport(options, *logger, clock);
   CHECK(std::string(transport->Name()) == "smtp");
 
   const std::vector<mail::Envelope> bad = {
@@ -45,6 +49,13 @@ TEST_CASE("SMTP transport refuses unsafe envelopes before connecting") {
     CHECK(result.smtp_code == 0);
     CHECK(!result.reply.empty());
   }
+  // A refused envelope is not a connection error.
+  const mail::TransportState state = transport->State();
+  CHECK(state.kind == "smtp");
+  CHECK(state.host == "192.0.2.1");
+  CHECK(state.port == 9);
+  CHECK(state.last_error.empty());
+  CHECK(state.last_error_at == 0);
 }
 
 TEST_CASE("Recording transport records sends and plays back scripted results") {

@@ -253,3 +253,38 @@ TEST_CASE("timezone_factory_refused_for_a_subscription") {
   REQUIRE_FALSE(valid.ok());
   CHECK(valid.error().field == "timezone");
 }
+
+TEST_CASE("a list's next fire time is the scheduler's, computed at the read, earliest first") {
+  Fixture f;  // now: Tuesday 2023-11-14T22:13:20Z
+  auto empty = f.newsletters->CreateList({"quiet", "Quiet", "<p>q</p>"});
+  REQUIRE(empty.ok());
+  f.Subscribe("a@example.org", "@daily");                        // next midnight UTC
+  f.Subscribe("b@example.org", "0 9 * * MON", "Europe/Berlin");  // Monday 09:00 in Berlin
+  auto detail = f.newsletters->DescribeList("news");
+  REQUIRE(detail.ok());
+  REQUIRE(detail->schedules.size() == 2);
+  // No scheduler pass has run: the times come from the cron code, not from a stored value.
+  CHECK(detail->next_run_at == At("2023-11-15T00:00:00Z"));
+  for (const store::Schedule& group : detail->schedules) {
+    CHECK(group.next_fire ==
+          (group.frequency == "@daily" ? At("2023-11-15T00:00:00Z") : At("2023-11-20T08:00:00Z")));
+  }
+
+  // After the daily fire (the scheduler's pass at 00:00), the next one is a day later.
+  f.clock.Set(At("2023-11-15T00:00:30Z"));
+  f.newsletters->Tick();
+  auto lists = f.newsletters->DescribeLists();
+  REQUIRE(lists.ok());
+  REQUIRE(lists->size() == 2);
+  const auto& news = (*lists)[0].list.name == "news" ? (*lists)[0] : (*lists)[1];
+  const auto& quiet = (*lists)[0].list.name == "news" ? (*lists)[1] : (*lists)[0];
+  CHECK(news.subscribers == 2);
+  CHECK(news.next_run_at == At("2023-11-16T00:00:00Z"));
+  CHECK(quiet.subscribers == 0);
+  CHECK(quiet.schedules.empty());
+  CHECK_FALSE(quiet.next_run_at.has_value());
+
+  // A fire time already due (the scheduler has not come round yet) is shown as it is: due.
+  f.clock.Set(At("2023-11-16T00:00:10Z"));
+  CHECK(f.newsletters->DescribeList("news")->next_run_at == At("2023-11-16T00:00:00Z"));
+}

@@ -245,6 +245,31 @@ TEST_CASE("template preview: missing variables are named; old versions can be pr
   CHECK(f.templates->Preview("nope", json::object()).error().code == ErrorCode::kNotFound);
 }
 
+TEST_CASE("template draft preview: renders what is being edited, checks it, stores nothing") {
+  Fixture f;
+  f.Save(Make("t", "<p>stored {{x}}</p>", "Stored"));
+  auto rendered =
+      f.templates->PreviewDraft(Make("t", "<p>draft {{x}}</p>", "Hi {{x}}"), {{"x", "<b>"}});
+  REQUIRE_MESSAGE(rendered.ok(), rendered.error().message);
+  CHECK(rendered->html == "<p>draft &lt;b&gt;</p>");
+  CHECK(rendered->subject == "Hi <b>");
+  CHECK(f.Preview("t", {{"x", 1}}).html == "<p>stored 1</p>");  // nothing was saved
+  CHECK(f.templates->Versions("t")->size() == 1);
+  // A draft of a template not stored yet renders too.
+  CHECK(f.templates->PreviewDraft(Make("new", "<p>{{x}}</p>"), {{"x", 1}}).ok());
+  // Syntax errors are the save's; missing data is the preview's.
+  auto broken = f.templates->PreviewDraft(Make("t", "<p>{{#x}}</p>"), {{"x", 1}});
+  REQUIRE_FALSE(broken.ok());
+  CHECK(broken.error().code == ErrorCode::kInvalidArgument);
+  CHECK(broken.error().field == "template");
+  auto subject = f.templates->PreviewDraft(Make("t", "<p>a</p>", "{{#open}}"), json::object());
+  REQUIRE_FALSE(subject.ok());
+  CHECK(subject.error().field == "subject");
+  auto missing = f.templates->PreviewDraft(Make("t", "<p>{{y}}</p>"), json::object());
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().field == "data.y");
+}
+
 TEST_CASE("template render for senders: the current version; a missing template names it") {
   Fixture f;
   f.Save(Make("receipt", "<p>{{-AMOUNT-}}</p>", "Receipt"));

@@ -98,6 +98,51 @@ void RunJobContract(const BackendFactory& factory) {
           ErrorCode::kInvalidArgument);
   }
 
+  SUBCASE("send latencies count from when an email was due; recent failures come newest first") {
+    // a: created at kT0, sent at +5 s. b: due at +10 s (send_at), sent at +12 s. c: deferred at
+    // +3 s ("451 greylisted"), failed at +20 s ("550 no such user").
+    Create(store, MakeEmail("a"), kT0);
+    Create(store, MakeEmail("b", store::kPriorityTransactional, kT0 + 10'000), kT0);
+    Create(store, MakeEmail("c"), kT0);
+    const auto finish = [&](TimeMs at, const std::string& want, DeliveryOutcome::Kind kind,
+                            const std::string& reply) {
+      for (const store::Lease& lease : Lease(store, 10, at)) {
+        if (lease.ref_id == want) {
+          CheckOk(
+              store.FinishDelivery(lease.job_id, lease.token, Outcome(kind, reply, at + 1), at));
+        } else {
+          CheckOk(store.ReleaseLease(lease.job_id, lease.token, at, at));
+        }
+      }
+    };
+    finish(kT0 + 3'000, "c", DeliveryOutcome::Kind::kRetry, "451 greylisted");
+    finish(kT0 + 5'000, "a", DeliveryOutcome::Kind::kSent, "250 ok");
+    finish(kT0 + 12'000, "b", DeliveryOutcome::Kind::kSent, "250 ok");
+    finish(kT0 + 20'000, "c", DeliveryOutcome::Kind::kFailed, "550 no such user");
+
+    auto latencies = store.ListSendLatencies(kT0, kT0 + 60'000, 100);
+    REQUIRE(latencies.ok());
+    std::sort(latencies->begin(), latencies->end());
+    CHECK(*latencies == std::vector<TimeMs>{2'000, 5'000});
+    // The latest `limit`; the end is exclusive.
+    CHECK(*store.ListSendLatencies(kT0, kT0 + 60'000, 1) == std::vector<TimeMs>{2'000});
+    CHECK(*store.ListSendLatencies(kT0, kT0 + 12'000, 100) == std::vector<TimeMs>{5'000});
+
+    auto failures = store.ListRecentFailures(kT0, 10);
+    REQUIRE(failures.ok());
+    REQUIRE(failures->size() == 2);
+    CHECK((*failures)[0].email_id == "c");
+    CHECK((*failures)[0].type == "failed");
+    CHECK((*failures)[0].reply == "550 no such user");
+    CHECK((*failures)[0].at == kT0 + 20'000);
+    CHECK((*failures)[0].to == std::vector<std::string>{"Ada Lovelace <Ada@Example.org>"});
+    CHECK((*failures)[0].subject == "Subject of c");
+    CHECK((*failures)[1].type == "deferred");
+    CHECK((*failures)[1].reply == "451 greylisted");
+    CHECK(store.ListRecentFailures(kT0, 1)->size() == 1);
+    CHECK(store.ListRecentFailures(kT0 + 4'000, 10)->size() == 1);
+  }
+
   SUBCASE("leasing marks the job and the email") {
     Create(store, MakeEmail("e1"), kT0);
     const store::Lease lease = LeaseOne(store, kT0 + 10);

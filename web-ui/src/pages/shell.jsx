@@ -10,7 +10,9 @@ import { CampaignPage, NewCampaign } from './campaign.jsx';
 import { Campaigns } from './campaigns.jsx';
 import { EmailPage } from './email.jsx';
 import { Emails } from './emails.jsx';
+import { ListPage, Lists } from './lists.jsx';
 import { Overview } from './overview.jsx';
+import { TemplatePage, Templates } from './templates.jsx';
 import { Users } from './users.jsx';
 
 function Screen({ route, user }) {
@@ -25,6 +27,10 @@ function Screen({ route, user }) {
     case 'campaigns':
       if (second === 'new') return <NewCampaign {...props} />;
       return second ? <CampaignPage id={second} {...props} /> : <Campaigns {...props} />;
+    case 'templates':
+      return second ? <TemplatePage name={second} {...props} /> : <Templates {...props} />;
+    case 'lists':
+      return second ? <ListPage name={second} {...props} /> : <Lists {...props} />;
     case 'users':
       return <Users {...props} />;
     case 'audit':
