@@ -5,6 +5,7 @@ Run: python3 -m pytest -q -p no:cacheprovider tests/integration --outbox-binary 
 
 import os
 import sys
+import tempfile
 
 import pytest
 
@@ -120,3 +121,33 @@ def fault_smtp():
     yield make
     for s in servers:
         s.close()
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+def _write_line(config, line):
+    """A line in the run's output as it happens (pytest captures fd 1 during tests)."""
+    reporter = config.pluginmanager.getplugin("terminalreporter")
+    capture = config.pluginmanager.getplugin("capturemanager")
+    if reporter is None or capture is None:
+        print(line)
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line(line)
+
+
+# Session-wide here, not in dashboard_browser.py: a fixture that test modules import is one
+# fixture per module, and each would make (and print) its own folder.
+@pytest.fixture(scope="session")
+def shots(request):
+    """The folder screenshots go to, named once in the run's output."""
+    folder = tempfile.mkdtemp(prefix="outbox-dashboard-")
+    _write_line(request.config, f"dashboard screenshots: {folder}")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def report(request):
+    """Writes a line to the run's output (not captured)."""
+    return lambda line: _write_line(request.config, line)

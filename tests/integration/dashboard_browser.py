@@ -1,12 +1,11 @@
 """What the dashboard's browser tests share: a headless Debian chromium driven by
-python3-selenium through chromium-driver (class Browser), the fixtures that make one
-(`browsers`), the server they sign in to (`server`), the screenshot folder (`shots`, one for
-the whole run, printed once) and the helpers that set up people and customers over the API.
-A test module takes the fixtures with `from dashboard_browser import *`."""
+python3-selenium through chromium-driver (class Browser), the fixture that makes one
+(`browsers`; its screenshot folder `shots` is conftest.py's, one for the run), the server they
+sign in to (`server`) and the helpers that set up people and customers over the API. A test
+module takes the fixtures with `from dashboard_browser import *`."""
 
 import base64
 import os
-import tempfile
 
 import pytest
 
@@ -34,31 +33,6 @@ SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-def _write_line(config, line):
-    """A line in the run's output as it happens (pytest captures fd 1 during tests)."""
-    reporter = config.pluginmanager.getplugin("terminalreporter")
-    capture = config.pluginmanager.getplugin("capturemanager")
-    if reporter is None or capture is None:
-        print(line)
-        return
-    with capture.global_and_fixture_disabled():
-        reporter.write_line(line)
-
-
-@pytest.fixture(scope="session")
-def shots(request):
-    """The folder screenshots go to, named once in the run's output."""
-    folder = tempfile.mkdtemp(prefix="outbox-dashboard-")
-    _write_line(request.config, f"dashboard screenshots: {folder}")
-    return folder
-
-
-@pytest.fixture(scope="session")
-def report(request):
-    """Writes a line to the run's output (not captured)."""
-    return lambda line: _write_line(request.config, line)
 
 
 @pytest.fixture
