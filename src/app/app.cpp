@@ -186,7 +186,8 @@ class App::Parts {
     emails_ = std::make_unique<service::EmailService>(
         service_options, *store_, *store_, *templates_, *clock_, [this] { workers_->Notify(); });
     authenticator_ = std::make_unique<auth::Authenticator>(*store_, *clock_);
-    stats_ = std::make_unique<service::CachedStats>(*store_, *clock_, kStatsTtlMs);
+    stats_ =
+        std::make_unique<service::CachedStats>(*store_, *clock_, kStatsTtlMs, transport_->Name());
     ses_ = std::make_unique<service::SesService>(*emails_, *templates_, *store_, *clock_);
     keys_ = std::make_unique<service::KeyService>(*store_, *authenticator_, *clock_);
     const std::string callback_secret = CallbackSecret(*secrets);

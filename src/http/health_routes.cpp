@@ -37,7 +37,8 @@ void GetStats(Context& context) {
                       {{"enqueued", stats->enqueued_total},
                        {"sent", stats->sent_total},
                        {"failed", stats->failed_total},
-                       {"retried", stats->retried_total}}}});
+                       {"retried", stats->retried_total}}},
+                     {"transport", context.services.stats.transport()}});
 }
 
 void GetStatsTimeline(Context& context) {

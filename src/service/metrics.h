@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "queue/worker_pool.h"
 #include "store/job_queue.h"
@@ -38,20 +39,23 @@ class Metrics final : public queue::DeliveryObserver {
 
 // Store::Stats counts jobs by state, which costs O(jobs) (hundreds of ms at a million). Scrapes
 // share one result for `ttl_ms` and never count twice at once, so a burst of /metrics requests
-// cannot pile up scans.
+// cannot pile up scans. GET /v1/stats also reports the transport the workers send through.
 class CachedStats {
  public:
-  CachedStats(store::JobQueue& store, const core::Clock& clock, core::TimeMs ttl_ms)
-      : store_(store), clock_(clock), ttl_ms_(ttl_ms) {}
+  CachedStats(store::JobQueue& store, const core::Clock& clock, core::TimeMs ttl_ms,
+              std::string transport = "")
+      : store_(store), clock_(clock), ttl_ms_(ttl_ms), transport_(std::move(transport)) {}
   CachedStats(const CachedStats&) = delete;
   CachedStats& operator=(const CachedStats&) = delete;
 
   core::Result<store::QueueStats> Get();
+  const std::string& transport() const { return transport_; }  // "smtp", "capture"
 
  private:
   store::JobQueue& store_;
   const core::Clock& clock_;
   const core::TimeMs ttl_ms_;
+  const std::string transport_;
   std::mutex mutex_;  // held while counting: single flight
   std::optional<store::QueueStats> cached_;
   core::TimeMs cached_at_ = 0;
