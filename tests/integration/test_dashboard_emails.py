@@ -1,5 +1,5 @@
 """The dashboard's Emails screens in a real browser (issue 13): searching by recipient, sender,
-subject, tag and status with the failed-only filter; selecting failed mail and retrying it at
+subject, tag and status with the failed-only filter; the list as the capture inbox; selecting failed mail and retrying it at
 once until it is sent; one email's sandboxed HTML preview at desktop and phone width, its text,
 headers and downloadable attachments; a resend that arrives at the SMTP server; a viewer
 offered none of the changes; and a mail whose HTML carries scripts that changes nothing outside
@@ -106,6 +106,18 @@ def test_filters_failed_only_and_bulk_retry_until_sent(outbox, smtp_server, brow
     browser.button("Cancel selected").click()
     browser.has_text("Cancel: 0 of 1 done.")
     assert "sent" in browser.text_of(f".results li[data-id='{arrives}']")
+
+
+def test_with_the_capture_transport_the_list_is_the_capture_inbox(outbox, browsers):
+    ob = outbox("--transport", "capture", "--admin-password", ADMIN_PASSWORD,
+                "--default-from", SENDER)
+    kept = ob.send({"to": ["ana@example.test"], "subject": "Kept, not sent", "text": "x\n"})
+    browser = signed_in(browsers, ob, "admin@localhost", ADMIN_PASSWORD)
+    browser.open("/emails")
+    browser.heading("Capture inbox")
+    browser.has_text("The transport is capture")
+    browser.find(f"tr[data-id='{kept['id']}']")
+    browser.shoot("capture-inbox")
 
 
 def test_one_email_preview_text_headers_attachment_and_resend(server, browsers):

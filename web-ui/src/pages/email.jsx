@@ -69,7 +69,7 @@ function Text({ parts }) {
       {parts.text === null ? (
         <Empty>This email has no plain-text part.</Empty>
       ) : (
-        <pre class="raw text-part" tabIndex={0} aria-label="Plain-text part">{parts.text}</pre>
+        <pre class="text-part" tabIndex={0} aria-label="Plain-text part">{parts.text}</pre>
       )}
     </section>
   );
