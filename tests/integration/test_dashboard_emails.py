@@ -8,7 +8,7 @@ its frame. Screenshots of each, light and dark, desktop and phone (see dashboard
 Waits poll the page with deadlines; nothing sleeps for a fixed time."""
 import base64
 
-from harness import wait_for
+from harness import http_request, wait_for
 
 from dashboard_browser import *  # noqa: F401,F403 (the fixtures, Browser and the helpers)
 
@@ -121,9 +121,13 @@ def test_with_the_capture_transport_the_list_is_the_capture_inbox(outbox, browse
 
 
 def test_one_email_preview_text_headers_attachment_and_resend(server, browsers):
+    # A "remote" image: the dashboard's own icon, by its full address.
+    page = http_request(server.host, server.port, "GET", "/").body
+    icon = server.url + "/assets/icon-" + page.split("assets/icon-")[1].split('"')[0]
     sent = server.send({
         "from": SENDER, "to": ["ana@example.test"], "subject": "Spring sale",
-        "html": "<h1 id=big>Spring sale</h1><p style=\"color: green\">Everything must go</p>",
+        "html": "<h1 id=big>Spring sale</h1><p style=\"color: green\">Everything must go</p>"
+                f"<img id=remote alt=\"\" src=\"{icon}\">",
         "text": "Spring sale: everything must go\n", "headers": {"X-Campaign": "spring"},
         "attachments": [{"filename": "prices.pdf", "content_type": "application/pdf",
                          "content": base64.b64encode(PDF).decode()}]})
@@ -146,10 +150,22 @@ def test_one_email_preview_text_headers_attachment_and_resend(server, browsers):
     browser.shoot("email-preview-phone")
     browser.button("Desktop").click()
     browser.wait(lambda d: frame.size["width"] == desktop, message="the desktop width again")
+    # Remote images stay off until asked for.
+    browser.driver.switch_to.frame(frame)
+    browser.wait(lambda d: d.execute_script("return document.getElementById('remote').complete"),
+                 message="the remote image to be settled")
+    assert browser.driver.execute_script(
+        "return document.getElementById('remote').naturalWidth") == 0
+    browser.driver.switch_to.default_content()
     browser.button("Show remote images").click()
     browser.wait(lambda d: browser.find("iframe.preview").get_attribute("src").endswith(
         "/preview?images=1"), message="the preview with remote images")
     browser.has_text("Remote images shown")
+    browser.driver.switch_to.frame(browser.find("iframe.preview"))
+    browser.wait(lambda d: d.execute_script(
+        "const image = document.getElementById('remote'); return image && image.naturalWidth > 0"),
+        message="the remote image to load")
+    browser.driver.switch_to.default_content()
 
     assert browser.find("pre.text-part").text == "Spring sale: everything must go"
     headers = {row.find_element(By.CSS_SELECTOR, "td:first-child").text:
