@@ -1,4 +1,7 @@
 // /v1/emails: decode the JSON request, call the EmailService, encode the answer.
+#include <algorithm>
+#include <cctype>
+
 #include "auth/jwt.h"
 #include "core/log.h"
 #include "core/random.h"
@@ -166,6 +169,19 @@ Result<std::optional<service::Idempotency>> DecodeIdempotency(const httplib::Req
       service::Idempotency{std::move(key), core::Sha256Hex(request.body)});
 }
 
+// Refuses query parameters other than `allowed`: a typo is an error, not ignored.
+core::Status OnlyParams(const httplib::Request& request,
+                        std::initializer_list<const char*> allowed) {
+  for (const auto& param : request.params) {
+    const std::string& name = param.first;
+    if (std::none_of(allowed.begin(), allowed.end(),
+                     [&](const char* known) { return name == known; })) {
+      return core::InvalidArgument(name, "unknown query parameter \"" + name + "\"");
+    }
+  }
+  return {};
+}
+
 Result<std::optional<core::TimeMs>> QueryTime(const httplib::Request& request, const char* name) {
   if (!request.has_param(name)) return std::optional<core::TimeMs>();
   core::TimeMs at = 0;
@@ -177,12 +193,10 @@ Result<std::optional<core::TimeMs>> QueryTime(const httplib::Request& request, c
 
 Result<store::EmailFilter> DecodeFilter(const httplib::Request& request) {
   store::EmailFilter filter;
-  for (const auto& [name, value] : request.params) {
-    if (name != "status" && name != "recipient" && name != "since" && name != "until" &&
-        name != "cursor" && name != "limit" && name != "sender" && name != "subject" &&
-        name != "tag") {
-      return core::InvalidArgument(name, "unknown query parameter \"" + name + "\"");
-    }
+  if (auto known = OnlyParams(request, {"status", "recipient", "since", "until", "cursor", "limit",
+                                        "sender", "subject", "tag"});
+      !known.ok()) {
+    return known.error();
   }
   if (request.has_param("status")) {
     auto status = store::ParseEmailStatus(request.get_param_value("status"));
@@ -264,19 +278,6 @@ void GetEmailRaw(Context& context) {
 }
 
 namespace {
-
-// Refuses query parameters other than `allowed`: a typo is an error, not ignored.
-core::Status OnlyParams(const httplib::Request& request,
-                        std::initializer_list<const char*> allowed) {
-  for (const auto& param : request.params) {
-    const std::string& name = param.first;
-    if (std::none_of(allowed.begin(), allowed.end(),
-                     [&](const char* known) { return name == known; })) {
-      return core::InvalidArgument(name, "unknown query parameter \"" + name + "\"");
-    }
-  }
-  return {};
-}
 
 // What a download may be served as; anything else goes out as application/octet-stream.
 bool HarmlessType(std::string_view type) {
