@@ -170,3 +170,10 @@ def test_resend_queues_a_copy_that_reaches_the_smtp_server(outbox, smtp_server):
     assert copied["events"][1]["detail"] == first
     events = ob.email(first)["events"]
     assert events[-1]["type"] == "resent" and events[-1]["detail"] == copy
+
+
+def test_unknown_query_parameters_are_refused_by_name(server, email):
+    for path in ("/v1/emails?statuss=failed", f"/v1/emails/{email}/parts?statuss=1",
+                 f"/v1/emails/{email}/preview?statuss=1"):
+        r = server.api("GET", path)
+        assert r.status == 400 and r.body["field"] == "statuss", (path, r)
