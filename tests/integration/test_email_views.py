@@ -177,3 +177,8 @@ def test_unknown_query_parameters_are_refused_by_name(server, email):
                  f"/v1/emails/{email}/preview?statuss=1"):
         r = server.api("GET", path)
         assert r.status == 400 and r.body["field"] == "statuss", (path, r)
+
+
+def test_the_dashboard_may_frame_only_its_own_origin(server):
+    csp = server.api("GET", "/", auth=False).headers["content-security-policy"]
+    assert "frame-src 'self';" in csp and "blob:" not in csp, csp
