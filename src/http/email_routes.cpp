@@ -1,4 +1,7 @@
 // /v1/emails: decode the JSON request, call the EmailService, encode the answer.
+#include <algorithm>
+#include <cctype>
+
 #include "auth/jwt.h"
 #include "core/log.h"
 #include "core/random.h"
@@ -166,6 +169,19 @@ Result<std::optional<service::Idempotency>> DecodeIdempotency(const httplib::Req
       service::Idempotency{std::move(key), core::Sha256Hex(request.body)});
 }
 
+// Refuses query parameters other than `allowed`: a typo is an error, not ignored.
+core::Status OnlyParams(const httplib::Request& request,
+                        std::initializer_list<const char*> allowed) {
+  for (const auto& param : request.params) {
+    const std::string& name = param.first;
+    if (std::none_of(allowed.begin(), allowed.end(),
+                     [&](const char* known) { return name == known; })) {
+      return core::InvalidArgument(name, "unknown query parameter \"" + name + "\"");
+    }
+  }
+  return {};
+}
+
 Result<std::optional<core::TimeMs>> QueryTime(const httplib::Request& request, const char* name) {
   if (!request.has_param(name)) return std::optional<core::TimeMs>();
   core::TimeMs at = 0;
@@ -177,12 +193,10 @@ Result<std::optional<core::TimeMs>> QueryTime(const httplib::Request& request, c
 
 Result<store::EmailFilter> DecodeFilter(const httplib::Request& request) {
   store::EmailFilter filter;
-  for (const auto& [name, value] : request.params) {
-    if (name != "status" && name != "recipient" && name != "since" && name != "until" &&
-        name != "cursor" && name != "limit" && name != "sender" && name != "subject" &&
-        name != "tag") {
-      return core::InvalidArgument(name, "unknown query parameter \"" + name + "\"");
-    }
+  if (auto known = OnlyParams(request, {"status", "recipient", "since", "until", "cursor", "limit",
+                                        "sender", "subject", "tag"});
+      !known.ok()) {
+    return known.error();
   }
   if (request.has_param("status")) {
     auto status = store::ParseEmailStatus(request.get_param_value("status"));
@@ -261,6 +275,124 @@ void GetEmailRaw(Context& context) {
   if (!raw.ok()) return context.Problem(raw.error());
   context.response.status = 200;
   context.response.set_content(*raw, "message/rfc822");
+}
+
+namespace {
+
+// What a download may be served as; anything else goes out as application/octet-stream.
+bool HarmlessType(std::string_view type) {
+  constexpr std::string_view kHarmless[] = {"image/png",  "image/jpeg",      "image/gif",
+                                            "image/webp", "application/pdf", "text/plain",
+                                            "text/csv"};
+  return std::find(std::begin(kHarmless), std::end(kHarmless), type) != std::end(kHarmless);
+}
+
+// A charset label as it may go into a Content-Type header; utf-8 for none or a strange one.
+std::string CharsetLabel(const std::string& label) {
+  const bool token =
+      !label.empty() && label.size() <= 40 && std::all_of(label.begin(), label.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+               c == ':';
+      });
+  return token ? label : "utf-8";
+}
+
+}  // namespace
+
+void GetEmailParts(Context& context) {
+  if (auto known = OnlyParams(context.request, {}); !known.ok())
+    return context.Problem(known.error());
+  auto parts = context.services.emails.Parts(context.request.matches[1]);
+  if (!parts.ok()) return context.Problem(parts.error());
+  json headers = json::array();
+  for (const auto& [name, value] : parts->headers) headers.push_back({name, value});
+  json attachments = json::array();
+  for (std::size_t i = 0; i < parts->attachments.size(); ++i) {
+    const mail::ReadAttachment& attachment = parts->attachments[i];
+    json item = {{"index", i},
+                 {"filename", attachment.filename},
+                 {"content_type", attachment.content_type},
+                 {"size", attachment.data.size()}};
+    if (!attachment.content_id.empty()) item["content_id"] = attachment.content_id;
+    attachments.push_back(std::move(item));
+  }
+  context.Json(200, {{"html", parts->html.has_value()},
+                     {"text", parts->text ? json(parts->text->content) : json(nullptr)},
+                     {"charset", parts->text ? json(parts->text->charset) : json(nullptr)},
+                     {"headers", std::move(headers)},
+                     {"attachments", std::move(attachments)},
+                     {"truncated", parts->truncated}});
+}
+
+void GetEmailAttachment(Context& context) {
+  if (auto known = OnlyParams(context.request, {}); !known.ok())
+    return context.Problem(known.error());
+  const std::string id = context.request.matches[1];
+  auto parts = context.services.emails.Parts(id);
+  if (!parts.ok()) return context.Problem(parts.error());
+  const std::size_t index = std::stoul(context.request.matches[2]);
+  if (index >= parts->attachments.size()) {
+    return context.Problem(core::NotFound("email '" + id + "' has no attachment " +
+                                          std::to_string(index) + " (it has " +
+                                          std::to_string(parts->attachments.size()) + ")"));
+  }
+  mail::ReadAttachment& attachment = parts->attachments[index];
+  context.response.status = 200;
+  context.response.set_header("Content-Disposition",
+                              mail::AttachmentDisposition(attachment.filename));
+  context.response.set_header("X-Content-Type-Options", "nosniff");
+  context.response.set_header("Cache-Control", "private, no-store");
+  context.response.set_header("Content-Security-Policy", "sandbox; default-src 'none'");
+  context.response.set_content(std::move(attachment.data),
+                               HarmlessType(attachment.content_type)
+                                   ? attachment.content_type
+                                   : std::string("application/octet-stream"));
+}
+
+void GetEmailPreview(Context& context) {
+  if (auto known = OnlyParams(context.request, {"images"}); !known.ok()) {
+    return context.Problem(known.error());
+  }
+  const std::string images =
+      context.request.has_param("images") ? context.request.get_param_value("images") : "0";
+  if (images != "0" && images != "1") {
+    return context.Problem(core::InvalidArgument("images", "images must be 0 or 1"));
+  }
+  const std::string id = context.request.matches[1];
+  auto parts = context.services.emails.Parts(id);
+  if (!parts.ok()) return context.Problem(parts.error());
+  if (!parts->html.has_value()) {
+    return context.Problem(core::NotFound("email '" + id + "' has no HTML part"));
+  }
+  // The document runs nothing and loads nothing but inline styles and the message's own images
+  // (remote ones only when asked); only the dashboard may frame it.
+  context.response.status = 200;
+  context.response.set_header(
+      "Content-Security-Policy",
+      std::string("sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:") +
+          (images == "1" ? " https: http:" : "") + "; frame-ancestors 'self'");
+  context.response.set_header("X-Frame-Options", "SAMEORIGIN");
+  context.response.set_header("X-Content-Type-Options", "nosniff");
+  context.response.set_header("Cache-Control", "no-store");
+  context.response.set_header("Referrer-Policy", "no-referrer");
+  context.response.set_content(
+      mail::InlineContentIdImages(parts->html->content, parts->attachments),
+      "text/html; charset=" + CharsetLabel(parts->html->charset));
+}
+
+void ResendEmail(Context& context) {
+  if (!context.request.body.empty()) {
+    auto body = ParseJsonBody(context.request.body);
+    if (!body.ok()) return context.Problem(body.error());
+    if (!body->is_object()) {
+      return context.Problem(core::InvalidArgument("body", "send no body, or {}"));
+    }
+    if (auto known = OnlyMembers(*body, {}); !known.ok()) return context.Problem(known.error());
+  }
+  auto resent = context.services.emails.Resend(context.request.matches[1], *context.principal);
+  if (!resent.ok()) return context.Problem(resent.error());
+  context.response.set_header("Location", "/v1/emails/" + resent->email_id);
+  context.Json(201, {{"id", resent->email_id}, {"status", store::EmailStatusName(resent->status)}});
 }
 
 void RetryEmail(Context& context) {

@@ -4,6 +4,7 @@
 #include "core/log.h"
 #include "core/random.h"
 #include "mail/message.h"
+#include "mail/mime_parts.h"
 #include "mail/sniff.h"
 
 namespace service {
@@ -248,6 +249,53 @@ Result<std::string> EmailService::Raw(const std::string& id) {
   auto raw = store_.GetRawMessage(id);
   if (!raw.ok()) return raw.error();
   return std::move(raw->data);
+}
+
+Result<mail::MessageParts> EmailService::Parts(const std::string& id) {
+  auto raw = store_.GetRawMessage(id);
+  if (!raw.ok()) return raw.error();
+  return mail::ReadMessageParts(raw->data);
+}
+
+Result<SendResult> EmailService::Resend(const std::string& id, const auth::Principal& principal) {
+  auto original = store_.GetEmail(id);
+  if (!original.ok()) return original.error();
+  auto raw = store_.GetRawMessage(id);
+  if (!raw.ok()) return raw.error();
+  if (raw->data == store::kRedactedMessage) {
+    return core::FailedPrecondition("email '" + id +
+                                    "' held a one-time code, removed once it was done; it "
+                                    "cannot be resent");
+  }
+  const core::TimeMs now = clock_.NowMs();
+  store::NewEmail copy;
+  copy.id = core::TimeOrderedId("em_", now);
+  copy.from = original->from;
+  copy.to = original->to;
+  copy.cc = original->cc;
+  copy.bcc = original->bcc;
+  copy.reply_to = original->reply_to;
+  copy.subject = original->subject;
+  copy.tags = original->tags;
+  copy.metadata = original->metadata;
+  copy.max_attempts = original->max_attempts;
+  copy.envelope_from = raw->envelope_from;
+  for (const std::string& address : raw->envelope_recipients) {
+    auto suppressed = suppressions_.FindSuppression(address);
+    if (!suppressed.ok()) return suppressed.error();
+    if (!suppressed->has_value()) copy.envelope_recipients.push_back(address);
+  }
+  copy.suppressed = copy.envelope_recipients.empty();
+  copy.raw_message = mail::ReplaceHeader(
+      mail::ReplaceHeader(raw->data, "Message-ID",
+                          "<" + copy.id + "@" + DomainOf(raw->envelope_from) + ">"),
+      "Date", mail::FormatRfc5322Date(now));
+  copy.send_at = now;
+  copy.owner = principal.key_id;
+  if (auto stored = store_.ResendEmail(id, copy, now); !stored.ok()) return stored.error();
+  if (!copy.suppressed) wake_();
+  return SendResult{
+      copy.id, copy.suppressed ? store::EmailStatus::kSuppressed : store::EmailStatus::kQueued};
 }
 
 core::Status EmailService::Retry(const std::string& id) {

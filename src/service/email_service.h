@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "mail/message.h"
+#include "mail/mime_parts.h"
 #include "service/templates.h"
 #include "store/email_store.h"
 #include "store/tracking_store.h"
@@ -107,12 +108,21 @@ class EmailService {
   core::Result<EmailDetail> Get(const std::string& id);
   core::Result<store::EmailPage> List(const store::EmailFilter& filter);
   core::Result<std::string> Raw(const std::string& id);
+  // The stored message read into its headers, bodies and attachments (mail::ReadMessageParts).
+  // kNotFound for an unknown id.
+  core::Result<mail::MessageParts> Parts(const std::string& id);
   // Every step of the last `window_ms` (steps aligned to multiples of `step_ms`, the last one
   // holding now), zeros where nothing happened.
   core::Result<std::vector<TimelinePoint>> EventTimeline(core::TimeMs window_ms,
                                                          core::TimeMs step_ms);
   core::Status Retry(const std::string& id);
   core::Status Cancel(const std::string& id);
+  // Queues a copy of the email now, owned by `principal`: the same sender, recipients (those
+  // suppressed since then left out, as Send does), subject, tags and message, with a new id,
+  // Message-ID and Date. The original's timeline gets "resent" naming the copy, the copy's
+  // "resend_of" naming the original (EmailStore::ResendEmail). kNotFound for an unknown id;
+  // kFailedPrecondition for a message already redacted (it held a one-time code).
+  core::Result<SendResult> Resend(const std::string& id, const auth::Principal& principal);
 
  private:
   const ServiceOptions options_;

@@ -133,6 +133,12 @@ class EmailStore {
   virtual Status RetryEmail(const std::string& id, TimeMs now) = 0;
   // queued/deferred -> cancelled. kFailedPrecondition if sending, sent, failed or cancelled.
   virtual Status CancelEmail(const std::string& id, TimeMs now) = 0;
+  // Stores `copy` as CreateEmail does (no idempotency claim) as a resend of `original_id`, with a
+  // "resent" event on the original naming the copy's id and a "resend_of" event on the copy
+  // naming the original's, all or nothing. The copy's message is redacted once done if the
+  // original's was to be. kNotFound for an unknown original; CreateEmail's errors.
+  // REQUIRES: copy.redact_when_done is false, copy.fire_key and copy.raw_tail are empty.
+  virtual Status ResendEmail(const std::string& original_id, const NewEmail& copy, TimeMs now) = 0;
 };
 
 }  // namespace store

@@ -122,6 +122,10 @@ class FaultStore final : public store::Store {
   core::Status CancelEmail(const std::string& id, core::TimeMs now) override {
     return Write(__func__, [&] { return inner_.CancelEmail(id, now); });
   }
+  core::Status ResendEmail(const std::string& original_id, const store::NewEmail& copy,
+                           core::TimeMs now) override {
+    return Write(__func__, [&] { return inner_.ResendEmail(original_id, copy, now); });
+  }
 
   // AccessStore
   core::Status CreateApiKey(const store::ApiKey& key) override {

@@ -32,7 +32,9 @@ std::string_view ContentType(std::string_view path) {
 constexpr std::string_view kHashedFolder = "assets/";
 constexpr std::string_view kImmutable = "public, max-age=31536000, immutable";
 constexpr std::string_view kRevalidate = "no-cache";
-// frame-src allows the sandboxed previews of mail the dashboard will show (blob: documents).
+// frame-src allows the sandboxed previews: of mail (GET /v1/emails/{id}/preview, same origin,
+// with a CSP of its own) and of a template being edited (a blob: document, which inherits this
+// policy: no script, no inline style, no remote image).
 constexpr std::string_view kPagePolicy =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "frame-src 'self' blob:; connect-src 'self'; base-uri 'none'; form-action 'self'; "

@@ -126,6 +126,16 @@ class SqliteStore final : public Store {
     });
   }
 
+  Status ResendEmail(const std::string& original_id, const NewEmail& copy, TimeMs now) override {
+    Result<sqlite::PreparedEmail> prepared = sqlite::PrepareEmail(copy);
+    if (!prepared.ok()) {
+      return prepared.error();
+    }
+    return WriteStatus([&](Connection& connection) {
+      return sqlite::ResendEmailInTransaction(connection, original_id, copy, *prepared, now);
+    });
+  }
+
   Result<std::vector<Lease>> LeaseJobs(JobKind kind, int max, TimeMs now,
                                        TimeMs lease_ms) override {
     return Write<std::vector<Lease>>([&](Connection& connection) {

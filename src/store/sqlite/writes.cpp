@@ -690,6 +690,37 @@ core::Status RetryEmailInTransaction(Connection& connection, const std::string& 
   return {};
 }
 
+core::Status ResendEmailInTransaction(Connection& connection, const std::string& original_id,
+                                      const NewEmail& copy, const PreparedEmail& prepared,
+                                      TimeMs now) {
+  bool redact = false;
+  {
+    ScopedStatement select(connection,
+                           "SELECT m.redact_when_done FROM emails e "
+                           "JOIN email_messages m ON m.email_seq = e.seq WHERE e.id = ?");
+    select->bind(1, original_id);
+    if (!select->executeStep()) {
+      return core::NotFound("email '" + original_id + "' not found");
+    }
+    redact = select->getColumn(0).getInt() != 0;
+  }
+  if (core::Status inserted = InsertEmailInTransaction(connection, copy, prepared, now);
+      !inserted.ok()) {
+    return inserted;
+  }
+  if (redact) {
+    ScopedStatement update(connection,
+                           "UPDATE email_messages SET redact_when_done = 1 "
+                           "WHERE email_seq = (SELECT seq FROM emails WHERE id = ?)");
+    update->bind(1, copy.id);
+    update->exec();
+  }
+  AddEvent(connection, original_id, now, "resent", copy.id);
+  AddEvent(connection, copy.id, now, "resend_of", original_id);
+  BumpCounter(connection, "enqueued_total");
+  return {};
+}
+
 core::Status CancelEmailInTransaction(Connection& connection, const std::string& id, TimeMs now) {
   const std::optional<EmailJob> found = FindEmailJob(connection, id);
   if (!found) {

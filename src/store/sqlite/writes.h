@@ -61,6 +61,10 @@ core::Status ReleaseLeaseInTransaction(Connection& connection, std::int64_t job_
 core::Result<int> RecoverLeasesInTransaction(Connection& connection, TimeMs now);
 core::Status RetryEmailInTransaction(Connection& connection, const std::string& id, TimeMs now);
 core::Status CancelEmailInTransaction(Connection& connection, const std::string& id, TimeMs now);
+// See EmailStore::ResendEmail. REQUIRES: `prepared` came from PrepareEmail(copy).
+core::Status ResendEmailInTransaction(Connection& connection, const std::string& original_id,
+                                      const NewEmail& copy, const PreparedEmail& prepared,
+                                      TimeMs now);
 // Cancels a queued email and its job, with the email's "cancelled" event; returns the email's
 // campaign id, if it has one, so the caller counts it. REQUIRES: the job `job_id` is the email's
 // and is queued.

@@ -176,3 +176,56 @@ TEST_CASE("cancel and retry follow the state machine") {
   REQUIRE(detail.ok());
   CHECK(detail->email.status == store::EmailStatus::kCancelled);
 }
+
+TEST_CASE("resend queues a copy with a new id, Message-ID and Date, linked both ways") {
+  Fixture f;
+  auto request = f.Valid();
+  request.to = {"ana@example.com", "gone@example.com"};
+  request.tags = {"welcome"};
+  auto accepted = f.service->Send(request, f.principal, std::nullopt);
+  REQUIRE(accepted.ok());
+  const std::string id = accepted->email_id;
+  REQUIRE(f.store->Suppress({"gone@example.com", "bounce", "", f.clock.NowMs()}).ok());
+  f.clock.Advance(std::chrono::hours(24));
+
+  const auth::Principal other{"key_other", auth::Role::kAdmin};
+  auto resent = f.service->Resend(id, other);
+  REQUIRE(resent.ok());
+  CHECK(resent->email_id != id);
+  CHECK(resent->status == store::EmailStatus::kQueued);
+  CHECK(f.wakeups == 2);
+  CHECK(f.Enqueued() == 2);
+
+  auto copy = f.service->Get(resent->email_id);
+  REQUIRE(copy.ok());
+  CHECK(copy->email.to == request.to);
+  CHECK(copy->email.subject == "Hello");
+  CHECK(copy->email.tags == nlohmann::json{"welcome"});
+  CHECK(copy->email.owner == "key_other");
+  CHECK(copy->email.created_at == f.clock.NowMs());
+  CHECK(copy->events.back().type == "resend_of");
+  CHECK(copy->events.back().detail == id);
+  auto original = f.service->Get(id);
+  REQUIRE(original.ok());
+  CHECK(original->events.back().type == "resent");
+  CHECK(original->events.back().detail == resent->email_id);
+
+  auto raw = f.store->GetRawMessage(resent->email_id);
+  REQUIRE(raw.ok());
+  // Suppressed since the first send: left out of the envelope, kept in the header.
+  CHECK(raw->envelope_recipients == std::vector<std::string>{"ana@example.com"});
+  CHECK(raw->data.find("Message-ID: <" + resent->email_id + "@example.com>\r\n") !=
+        std::string::npos);
+  CHECK(raw->data.find(id) == std::string::npos);
+  CHECK(raw->data.find("Date: " + mail::FormatRfc5322Date(f.clock.NowMs()) + "\r\n") !=
+        std::string::npos);
+  auto parts = f.service->Parts(resent->email_id);
+  REQUIRE(parts.ok());
+  REQUIRE(parts->text.has_value());
+  CHECK(parts->text->content == "Hi\r\n");
+
+  auto missing = f.service->Resend("em_missing", other);
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().code == core::ErrorCode::kNotFound);
+  CHECK(f.service->Parts("em_missing").error().code == core::ErrorCode::kNotFound);
+}

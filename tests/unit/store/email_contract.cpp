@@ -133,6 +133,36 @@ void RunEmailContract(const BackendFactory& factory) {
     CHECK(List(store, filter).emails.size() == 3);
   }
 
+  SUBCASE("a resend stores the copy queued, with events naming each other, in one write") {
+    store::NewEmail original = MakeEmail("orig");
+    Create(store, original, kT0);
+    store::NewEmail copy = MakeEmail("copy");
+    copy.raw_message = "Subject: again\r\n\r\nbody\r\n";
+    CheckOk(store.ResendEmail("orig", copy, kT0 + 5));
+    CHECK(Get(store, "copy").status == EmailStatus::kQueued);
+    CHECK(Get(store, "copy").created_at == kT0 + 5);
+    CHECK(EventTypes(store, "orig") == std::vector<std::string>{"queued", "resent"});
+    CHECK(EventTypes(store, "copy") == std::vector<std::string>{"queued", "resend_of"});
+    auto events = store.ListEmailEvents("orig");
+    REQUIRE(events.ok());
+    CHECK(events->back().detail == "copy");
+    events = store.ListEmailEvents("copy");
+    REQUIRE(events.ok());
+    CHECK(events->back().detail == "orig");
+    auto raw = store.GetRawMessage("copy");
+    REQUIRE(raw.ok());
+    CHECK(raw->data == copy.raw_message);
+
+    copy.id = "copy-of-nothing";
+    CheckCode(store.ResendEmail("missing", copy, kT0 + 6), ErrorCode::kNotFound);
+    auto absent = store.GetEmail("copy-of-nothing");
+    REQUIRE_FALSE(absent.ok());
+    CHECK(absent.error().code == ErrorCode::kNotFound);
+    copy.id = "copy";  // taken: nothing is written, the original gets no event
+    CheckCode(store.ResendEmail("orig", copy, kT0 + 7), ErrorCode::kAlreadyExists);
+    CHECK(EventTypes(store, "orig") == std::vector<std::string>{"queued", "resent"});
+  }
+
   SUBCASE("list filters by status") {
     Create(store, MakeEmail("a"));
     Create(store, MakeEmail("b"));
