@@ -50,9 +50,12 @@ class TaskService {
   // Removes a task as its owner would; a key removes its own, an administrator any task.
   // Errors as Remove.
   core::Result<store::Task> Delete(const auth::Principal& caller, const std::string& id);
-  // A key sees its own tasks; the admin key sees every task.
+  // A key sees its own tasks; whoever may view (admin, manager, viewer) sees every task.
   core::Result<TaskView> Get(const auth::Principal& caller, const std::string& id);
-  core::Result<std::vector<TaskView>> List(const auth::Principal& caller, int limit);
+  // Newest first; `state` is "" (any) or "pending", "removed" or "expired", else kInvalidArgument
+  // ("state").
+  core::Result<std::vector<TaskView>> List(const auth::Principal& caller, const std::string& state,
+                                           int limit);
 
  private:
   std::optional<store::NewCallback> Callback(const auth::Principal& owner, const store::Task& task,
