@@ -203,7 +203,8 @@ class App::Parts {
     callback_workers_ = queue::NewCallbackWorkers(callback_options, *store_, *store_,
                                                   *callback_sender_, *clock_, *logger_);
     tasks_ = std::make_unique<service::TaskService>(
-        *store_, *clock_, [this] { callback_workers_->Notify(); }, callback_options.max_attempts);
+        *store_, *store_, *clock_, [this] { callback_workers_->Notify(); },
+        callback_options.max_attempts);
     service::ProviderEventOptions provider_options;
     provider_options.cert_host_pattern = config_.sns_cert_hosts;
     provider_options.topic_arns = config_.sns_topic_arns;

@@ -75,7 +75,13 @@ core::Result<store::Task> TaskService::Delete(const auth::Principal& caller,
   auto task = Get(caller, id);
   if (!task.ok()) return task.error();
   auth::Principal owner = caller;
-  owner.key_id = task->task.owner;  // an administrator removes any task, as its owner would
+  if (task->task.owner != caller.key_id) {
+    // An administrator removes any task, as its owner would: the owner's URL is told.
+    owner.key_id = task->task.owner;
+    auto key = keys_.FindApiKeyById(task->task.owner);
+    if (!key.ok() && key.error().code != core::ErrorCode::kNotFound) return key.error();
+    owner.callback_url = key.ok() ? key->callback_url : "";
+  }
   return Remove(owner, task->task.id);
 }
 

@@ -211,6 +211,9 @@ def test_a_delivery_is_replayed_through_the_callback_queue(server, viewer):
         wait_for(lambda: any(d["callback_id"] == replay.body["callback_id"]
                              for d in server.api("GET", "/v1/webhooks/deliveries").body["data"]),
                  10, message="the replay's attempt recorded")
+        # An admin removing the task removes it as its owner would: the owner's URL is told.
+        assert server.api("DELETE", f"/v1/tasks/{added.body['taskId']}").status == 204
+        wait_for(lambda: hook.events("REMOVE"), 15, message="the REMOVE callback")
     finally:
         hook.stop()
     assert_problem(server.api("POST", "/v1/webhooks/deliveries/cb_0123456789abcdef/replay",
