@@ -18,6 +18,7 @@ function AddSuppression({ onAdded }) {
   const save = useAction();
   const submit = (e) => {
     e.preventDefault();
+    setAdded('');
     save.act(async () => {
       const answer = await post('/v1/suppressions', { address: address.trim(), reason });
       setAdded(answer.address);
