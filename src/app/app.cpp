@@ -136,7 +136,10 @@ int WaitForSignal() {
 // concrete type is in Start.
 class App::Parts {
  public:
-  explicit Parts(Config config) : config_(std::move(config)), clock_(core::NewSystemClock()) {}
+  Parts(Config config, std::vector<service::Setting> settings)
+      : config_(std::move(config)),
+        settings_(std::move(settings)),
+        clock_(core::NewSystemClock()) {}
 
   core::Status Start() {
     // Before the logger: app.log lives in the data directory.
@@ -203,7 +206,8 @@ class App::Parts {
     callback_workers_ = queue::NewCallbackWorkers(callback_options, *store_, *store_,
                                                   *callback_sender_, *clock_, *logger_);
     tasks_ = std::make_unique<service::TaskService>(
-        *store_, *clock_, [this] { callback_workers_->Notify(); }, callback_options.max_attempts);
+        *store_, *store_, *clock_, [this] { callback_workers_->Notify(); },
+        callback_options.max_attempts);
     service::ProviderEventOptions provider_options;
     provider_options.cert_host_pattern = config_.sns_cert_hosts;
     provider_options.topic_arns = config_.sns_topic_arns;
@@ -230,8 +234,9 @@ class App::Parts {
     gomail_ = std::make_unique<service::GoMailService>(
         service::GoMailOptions{config_.default_from}, *store_, *store_, *emails_, *newsletters_,
         *otp_, *user_keys_, *authenticator_, *clock_);
-    webhooks_ = std::make_unique<service::WebhookService>(*store_);
-    health_ = std::make_unique<service::HealthService>(*store_);
+    webhooks_ = std::make_unique<service::WebhookService>(
+        *store_, *clock_, [this] { callback_workers_->Notify(); }, callback_options.max_attempts);
+    health_ = std::make_unique<service::HealthService>(*store_, OUTBOX_VERSION, settings_);
     session_tokens_ =
         std::make_unique<auth::SessionTokens>(*store_, *store_, *clock_, secrets->sessions);
     service::AccountOptions account_options;
@@ -346,6 +351,7 @@ class App::Parts {
   }
 
   const Config config_;
+  std::vector<service::Setting> settings_;  // handed to health_ at Start
   std::unique_ptr<core::Clock> clock_;
   std::unique_ptr<core::Logger> logger_;
   std::unique_ptr<store::Store> store_;
@@ -399,7 +405,8 @@ void SetUpSignals() {
 
 }  // namespace
 
-App::App(Config config) : parts_(std::make_unique<Parts>(std::move(config))) {}
+App::App(Config config, std::vector<service::Setting> settings)
+    : parts_(std::make_unique<Parts>(std::move(config), std::move(settings))) {}
 
 App::~App() { parts_->Stop(); }
 
@@ -476,7 +483,7 @@ int Main(int argc, char** argv) {
   // glibc gives busy threads their own malloc arenas (up to 8 per core), each keeping freed
   // memory; with 64 HTTP threads that is most of the idle RSS. Two arenas are plenty here.
   mallopt(M_ARENA_MAX, 2);
-  App app(std::move(loaded->config));
+  App app(loaded->config, EffectiveSettings(*loaded));
   return app.Serve();
 }
 

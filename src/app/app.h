@@ -1,6 +1,7 @@
 #pragma once
 // The composition root: the only place that knows every concrete type.
 #include <memory>
+#include <vector>
 
 #include "app/config.h"
 #include "core/result.h"
@@ -14,7 +15,8 @@ int Main(int argc, char** argv);
 // services, HTTP server, scheduler), so a test can run the whole appliance in-process.
 class App {
  public:
-  explicit App(Config config);
+  // `settings` are what GET /v1/settings shows (EffectiveSettings of the loaded config).
+  explicit App(Config config, std::vector<service::Setting> settings = {});
   ~App();  // stops it if it is running (waiting for any delivery in flight)
   App(const App&) = delete;
   App& operator=(const App&) = delete;

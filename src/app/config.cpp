@@ -699,15 +699,26 @@ std::string ConfigHelp() {
   return out.str();
 }
 
-std::string DescribeConfig(const LoadedConfig& loaded) {
-  std::ostringstream out;
+std::vector<service::Setting> EffectiveSettings(const LoadedConfig& loaded) {
+  std::vector<service::Setting> settings;
   for (const auto& setting : Table()) {
     auto value = loaded.values.find(setting.name);
-    std::string text = value == loaded.values.end() ? "" : value->second;
-    if (setting.secret && !text.empty()) text = "****";
     auto source = loaded.sources.find(setting.name);
-    out << setting.name << " = " << text << "  ("
-        << (source == loaded.sources.end() ? "default" : source->second) << ")\n";
+    service::Setting effective{setting.name, value == loaded.values.end() ? "" : value->second,
+                               source == loaded.sources.end() ? "default" : source->second,
+                               setting.doc, setting.secret};
+    effective.set = !effective.value.empty();
+    if (setting.secret) effective.value.clear();
+    settings.push_back(std::move(effective));
+  }
+  return settings;
+}
+
+std::string DescribeConfig(const LoadedConfig& loaded) {
+  std::ostringstream out;
+  for (const service::Setting& setting : EffectiveSettings(loaded)) {
+    const std::string text = setting.secret && setting.set ? "****" : setting.value;
+    out << setting.name << " = " << text << "  (" << setting.source << ")\n";
   }
   out << "# effective transport: " << (loaded.config.UsesSmtp() ? "smtp" : "capture") << "\n";
   return out.str();

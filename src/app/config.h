@@ -12,6 +12,7 @@
 #include "core/result.h"
 #include "mail/transport.h"
 #include "queue/retry.h"
+#include "service/health.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace app {
@@ -90,6 +91,9 @@ std::map<std::string, std::string> ParseDotEnv(const std::string& text);
 
 // The flag reference generated from the table.
 std::string ConfigHelp();
+// Every setting of the table, in its order, with the text it was given and its source; a
+// setting the table marks secret has its value left out (only whether it is set is told).
+std::vector<service::Setting> EffectiveSettings(const LoadedConfig& loaded);
 // One line per setting: name, effective value (secrets masked) and source.
 std::string DescribeConfig(const LoadedConfig& loaded);
 

@@ -16,10 +16,13 @@ using nlohmann::json;
 
 constexpr int kDefaultOtpLength = 6;
 
+// Never the secret or its hash: `hint` is the secret's last characters, to tell keys apart (null
+// for keys older than hints).
 json KeyToJson(const store::ApiKey& key) {
   return {{"id", key.id},
           {"name", key.name},
           {"role", key.role},
+          {"hint", key.key_hint.empty() ? json() : json(key.key_hint)},
           {"callback_url", key.callback_url.empty() ? json() : json(key.callback_url)},
           {"created_at", core::FormatRfc3339(key.created_at)},
           {"expires_at", key.expires_at ? json(core::FormatRfc3339(*key.expires_at)) : json()}};

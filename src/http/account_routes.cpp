@@ -197,6 +197,11 @@ void EndOwnSession(Context& context) {
       !out.ok()) {
     return context.Problem(out.error());
   }
+  // Ending the dashboard session this request came with: its cookie goes too.
+  const bool with_cookie = !context.principal->csrf_token.empty();
+  if (with_cookie && context.request.matches[1] == context.principal->session_id) {
+    SetDashboardCookie(context, "", 0);
+  }
   context.response.status = 204;
 }
 

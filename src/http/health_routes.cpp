@@ -15,6 +15,33 @@ void HealthReady(Context& context) {
   context.Json(200, {{"status", "ready"}});
 }
 
+// The version, what /health/ready checks, and every setting: a secret's value is never sent,
+// only whether it is set (HealthService holds them masked already).
+void GetSettings(Context& context) {
+  if (!context.request.params.empty()) {
+    const std::string& name = context.request.params.begin()->first;
+    return context.Problem(core::InvalidArgument(name, "unknown query parameter '" + name + "'"));
+  }
+  const service::HealthService& health = context.services.health;
+  auto ready = context.services.health.Ready();
+  nlohmann::json settings = nlohmann::json::array();
+  for (const service::Setting& setting : health.settings()) {
+    settings.push_back(
+        {{"name", setting.name},
+         {"value", setting.secret ? nlohmann::json() : nlohmann::json(setting.value)},
+         {"secret", setting.secret},
+         {"set", setting.set},
+         {"source", setting.source},
+         {"doc", setting.doc}});
+  }
+  context.response.set_header("Cache-Control", "no-store");
+  context.Json(200, {{"version", health.version()},
+                     {"health", ready.ok() ? nlohmann::json{{"status", "ready"}}
+                                           : nlohmann::json{{"status", "unavailable"},
+                                                            {"detail", ready.error().message}}},
+                     {"settings", std::move(settings)}});
+}
+
 void MetricsText(Context& context) {
   auto stats = context.services.stats.Get();
   if (!stats.ok()) return context.Problem(stats.error());

@@ -15,6 +15,8 @@ using nlohmann::json;
 
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
+// An address is at most 254 bytes (RFC 5321's path limit), so a longer prefix matches nothing.
+constexpr std::size_t kMaxAddressBytes = 254;
 
 json SuppressionToJson(const store::Suppression& suppression) {
   return {{"address", suppression.address},
@@ -35,9 +37,15 @@ void SesEmailStatus(Context& context) {
 }
 
 void ListSuppressions(Context& context) {
-  auto query = DecodePageQuery(context.request, kDefaultPageSize, kMaxPageSize);
+  auto query = DecodePageQuery(context.request, kDefaultPageSize, kMaxPageSize, {"prefix"});
   if (!query.ok()) return context.Problem(query.error());
-  auto page = context.services.provider_events.ListSuppressions(query->cursor, query->limit);
+  const std::string prefix = context.request.get_param_value("prefix");
+  if (prefix.size() > kMaxAddressBytes) {
+    return context.Problem(core::InvalidArgument(
+        "prefix", "prefix must be at most " + std::to_string(kMaxAddressBytes) + " bytes"));
+  }
+  auto page =
+      context.services.provider_events.ListSuppressions(prefix, query->cursor, query->limit);
   if (!page.ok()) {
     return context.Problem(page.error());
   }

@@ -104,6 +104,7 @@ void DeleteTask(Context& context);
 void ListWebhookDeliveries(Context& context);
 void ListWebhookEndpoints(Context& context);
 void EnableWebhookEndpoint(Context& context);
+void ReplayWebhookDelivery(Context& context);
 
 void CreateList(Context& context);
 void ListLists(Context& context);
@@ -121,6 +122,7 @@ void HealthReady(Context& context);
 void MetricsText(Context& context);
 void GetStats(Context& context);
 void GetStatsTimeline(Context& context);
+void GetSettings(Context& context);
 void WebAsset(Context& context);
 
 // Templates: the SES-compatible routes (the seed's shapes and {"valid": false, "msg", "code"}

@@ -93,7 +93,8 @@ void ListTasks(Context& context) {
     if (!parsed.ok()) return context.Problem(parsed.error());
     limit = static_cast<int>(*parsed);
   }
-  auto tasks = context.services.tasks.List(*context.principal, limit);
+  auto tasks = context.services.tasks.List(*context.principal,
+                                           context.request.get_param_value("state"), limit);
   if (!tasks.ok()) return context.Problem(tasks.error());
   json data = json::array();
   for (const auto& task : *tasks) data.push_back(TaskToJson(task));
@@ -150,6 +151,12 @@ void ListWebhookEndpoints(Context& context) {
                     {"last_success_at", time(endpoint.last_success_at)}});
   }
   context.Json(200, {{"data", std::move(data)}});
+}
+
+void ReplayWebhookDelivery(Context& context) {
+  auto replayed = context.services.webhooks.Replay(context.request.matches[1]);
+  if (!replayed.ok()) return context.Problem(replayed.error());
+  context.Json(202, {{"callback_id", *replayed}, {"replay_of", context.request.matches[1].str()}});
 }
 
 void EnableWebhookEndpoint(Context& context) {

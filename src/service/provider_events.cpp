@@ -296,10 +296,11 @@ core::Result<SnsHandled> ProviderEventService::Notify(const hooks::SnsMessage& m
   return handled;
 }
 
-core::Result<SuppressionPage> ProviderEventService::ListSuppressions(const std::string& cursor,
+core::Result<SuppressionPage> ProviderEventService::ListSuppressions(const std::string& prefix,
+                                                                     const std::string& cursor,
                                                                      int limit) {
   limit = std::clamp(limit, 1, kMaxSuppressionPage);
-  auto suppressions = store_.ListSuppressions(Lower(cursor), limit);
+  auto suppressions = store_.ListSuppressions(Lower(prefix), Lower(cursor), limit);
   if (!suppressions.ok()) {
     return suppressions.error();
   }

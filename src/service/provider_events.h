@@ -99,8 +99,10 @@ class ProviderEventService {
   // Safe to call from several threads.
   core::Result<SnsHandled> Handle(std::string_view body);
 
-  // Up to `limit` (1-1000) suppressions by address after `cursor`.
-  core::Result<SuppressionPage> ListSuppressions(const std::string& cursor, int limit);
+  // Up to `limit` (1-1000) suppressions by address after `cursor`, those starting with
+  // `prefix` (compared lower-cased; "" for all).
+  core::Result<SuppressionPage> ListSuppressions(const std::string& prefix,
+                                                 const std::string& cursor, int limit);
   // Suppresses a bare address ("user@example.com"; kInvalidArgument field "address" otherwise)
   // for `reason` (one of kSuppressionReasons; "" means "manual"; else field "reason").
   core::Result<SuppressResult> Suppress(std::string_view address, std::string_view reason);

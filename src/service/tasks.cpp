@@ -11,7 +11,7 @@ namespace {
 constexpr std::size_t kMaxTaskDataBytes = 64 * 1024;
 
 bool SeesEveryTask(const auth::Principal& caller) {
-  return auth::Allows(caller.role, auth::Permission::kAdminister);
+  return auth::Allows(caller.role, auth::Permission::kView);
 }
 
 }  // namespace
@@ -75,7 +75,13 @@ core::Result<store::Task> TaskService::Delete(const auth::Principal& caller,
   auto task = Get(caller, id);
   if (!task.ok()) return task.error();
   auth::Principal owner = caller;
-  owner.key_id = task->task.owner;  // an administrator removes any task, as its owner would
+  if (task->task.owner != caller.key_id) {
+    // An administrator removes any task, as its owner would: the owner's URL is told.
+    owner.key_id = task->task.owner;
+    auto key = keys_.FindApiKeyById(task->task.owner);
+    if (!key.ok() && key.error().code != core::ErrorCode::kNotFound) return key.error();
+    owner.callback_url = key.ok() ? key->callback_url : "";
+  }
   return Remove(owner, task->task.id);
 }
 
@@ -95,8 +101,20 @@ core::Result<TaskView> TaskService::Get(const auth::Principal& caller, const std
   return View(std::move(task).value());
 }
 
-core::Result<std::vector<TaskView>> TaskService::List(const auth::Principal& caller, int limit) {
-  auto tasks = store_.ListTasks(SeesEveryTask(caller) ? "" : caller.key_id, limit);
+core::Result<std::vector<TaskView>> TaskService::List(const auth::Principal& caller,
+                                                      const std::string& state, int limit) {
+  store::TaskState filter = store::TaskState::kAny;
+  if (state == "pending") {
+    filter = store::TaskState::kPending;
+  } else if (state == "removed") {
+    filter = store::TaskState::kRemoved;
+  } else if (state == "expired") {
+    filter = store::TaskState::kExpired;
+  } else if (!state.empty()) {
+    return core::InvalidArgument("state", "state must be pending, removed or expired");
+  }
+  auto tasks =
+      store_.ListTasks(SeesEveryTask(caller) ? "" : caller.key_id, filter, clock_.NowMs(), limit);
   if (!tasks.ok()) return tasks.error();
   std::vector<TaskView> views;
   for (auto& task : *tasks) views.push_back(View(std::move(task)));

@@ -11,6 +11,7 @@
 #include "auth/auth.h"
 #include "core/clock.h"
 #include "core/result.h"
+#include "store/access_store.h"
 #include "store/callback_store.h"
 
 namespace service {
@@ -31,9 +32,11 @@ nlohmann::json TaskEventPayload(const store::Task& task, const std::string& even
 
 class TaskService {
  public:
-  TaskService(store::CallbackStore& store, const core::Clock& clock, WakeCallbacks wake,
-              int callback_attempts)
+  // `keys` finds a task owner's callback URL when an administrator removes the task.
+  TaskService(store::CallbackStore& store, store::AccessStore& keys, const core::Clock& clock,
+              WakeCallbacks wake, int callback_attempts)
       : store_(store),
+        keys_(keys),
         clock_(clock),
         wake_(std::move(wake)),
         callback_attempts_(callback_attempts) {}
@@ -47,12 +50,15 @@ class TaskService {
   // kNotFound for an unknown id or another key's task; kFailedPrecondition when it was removed
   // or has expired.
   core::Result<store::Task> Remove(const auth::Principal& owner, const std::string& id);
-  // Removes a task as its owner would; a key removes its own, an administrator any task.
-  // Errors as Remove.
+  // Removes a task as its owner would (its owner's callback URL, if the key still exists, is
+  // told REMOVE); a key removes its own, an administrator any task. Errors as Remove.
   core::Result<store::Task> Delete(const auth::Principal& caller, const std::string& id);
-  // A key sees its own tasks; the admin key sees every task.
+  // A key sees its own tasks; whoever may view (admin, manager, viewer) sees every task.
   core::Result<TaskView> Get(const auth::Principal& caller, const std::string& id);
-  core::Result<std::vector<TaskView>> List(const auth::Principal& caller, int limit);
+  // Newest first; `state` is "" (any) or "pending", "removed" or "expired", else kInvalidArgument
+  // ("state").
+  core::Result<std::vector<TaskView>> List(const auth::Principal& caller, const std::string& state,
+                                           int limit);
 
  private:
   std::optional<store::NewCallback> Callback(const auth::Principal& owner, const store::Task& task,
@@ -60,6 +66,7 @@ class TaskService {
   TaskView View(store::Task task) const;
 
   store::CallbackStore& store_;
+  store::AccessStore& keys_;
   const core::Clock& clock_;
   WakeCallbacks wake_;
   const int callback_attempts_;

@@ -15,4 +15,15 @@ core::Status WebhookService::Enable(const std::string& url) {
   return store_.EnableWebhookEndpoint(url);
 }
 
+core::Result<std::string> WebhookService::Replay(const std::string& id) {
+  auto original = store_.GetCallback(id);
+  if (!original.ok()) return original.error();
+  const store::NewCallback again{original->owner,      original->url,     original->event,
+                                 original->subject_id, original->payload, 0};
+  auto queued = store_.EnqueueCallback(again, callback_attempts_, clock_.NowMs());
+  if (!queued.ok()) return queued.error();
+  if (wake_) wake_();
+  return queued;
+}
+
 }  // namespace service

@@ -1,12 +1,14 @@
 #pragma once
 // The status-callback log as the native API shows it (/v1/webhooks/...): every delivery
-// attempt, each endpoint's failure streak, and re-enabling an endpoint that was disabled after
-// too many failures in a row.
+// attempt, each endpoint's failure streak, re-enabling an endpoint that was disabled after too
+// many failures in a row, and replaying a callback.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/result.h"
 #include "store/callback_store.h"
 
@@ -14,7 +16,14 @@ namespace service {
 
 class WebhookService {
  public:
-  explicit WebhookService(store::CallbackStore& store) : store_(store) {}
+  // `wake` tells the callback workers that a callback was queued (may be empty);
+  // `callback_attempts` is what a replayed callback gets.
+  WebhookService(store::CallbackStore& store, const core::Clock& clock, std::function<void()> wake,
+                 int callback_attempts)
+      : store_(store),
+        clock_(clock),
+        wake_(std::move(wake)),
+        callback_attempts_(callback_attempts) {}
   WebhookService(const WebhookService&) = delete;
   WebhookService& operator=(const WebhookService&) = delete;
 
@@ -26,9 +35,16 @@ class WebhookService {
   core::Result<std::vector<store::WebhookEndpoint>> Endpoints();
   // Clears the endpoint's failure streak and its disabled mark. kNotFound for an unknown one.
   core::Status Enable(const std::string& url);
+  // Queues the callback `id` again as a new callback (same owner, URL, event, subject and
+  // payload; signed afresh when it is sent, as every attempt is), to be sent now through the
+  // callback workers. Returns the new callback's id; kNotFound for an unknown id.
+  core::Result<std::string> Replay(const std::string& id);
 
  private:
   store::CallbackStore& store_;
+  const core::Clock& clock_;
+  std::function<void()> wake_;
+  const int callback_attempts_;
 };
 
 }  // namespace service

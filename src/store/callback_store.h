@@ -32,7 +32,8 @@ struct Callback {
   int attempts = 0;
   bool endpoint_disabled = false;
   // An earlier callback about the same email or task to the same URL is still queued or being
-  // sent: this one waits, so one subject's callbacks arrive in order.
+  // sent: this one waits, so one subject's callbacks arrive in order. (Not one never tried and
+  // due after this one: a task's EXPIRED, due at the expiry, holds back nothing due before.)
   bool earlier_pending = false;
 };
 
@@ -77,6 +78,10 @@ struct Task {
   TimeMs created_at = 0;
 };
 
+// A task is removed once removed_at is set; otherwise expired from its expires_at on, and
+// pending before.
+enum class TaskState { kAny, kPending, kRemoved, kExpired };
+
 class CallbackStore {
  public:
   virtual ~CallbackStore() = default;
@@ -117,8 +122,9 @@ class CallbackStore {
                                   TimeMs now) = 0;
   // kNotFound for an unknown id.
   virtual Result<Task> GetTask(const std::string& id) = 0;
-  // The owner's tasks (every task for an empty owner), newest first.
-  virtual Result<std::vector<Task>> ListTasks(const std::string& owner, int limit) = 0;
+  // The owner's tasks (every task for an empty owner) in `state` as of `now`, newest first.
+  virtual Result<std::vector<Task>> ListTasks(const std::string& owner, TaskState state, TimeMs now,
+                                              int limit) = 0;
 };
 
 }  // namespace store

@@ -101,8 +101,10 @@ class TrackingStore {
   virtual Status Unsuppress(const std::string& address) = 0;
   virtual Result<std::optional<Suppression>> FindSuppression(const std::string& address) = 0;
   // Up to `limit` suppressions by address, after `cursor` (an address: "" for the first page,
-  // then the last address of the previous page).
-  virtual Result<std::vector<Suppression>> ListSuppressions(const std::string& cursor,
+  // then the last address of the previous page), only those starting with `prefix` (lower
+  // case; "" for all).
+  virtual Result<std::vector<Suppression>> ListSuppressions(const std::string& prefix,
+                                                            const std::string& cursor,
                                                             int limit) = 0;
 };
 

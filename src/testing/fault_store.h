@@ -258,8 +258,9 @@ class FaultStore final : public store::Store {
   core::Result<store::Task> GetTask(const std::string& id) override {
     return Read(__func__, [&] { return inner_.GetTask(id); });
   }
-  core::Result<std::vector<store::Task>> ListTasks(const std::string& owner, int limit) override {
-    return Read(__func__, [&] { return inner_.ListTasks(owner, limit); });
+  core::Result<std::vector<store::Task>> ListTasks(const std::string& owner, store::TaskState state,
+                                                   core::TimeMs now, int limit) override {
+    return Read(__func__, [&] { return inner_.ListTasks(owner, state, now, limit); });
   }
 
   // TrackingStore
@@ -291,9 +292,10 @@ class FaultStore final : public store::Store {
       const std::string& address) override {
     return Read(__func__, [&] { return inner_.FindSuppression(address); });
   }
-  core::Result<std::vector<store::Suppression>> ListSuppressions(const std::string& cursor,
+  core::Result<std::vector<store::Suppression>> ListSuppressions(const std::string& prefix,
+                                                                 const std::string& cursor,
                                                                  int limit) override {
-    return Read(__func__, [&] { return inner_.ListSuppressions(cursor, limit); });
+    return Read(__func__, [&] { return inner_.ListSuppressions(prefix, cursor, limit); });
   }
 
   // TemplateStore

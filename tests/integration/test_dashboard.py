@@ -65,8 +65,8 @@ def test_sign_in_live_email_list_timeline_and_logout(server, browsers, report):
 
     browser.sign_in("admin@localhost", ADMIN_PASSWORD)
     browser.heading("Overview")
-    assert browser.nav() == ["Overview", "Emails", "Campaigns", "Templates", "Lists", "Users",
-                             "Audit"]
+    assert browser.nav() == ["Overview", "Emails", "Campaigns", "Templates", "Lists", "Tasks",
+                             "Suppressions", "Keys", "Webhooks", "Users", "Audit", "Settings"]
     browser.find(".chart canvas")
     browser.shoot("overview")
 
@@ -144,7 +144,8 @@ def test_manager_submits_admin_approves_progress_reaches_the_end(server, browser
     import_customers(server, 25)
 
     manager = signed_in(browsers, server, "mia@example.test", PASSWORD)
-    assert manager.nav() == ["Overview", "Emails", "Campaigns", "Templates", "Lists"]
+    assert manager.nav() == ["Overview", "Emails", "Campaigns", "Templates", "Lists", "Tasks",
+                             "Suppressions", "Keys", "Webhooks"]
     manager.go("Campaigns")
     manager.has_text("No campaigns yet")
     manager.button("New campaign").click()
@@ -232,7 +233,8 @@ def test_admin_creates_viewer_who_sees_no_actions(server, browsers):
     assert not admin.all("[role=alert]")
 
     viewer = signed_in(browsers, server, "vic@example.test", PASSWORD)
-    assert viewer.nav() == ["Overview", "Emails", "Campaigns", "Templates", "Lists"]
+    assert viewer.nav() == ["Overview", "Emails", "Campaigns", "Templates", "Lists", "Tasks",
+                            "Suppressions", "Keys", "Webhooks"]
     viewer.open(f"/emails/{waiting['id']}")
     viewer.heading("Will wait")
     viewer.has_text("Timeline")

@@ -108,11 +108,16 @@ export async function currentSession() {
   return session;
 }
 
+// Forgets the session's token; the page is signed out from here on.
+export function forgetSession() {
+  csrfToken = '';
+  sessionUserId = null;
+}
+
 export async function signOut() {
   try {
     await request('DELETE', '/v1/auth/session', undefined, { quiet401: true });
   } finally {
-    csrfToken = '';
-    sessionUserId = null;
+    forgetSession();
   }
 }

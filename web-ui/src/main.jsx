@@ -2,7 +2,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import 'uplot/dist/uPlot.min.css';
 import './app.css';
-import { currentSession, signOut, whenSignedOut } from './api.js';
+import { currentSession, forgetSession, signOut, whenSignedOut } from './api.js';
 import { Loading } from './components.jsx';
 import { SignIn } from './pages/sign_in.jsx';
 import { Shell } from './pages/shell.jsx';
@@ -41,7 +41,13 @@ function App() {
     setNotice('You are signed out.');
     setSession(null);
   };
-  return <Shell user={session.user} onSignOut={logout} />;
+  // This browser's session was ended from the sessions screen: the server cleared the cookie.
+  const ended = () => {
+    forgetSession();
+    setNotice('You are signed out.');
+    setSession(null);
+  };
+  return <Shell user={session.user} onSignOut={logout} onSessionEnded={ended} />;
 }
 
 render(<App />, document.getElementById('app'));

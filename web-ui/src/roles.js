@@ -13,6 +13,11 @@ export const screens = [
   { path: 'campaigns', title: 'Campaigns', allowed: mayView },
   { path: 'templates', title: 'Templates', allowed: mayView },
   { path: 'lists', title: 'Lists', allowed: mayView },
+  { path: 'tasks', title: 'Tasks', allowed: mayView },
+  { path: 'suppressions', title: 'Suppressions', allowed: mayView },
+  { path: 'keys', title: 'Keys', allowed: mayView },
+  { path: 'webhooks', title: 'Webhooks', allowed: mayView },
   { path: 'users', title: 'Users', allowed: mayAdminister },
   { path: 'audit', title: 'Audit', allowed: mayAdminister },
+  { path: 'settings', title: 'Settings', allowed: mayAdminister },
 ];

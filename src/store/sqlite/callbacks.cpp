@@ -9,11 +9,14 @@
 namespace store::sqlite {
 namespace {
 
+// earlier_pending: an earlier callback about the same subject to the same URL is queued or being
+// sent, unless it was never tried and is due after this one (a task's EXPIRED, scheduled at
+// its expiry, does not hold back a replay of its ADD due now).
 constexpr const char* kCallbackColumns =
     "c.id, c.owner, c.url, c.event, c.subject_id, c.payload, c.created_at, j.state, j.attempts, "
     "e.disabled_at IS NOT NULL, EXISTS (SELECT 1 FROM callbacks p JOIN jobs pj ON pj.id = "
     "p.job_id WHERE p.subject_id = c.subject_id AND p.url = c.url AND p.job_id < c.job_id AND "
-    "pj.state IN ('queued', 'leased'))";
+    "pj.state IN ('queued', 'leased') AND NOT (pj.attempts = 0 AND pj.run_at > j.run_at))";
 constexpr const char* kCallbackJoins =
     " FROM callbacks c JOIN jobs j ON j.id = c.job_id "
     "LEFT JOIN webhook_endpoints e ON e.url = c.url";
@@ -312,12 +315,17 @@ core::Result<Task> ReadTask(Connection& connection, const std::string& id) {
 }
 
 core::Result<std::vector<Task>> ReadTasks(Connection& connection, const std::string& owner,
-                                          int limit) {
+                                          TaskState state, TimeMs now, int limit) {
   ScopedStatement select(connection, std::string("SELECT ") + kTaskColumns +
-                                         " FROM tasks WHERE (?1 = '' OR owner = ?1) "
-                                         "ORDER BY created_at DESC, id DESC LIMIT ?2");
+                                         " FROM tasks WHERE (?1 = '' OR owner = ?1) AND (?2 = 0"
+                                         " OR (?2 = 1 AND removed_at IS NULL AND expires_at > ?3)"
+                                         " OR (?2 = 2 AND removed_at IS NOT NULL)"
+                                         " OR (?2 = 3 AND removed_at IS NULL AND expires_at <= ?3))"
+                                         " ORDER BY created_at DESC, id DESC LIMIT ?4");
   select->bind(1, owner);
-  select->bind(2, std::clamp(limit, 1, 1000));
+  select->bind(2, static_cast<int>(state));
+  select->bind(3, static_cast<std::int64_t>(now));
+  select->bind(4, std::clamp(limit, 1, 1000));
   std::vector<Task> tasks;
   while (select->executeStep()) {
     tasks.push_back(ReadTaskRow(*select));

@@ -38,6 +38,6 @@ core::Result<CallbackAttemptPage> ReadCallbackAttempts(Connection& connection,
 core::Result<std::vector<WebhookEndpoint>> ReadWebhookEndpoints(Connection& connection);
 core::Result<Task> ReadTask(Connection& connection, const std::string& id);
 core::Result<std::vector<Task>> ReadTasks(Connection& connection, const std::string& owner,
-                                          int limit);
+                                          TaskState state, TimeMs now, int limit);
 
 }  // namespace store::sqlite

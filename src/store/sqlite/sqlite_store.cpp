@@ -419,9 +419,10 @@ class SqliteStore final : public Store {
                       [&](Connection& connection) { return sqlite::ReadTask(connection, id); });
   }
 
-  Result<std::vector<Task>> ListTasks(const std::string& owner, int limit) override {
+  Result<std::vector<Task>> ListTasks(const std::string& owner, TaskState state, TimeMs now,
+                                      int limit) override {
     return Read<std::vector<Task>>("listing tasks", [&](Connection& connection) {
-      return sqlite::ReadTasks(connection, owner, limit);
+      return sqlite::ReadTasks(connection, owner, state, now, limit);
     });
   }
 
@@ -546,9 +547,10 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<std::vector<Suppression>> ListSuppressions(const std::string& cursor, int limit) override {
+  Result<std::vector<Suppression>> ListSuppressions(const std::string& prefix,
+                                                    const std::string& cursor, int limit) override {
     return Read<std::vector<Suppression>>("listing suppressions", [&](Connection& connection) {
-      return sqlite::ReadSuppressions(connection, cursor, limit);
+      return sqlite::ReadSuppressions(connection, prefix, cursor, limit);
     });
   }
 

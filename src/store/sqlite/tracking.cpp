@@ -235,12 +235,25 @@ core::Result<std::optional<Suppression>> ReadSuppression(Connection& connection,
 }
 
 core::Result<std::vector<Suppression>> ReadSuppressions(Connection& connection,
+                                                        const std::string& prefix,
                                                         const std::string& cursor, int limit) {
+  // The addresses starting with `prefix` are a range of the primary key: from the prefix up to
+  // (not including) the prefix with its last byte raised by one; no upper end when every byte
+  // is 0xFF.
+  std::string after_prefix = prefix;
+  while (!after_prefix.empty() && static_cast<unsigned char>(after_prefix.back()) == 0xFF) {
+    after_prefix.pop_back();
+  }
+  if (!after_prefix.empty()) ++after_prefix.back();
   ScopedStatement select(connection,
                          "SELECT address, reason, detail, created_at FROM suppressions "
-                         "WHERE address > ? ORDER BY address LIMIT ?");
+                         "WHERE address > ? AND address >= ? AND (? = '' OR address < ?) "
+                         "ORDER BY address LIMIT ?");
   select->bind(1, cursor);
-  select->bind(2, std::clamp(limit, 1, 1000));
+  select->bind(2, prefix);
+  select->bind(3, after_prefix);
+  select->bind(4, after_prefix);
+  select->bind(5, std::clamp(limit, 1, 1000));
   std::vector<Suppression> suppressions;
   while (select->executeStep()) {
     suppressions.push_back({select->getColumn(0).getString(), select->getColumn(1).getString(),

@@ -43,6 +43,7 @@ core::Result<std::vector<EmailRecord>> ReadEmailRecordPage(Connection& connectio
 core::Result<std::optional<Suppression>> ReadSuppression(Connection& connection,
                                                          const std::string& address);
 core::Result<std::vector<Suppression>> ReadSuppressions(Connection& connection,
+                                                        const std::string& prefix,
                                                         const std::string& cursor, int limit);
 
 }  // namespace store::sqlite

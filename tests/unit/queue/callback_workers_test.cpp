@@ -85,7 +85,22 @@ TEST_CASE("a callback is signed, sent and recorded as delivered") {
 TEST_CASE("a callback waiting for its subject's earlier one is looked at again in 200 ms") {
   Fixture fixture;
   RecordingSender sender;
-  Enqueue(fixture, "PROCESSING", 10'000);  // earlier, not yet due
+  // The earlier one was tried and waits for its retry, 10 s from now.
+  Enqueue(fixture, "PROCESSING");
+  auto leases =
+      fixture.store->LeaseJobs(store::JobKind::kCallback, 1, fixture.clock.NowMs(), 60'000);
+  REQUIRE(leases.ok());
+  REQUIRE(leases->size() == 1);
+  store::CallbackOutcome retry;
+  retry.attempt.at = fixture.clock.NowMs();
+  retry.attempt.status_code = 503;
+  retry.attempt.error = "HTTP 503";
+  retry.delivery = {store::DeliveryOutcome::Kind::kRetry, "HTTP 503",
+                    fixture.clock.NowMs() + 10'000};
+  REQUIRE(fixture.store
+              ->FinishCallback(leases->front().job_id, leases->front().token, retry,
+                               fixture.clock.NowMs())
+              .ok());
   const std::string later = Enqueue(fixture, "SENT");
   auto workers = Workers(fixture, sender);
   workers->Start();

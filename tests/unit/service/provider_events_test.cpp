@@ -430,13 +430,13 @@ TEST_CASE("the suppression list: add, list by pages, remove") {
   REQUIRE_FALSE(bad_reason.ok());
   CHECK(bad_reason.error().field == "reason");
 
-  auto first = f.events->ListSuppressions("", 2);
+  auto first = f.events->ListSuppressions("", "", 2);
   REQUIRE(first.ok());
   REQUIRE(first->suppressions.size() == 2);
   CHECK(first->suppressions[0].address == "a@example.org");
   CHECK(first->suppressions[1].address == "b@example.org");
   CHECK(first->next_cursor == "b@example.org");
-  auto second = f.events->ListSuppressions(first->next_cursor, 2);
+  auto second = f.events->ListSuppressions("", first->next_cursor, 2);
   REQUIRE(second.ok());
   REQUIRE(second->suppressions.size() == 1);
   CHECK(second->suppressions[0].address == "someone@example.org");

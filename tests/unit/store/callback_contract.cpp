@@ -75,6 +75,29 @@ void RunCallbackContract(const BackendFactory& factory) {
     CHECK_FALSE(store.GetCallback(*second)->earlier_pending);
   }
 
+  SUBCASE("an earlier callback due later, never tried, holds back nothing due before it") {
+    core::Result<std::string> expired =
+        store.EnqueueCallback(callback("EXPIRED", kT0 + 60'000), 5, kT0);
+    core::Result<std::string> now = store.EnqueueCallback(callback("ADD"), 5, kT0 + 1);
+    REQUIRE(expired.ok());
+    REQUIRE(now.ok());
+    CHECK_FALSE(store.GetCallback(*now)->earlier_pending);
+    store::Lease lease = lease_one(kT0 + 1);
+    REQUIRE(lease.ref_id == *now);
+    store::CallbackOutcome delivered;
+    delivered.delivery = {Kind::kSent, "HTTP 200", 0};
+    CheckOk(store.FinishCallback(lease.job_id, lease.token, delivered, kT0 + 1));
+    // One that was tried and waits for its retry, due later, still holds later ones back.
+    core::Result<std::string> retried = store.EnqueueCallback(callback("SENT"), 5, kT0 + 2);
+    REQUIRE(retried.ok());
+    lease = lease_one(kT0 + 2);
+    REQUIRE(lease.ref_id == *retried);
+    CheckOk(store.FinishCallback(lease.job_id, lease.token, failure(500, kT0 + 30'000), kT0 + 2));
+    core::Result<std::string> after = store.EnqueueCallback(callback("OPEN"), 5, kT0 + 3);
+    REQUIRE(after.ok());
+    CHECK(store.GetCallback(*after)->earlier_pending);
+  }
+
   SUBCASE("a callback due later waits; NextRunAt is per kind") {
     REQUIRE(store.EnqueueCallback(callback("EXPIRED", kT0 + 5000), 5, kT0).ok());
     CHECK(store.LeaseJobs(store::JobKind::kCallback, 5, kT0, kLeaseMs)->empty());
@@ -162,9 +185,11 @@ void RunCallbackContract(const BackendFactory& factory) {
     for (const auto& lease : *leases) events.push_back(store.GetCallback(lease.ref_id)->event);
     std::sort(events.begin(), events.end());
     CHECK(events == std::vector<std::string>{"ADD", "REMOVE"});
-    CHECK(store.ListTasks("key_1", 10)->size() == 1);
-    CHECK(store.ListTasks("key_2", 10)->empty());
-    CHECK(store.ListTasks("", 10)->size() == 1);
+    CHECK(store.ListTasks("key_1", store::TaskState::kAny, kT0 + 2, 10)->size() == 1);
+    CHECK(store.ListTasks("key_2", store::TaskState::kAny, kT0 + 2, 10)->empty());
+    CHECK(store.ListTasks("", store::TaskState::kAny, kT0 + 2, 10)->size() == 1);
+    CHECK(store.ListTasks("", store::TaskState::kRemoved, kT0 + 2, 10)->size() == 1);
+    CHECK(store.ListTasks("", store::TaskState::kPending, kT0 + 2, 10)->empty());
   }
 
   SUBCASE("an expired task cannot be removed; its EXPIRED callback becomes due at the expiry") {
@@ -174,6 +199,23 @@ void RunCallbackContract(const BackendFactory& factory) {
     CHECK(store.RemoveTask("tsk_2", "key_1", std::nullopt, 5, kT0 + 1000).error().code ==
           ErrorCode::kFailedPrecondition);
     CHECK(lease_one(kT0 + 1000).kind == "callback");
+  }
+
+  SUBCASE("tasks are listed by their state as of a time") {
+    CheckOk(store.AddTask({"tsk_3", "key_1", "{}", kT0 + 1000, std::nullopt, kT0}, std::nullopt,
+                          std::nullopt, 5, kT0));
+    const auto ids = [&](store::TaskState state, TimeMs now) {
+      core::Result<std::vector<store::Task>> tasks = store.ListTasks("", state, now, 10);
+      REQUIRE(tasks.ok());
+      std::vector<std::string> found;
+      for (const store::Task& task : *tasks) found.push_back(task.id);
+      return found;
+    };
+    CHECK(ids(store::TaskState::kPending, kT0 + 999) == std::vector<std::string>{"tsk_3"});
+    CHECK(ids(store::TaskState::kExpired, kT0 + 999).empty());
+    CHECK(ids(store::TaskState::kExpired, kT0 + 1000) == std::vector<std::string>{"tsk_3"});
+    CHECK(ids(store::TaskState::kPending, kT0 + 1000).empty());
+    CHECK(ids(store::TaskState::kRemoved, kT0 + 1000).empty());
   }
 }
 

@@ -292,13 +292,36 @@ void RunSuppressionContract(const BackendFactory& factory) {
          {"c@example.org", "A@example.org", "d@example.org", "b@example.org"}) {
       CheckOk(store.Suppress({address, "manual", "", kT0}));
     }
-    core::Result<std::vector<store::Suppression>> page = store.ListSuppressions("", 2);
+    core::Result<std::vector<store::Suppression>> page = store.ListSuppressions("", "", 2);
     REQUIRE_MESSAGE(page.ok(), page.error().message);
     CHECK(Addresses(*page) == std::vector<std::string>{"a@example.org", "b@example.org"});
-    page = store.ListSuppressions(page->back().address, 2);
+    page = store.ListSuppressions("", page->back().address, 2);
     REQUIRE(page.ok());
     CHECK(Addresses(*page) == std::vector<std::string>{"c@example.org", "d@example.org"});
-    page = store.ListSuppressions(page->back().address, 2);
+    page = store.ListSuppressions("", page->back().address, 2);
+    REQUIRE(page.ok());
+    CHECK(page->empty());
+  }
+
+  SUBCASE("a prefix narrows the list to the addresses starting with it, still paged") {
+    for (const char* address : {"ab@example.org", "abc@example.org", "abd@example.org",
+                                "ac@example.org", "b@example.org"}) {
+      CheckOk(store.Suppress({address, "manual", "", kT0}));
+    }
+    core::Result<std::vector<store::Suppression>> page = store.ListSuppressions("ab", "", 2);
+    REQUIRE_MESSAGE(page.ok(), page.error().message);
+    CHECK(Addresses(*page) == std::vector<std::string>{"ab@example.org", "abc@example.org"});
+    page = store.ListSuppressions("ab", page->back().address, 2);
+    REQUIRE(page.ok());
+    CHECK(Addresses(*page) == std::vector<std::string>{"abd@example.org"});
+    page = store.ListSuppressions("abc@example.org", "", 10);
+    REQUIRE(page.ok());
+    CHECK(Addresses(*page) == std::vector<std::string>{"abc@example.org"});
+    page = store.ListSuppressions("z", "", 10);
+    REQUIRE(page.ok());
+    CHECK(page->empty());
+    // A last byte of 0xFF has nothing above it: the range is open-ended past the byte before.
+    page = store.ListSuppressions("b\xff", "", 10);
     REQUIRE(page.ok());
     CHECK(page->empty());
   }

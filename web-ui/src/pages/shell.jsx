@@ -1,5 +1,5 @@
-// The signed-in frame: navigation for the person's role, their name, sign out, and the screen
-// the address names.
+// The signed-in frame: navigation for the person's role, their name, their sessions (every
+// role, a customer's too), sign out, and the screen the address names.
 import { useEffect } from 'preact/hooks';
 import { Button, Problem } from '../components.jsx';
 import { useAction } from '../hooks.js';
@@ -10,10 +10,16 @@ import { CampaignPage, NewCampaign } from './campaign.jsx';
 import { Campaigns } from './campaigns.jsx';
 import { EmailPage } from './email.jsx';
 import { Emails } from './emails.jsx';
+import { Keys } from './keys.jsx';
 import { ListPage, Lists } from './lists.jsx';
 import { Overview } from './overview.jsx';
+import { Sessions } from './sessions.jsx';
+import { Settings } from './settings.jsx';
+import { Suppressions } from './suppressions.jsx';
+import { TaskPage, Tasks } from './tasks.jsx';
 import { TemplatePage, Templates } from './templates.jsx';
 import { Users } from './users.jsx';
+import { Webhooks } from './webhooks.jsx';
 
 function Screen({ route, user }) {
   const [first, second] = route.parts;
@@ -31,10 +37,20 @@ function Screen({ route, user }) {
       return second ? <TemplatePage name={second} {...props} /> : <Templates {...props} />;
     case 'lists':
       return second ? <ListPage name={second} {...props} /> : <Lists {...props} />;
+    case 'tasks':
+      return second ? <TaskPage id={second} {...props} /> : <Tasks {...props} />;
+    case 'suppressions':
+      return <Suppressions {...props} />;
+    case 'keys':
+      return <Keys {...props} />;
+    case 'webhooks':
+      return <Webhooks {...props} />;
     case 'users':
       return <Users {...props} />;
     case 'audit':
       return <Audit {...props} />;
+    case 'settings':
+      return <Settings {...props} />;
     default:
       return <Overview {...props} />;
   }
@@ -64,7 +80,7 @@ function NothingForYou({ user }) {
   );
 }
 
-export function Shell({ user, onSignOut }) {
+export function Shell({ user, onSignOut, onSessionEnded }) {
   const route = useRoute();
   const logout = useAction();
   const current = route.parts[0] || 'overview';
@@ -103,6 +119,7 @@ export function Shell({ user, onSignOut }) {
         <div class="who">
           <span class="who-name" title={user.email}>{user.email}</span>
           <span class={`role role-${user.role}`}>{user.role}</span>
+          <a class="who-sessions" href="#/sessions" aria-current={current === 'sessions' ? 'page' : undefined}>Sessions</a>
           <Button busy={logout.busy} onClick={() => logout.act(onSignOut)}>
             Sign out
           </Button>
@@ -110,7 +127,13 @@ export function Shell({ user, onSignOut }) {
       </header>
       <main id="main" tabIndex={-1}>
         <Problem error={logout.error} />
-        {staff ? <Screen route={route} user={user} /> : <NothingForYou user={user} />}
+        {current === 'sessions' ? (
+          <Sessions user={user} onSessionEnded={onSessionEnded} />
+        ) : staff ? (
+          <Screen route={route} user={user} />
+        ) : (
+          <NothingForYou user={user} />
+        )}
       </main>
     </div>
   );
