@@ -108,7 +108,7 @@ void DeleteTask(Context& context) {
 }
 
 void ListWebhookDeliveries(Context& context) {
-  auto query = DecodePageQuery(context.request, kDefaultPageSize, kMaxPageSize, {"url"});
+  auto query = DecodePageQuery(context.request, kDefaultPageSize, kMaxPageSize, {"url", "subject"});
   if (!query.ok()) return context.Problem(query.error());
   std::optional<std::int64_t> cursor;
   if (context.request.has_param("cursor")) {
@@ -116,8 +116,9 @@ void ListWebhookDeliveries(Context& context) {
     if (!parsed.ok()) return context.Problem(parsed.error());
     cursor = *parsed;
   }
-  auto page = context.services.webhooks.Deliveries(context.request.get_param_value("url"), cursor,
-                                                   query->limit);
+  const store::CallbackAttemptFilter filter{context.request.get_param_value("url"),
+                                            context.request.get_param_value("subject")};
+  auto page = context.services.webhooks.Deliveries(filter, cursor, query->limit);
   if (!page.ok()) return context.Problem(page.error());
   json data = json::array();
   for (const auto& attempt : page->attempts) {

@@ -3,8 +3,8 @@
 namespace service {
 
 core::Result<store::CallbackAttemptPage> WebhookService::Deliveries(
-    const std::string& url, std::optional<std::int64_t> cursor, int limit) {
-  return store_.ListCallbackAttempts(url, cursor, limit);
+    const store::CallbackAttemptFilter& filter, std::optional<std::int64_t> cursor, int limit) {
+  return store_.ListCallbackAttempts(filter, cursor, limit);
 }
 
 core::Result<std::vector<store::WebhookEndpoint>> WebhookService::Endpoints() {

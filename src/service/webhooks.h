@@ -27,9 +27,9 @@ class WebhookService {
   WebhookService(const WebhookService&) = delete;
   WebhookService& operator=(const WebhookService&) = delete;
 
-  // Attempts, newest first, `limit` per page from `cursor` (none: the newest); `url` filters by
-  // endpoint when not empty.
-  core::Result<store::CallbackAttemptPage> Deliveries(const std::string& url,
+  // Attempts that `filter` lets through, newest first, `limit` per page from `cursor` (none:
+  // the newest).
+  core::Result<store::CallbackAttemptPage> Deliveries(const store::CallbackAttemptFilter& filter,
                                                       std::optional<std::int64_t> cursor,
                                                       int limit);
   core::Result<std::vector<store::WebhookEndpoint>> Endpoints();

@@ -50,6 +50,13 @@ struct CallbackAttempt {
 
 // Cursors are positive integers the store hands out and takes back unchanged (see
 // src/store/README.md, "Cursors").
+// Which attempts a listing shows: all, or those to one endpoint, or those about one email or
+// task (a callback's subject); empty members do not filter.
+struct CallbackAttemptFilter {
+  std::string url;
+  std::string subject_id;
+};
+
 struct CallbackAttemptPage {
   std::vector<CallbackAttempt> attempts;  // newest first
   std::optional<std::int64_t> next_cursor;
@@ -99,9 +106,9 @@ class CallbackStore {
   // (nothing recorded).
   virtual Status FinishCallback(std::int64_t job_id, std::int64_t token,
                                 const CallbackOutcome& outcome, TimeMs now) = 0;
-  // Attempts, newest first, after `cursor` (a previous page's next_cursor); `url` filters by
-  // endpoint when not empty.
-  virtual Result<CallbackAttemptPage> ListCallbackAttempts(const std::string& url,
+  // Attempts that `filter` lets through, newest first, after `cursor` (a previous page's
+  // next_cursor).
+  virtual Result<CallbackAttemptPage> ListCallbackAttempts(const CallbackAttemptFilter& filter,
                                                            std::optional<std::int64_t> cursor,
                                                            int limit) = 0;
   virtual Result<std::vector<WebhookEndpoint>> ListWebhookEndpoints() = 0;

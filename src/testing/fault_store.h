@@ -233,10 +233,10 @@ class FaultStore final : public store::Store {
                               const store::CallbackOutcome& outcome, core::TimeMs now) override {
     return Write(__func__, [&] { return inner_.FinishCallback(job_id, token, outcome, now); });
   }
-  core::Result<store::CallbackAttemptPage> ListCallbackAttempts(const std::string& url,
-                                                                std::optional<std::int64_t> cursor,
-                                                                int limit) override {
-    return Read(__func__, [&] { return inner_.ListCallbackAttempts(url, cursor, limit); });
+  core::Result<store::CallbackAttemptPage> ListCallbackAttempts(
+      const store::CallbackAttemptFilter& filter, std::optional<std::int64_t> cursor,
+      int limit) override {
+    return Read(__func__, [&] { return inner_.ListCallbackAttempts(filter, cursor, limit); });
   }
   core::Result<std::vector<store::WebhookEndpoint>> ListWebhookEndpoints() override {
     return Read(__func__, [&] { return inner_.ListWebhookEndpoints(); });

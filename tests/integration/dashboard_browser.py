@@ -30,6 +30,10 @@ ADMIN_PASSWORD = "admin password 123"
 SENDER = "news@example.test"
 WAIT = 20  # seconds any one thing on the page may take to appear
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
+# The navigation, as web-ui/src/roles.js orders it: what a manager or a viewer sees, then an admin.
+STAFF_NAV = ["Overview", "Emails", "Campaigns", "Templates", "Lists", "Tasks", "Suppressions",
+             "Keys", "Webhooks"]
+ADMIN_NAV = STAFF_NAV + ["Users", "Audit", "Settings"]
 
 
 # --------------------------------------------------------------------------- fixtures

@@ -22,6 +22,19 @@ def frame_text(browser):
         browser.driver.switch_to.default_content()
 
 
+def frame_color(browser, css):
+    """The computed colour of `css` in the preview's document (None while there is none)."""
+    frames = browser.all("iframe.preview-frame")
+    if not frames:
+        return None
+    try:
+        browser.driver.switch_to.frame(frames[0])
+        found = browser.all(css)
+        return found[0].value_of_css_property("color") if found else None
+    finally:
+        browser.driver.switch_to.default_content()
+
+
 def wait_frame(browser, text):
     browser.wait(lambda d: text in frame_text(browser), message=f"{text!r} in the preview")
 
@@ -84,6 +97,15 @@ def test_template_edited_with_a_live_preview_saved_and_its_change_shown(server, 
     html = admin.find("textarea[name=html]")
     html.send_keys("\n<p>See you soon, {{name}}.</p>")
     wait_frame(admin, "See you soon, Ada.")
+    # The mail's own CSS applies in the preview (a <style> element and a style attribute).
+    styled = ('\n<style>.note { color: rgb(1, 2, 3); }</style>'
+              '<p class="note">styled</p><b style="color: rgb(4, 5, 6)">inline</b>')
+    html.send_keys(styled)
+    admin.wait(lambda d: frame_color(admin, "p.note") == "rgba(1, 2, 3, 1)",
+               message="the <style> element applied in the preview")
+    assert frame_color(admin, "b") == "rgba(4, 5, 6, 1)"
+    html.send_keys("\b" * len(styled))
+    admin.wait(lambda d: frame_color(admin, "p.note") is None, message="the styled lines gone")
 
     # Errors show under their field: the sample's JSON (checked here), a template's syntax (the
     # server's 400).
@@ -200,7 +222,7 @@ def test_a_viewer_is_offered_no_edit_save_or_send(server, browsers):
     create_person(server, "vic@example.test", "viewer")
 
     viewer = signed_in(browsers, server, "vic@example.test", PASSWORD)
-    assert viewer.nav() == ["Overview", "Emails", "Campaigns", "Templates", "Lists"]
+    assert viewer.nav() == STAFF_NAV
     viewer.go("Templates")
     viewer.find("tr[data-name='receipt']")
     assert viewer.buttons() == [], viewer.buttons()

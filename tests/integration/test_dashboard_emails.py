@@ -11,6 +11,10 @@ import base64
 from harness import http_request, wait_for
 
 from dashboard_browser import *  # noqa: F401,F403 (the fixtures, Browser and the helpers)
+from callbacks import SALT, CallbackReceiver
+from test_ses_email import form, send
+from test_ses_tasks import create_key
+from test_templates import SEED_HTML, add_template
 
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
@@ -245,3 +249,35 @@ def test_a_mails_scripts_change_nothing_outside_the_preview(server, browsers):
     assert browser.driver.execute_script("return document.getElementById('pwn')") is None
     assert browser.text_of("main h1") == "Attack"
     browser.shoot("email-attack")
+
+
+def test_the_timeline_shows_the_callbacks_sent_about_an_email(outbox, smtp_server, browsers):
+    smtp = smtp_server()
+    hook = CallbackReceiver(statuses=[500])  # the first callback fails once, then all pass
+    try:
+        ob = outbox(*smtp.smtp_args(), "--admin-password", ADMIN_PASSWORD,
+                    "--callback-secret", SALT, "--callback-retry-base-ms", "100")
+        assert add_template(ob, "welcome-email.html", SEED_HTML).status == 200
+        key = create_key(ob, "billing", hook.url)
+        sent = send(ob, key, form())
+        assert sent.status == 200, sent
+        email_id = sent.body["queue_id"]
+        wait_for(lambda: hook.events("SENT"), timeout=15, message="the SENT callback")
+
+        browser = signed_in(browsers, ob, "admin@localhost", ADMIN_PASSWORD)
+        browser.open(f"/emails/{email_id}")
+        browser.heading("Draft Email")
+        browser.wait(lambda d: len(browser.all(".timeline .event-callback")) >= 3,
+                     message="three callback attempts in the timeline")
+        lines = [" ".join(e.text.split()) for e in browser.all(".timeline li")]
+        callbacks = [" ".join(e.text.split()) for e in browser.all(".timeline .event-callback")]
+        assert any(f"PROCESSING to {hook.url}: HTTP 500" in line for line in callbacks), lines
+        assert any(f"PROCESSING to {hook.url}: HTTP 200" in line for line in callbacks), lines
+        assert any(f"SENT to {hook.url}: HTTP 200" in line for line in callbacks), lines
+        # In time order: the attempt that sent the mail comes before the callback reporting it.
+        sent_line = next(i for i, line in enumerate(lines) if ": sent 250" in line)
+        sent_callback = next(i for i, line in enumerate(lines) if "SENT to" in line)
+        assert sent_line < sent_callback, lines
+        browser.shoot("email-callbacks")
+    finally:
+        hook.stop()

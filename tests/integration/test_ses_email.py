@@ -96,6 +96,11 @@ def test_a_seed_send_with_attachments_and_its_callbacks(ses):
     assert "email@company.com" in email_data["send_email"]
     assert hook.received.index(hook.events("PROCESSING")[0]) < \
         hook.received.index(hook.events("SENT")[0])
+    # The callback log, by email: the two attempts about this one, each answered 200.
+    attempts = ob.api("GET", f"/v1/webhooks/deliveries?subject={queue_id}").body["data"]
+    assert [(a["event"], a["status_code"]) for a in attempts] == [("SENT", 200),
+                                                                  ("PROCESSING", 200)]
+    assert ob.api("GET", "/v1/webhooks/deliveries?subject=em_other").body["data"] == []
 
     # Opening fetches the pixel: the record turns open and OPEN is sent, once.
     url = urllib.parse.urlsplit(pixel.group(1))

@@ -1,5 +1,6 @@
 // Small pieces every screen uses.
 import { formatTime, percent, formatNumber } from './format.js';
+import { href } from './router.js';
 
 // An error from the API (or the network) as a sentence; `field` names the input at fault.
 export function Problem({ error }) {
@@ -79,6 +80,17 @@ export function PageHeader({ title, children }) {
     <div class="page-header">
       <h1 tabIndex={-1}>{title}</h1>
       {children ? <div class="page-actions">{children}</div> : null}
+    </div>
+  );
+}
+
+// A cursor-paged list's links: back to the first page (when not on it) and on to the next one
+// (when the API gave a next_cursor); `params` are the list's filters, kept in both.
+export function Pager({ path, params = {}, cursor, next, first = 'First page', more = 'Next page' }) {
+  return (
+    <div class="pager">
+      {cursor ? <a class="button button-secondary" href={href(path, params)}>{first}</a> : null}
+      {next ? <a class="button button-secondary" href={href(path, { ...params, cursor: next })}>{more}</a> : null}
     </div>
   );
 }

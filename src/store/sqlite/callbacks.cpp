@@ -248,7 +248,7 @@ core::Result<Callback> ReadCallback(Connection& connection, const std::string& i
 }
 
 core::Result<CallbackAttemptPage> ReadCallbackAttempts(Connection& connection,
-                                                       const std::string& url,
+                                                       const CallbackAttemptFilter& filter,
                                                        std::optional<std::int64_t> cursor,
                                                        int limit) {
   limit = std::clamp(limit, 1, 200);
@@ -256,11 +256,12 @@ core::Result<CallbackAttemptPage> ReadCallbackAttempts(Connection& connection,
                          "SELECT a.id, a.callback_id, c.url, c.event, a.attempt, a.at, "
                          "a.status_code, a.latency_ms, a.error FROM callback_attempts a "
                          "JOIN callbacks c ON c.id = a.callback_id "
-                         "WHERE (?1 = '' OR c.url = ?1) AND a.id < ?2 ORDER BY a.id DESC "
-                         "LIMIT ?3");
-  select->bind(1, url);
+                         "WHERE (?1 = '' OR c.url = ?1) AND (?4 = '' OR c.subject_id = ?4) "
+                         "AND a.id < ?2 ORDER BY a.id DESC LIMIT ?3");
+  select->bind(1, filter.url);
   select->bind(2, cursor.value_or(INT64_MAX));
   select->bind(3, limit + 1);
+  select->bind(4, filter.subject_id);
   CallbackAttemptPage page;
   std::int64_t last_id = 0;
   while (select->executeStep()) {

@@ -32,7 +32,7 @@ core::Result<Task> RemoveTaskInTransaction(Connection& connection, const std::st
 
 core::Result<Callback> ReadCallback(Connection& connection, const std::string& id);
 core::Result<CallbackAttemptPage> ReadCallbackAttempts(Connection& connection,
-                                                       const std::string& url,
+                                                       const CallbackAttemptFilter& filter,
                                                        std::optional<std::int64_t> cursor,
                                                        int limit);
 core::Result<std::vector<WebhookEndpoint>> ReadWebhookEndpoints(Connection& connection);

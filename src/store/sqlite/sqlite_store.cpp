@@ -379,11 +379,11 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<CallbackAttemptPage> ListCallbackAttempts(const std::string& url,
+  Result<CallbackAttemptPage> ListCallbackAttempts(const CallbackAttemptFilter& filter,
                                                    std::optional<std::int64_t> cursor,
                                                    int limit) override {
     return Read<CallbackAttemptPage>("listing callback attempts", [&](Connection& connection) {
-      return sqlite::ReadCallbackAttempts(connection, url, cursor, limit);
+      return sqlite::ReadCallbackAttempts(connection, filter, cursor, limit);
     });
   }
 

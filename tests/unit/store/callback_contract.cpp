@@ -123,7 +123,7 @@ void RunCallbackContract(const BackendFactory& factory) {
     delivered.delivery = {Kind::kSent, "HTTP 204", 0};
     CheckOk(store.FinishCallback(second.job_id, second.token, delivered, kT0 + 11));
 
-    core::Result<store::CallbackAttemptPage> page = store.ListCallbackAttempts("", std::nullopt, 1);
+    core::Result<store::CallbackAttemptPage> page = store.ListCallbackAttempts({}, std::nullopt, 1);
     REQUIRE(page.ok());
     REQUIRE(page->attempts.size() == 1);
     CHECK(page->attempts[0].attempt == 2);
@@ -131,11 +131,16 @@ void RunCallbackContract(const BackendFactory& factory) {
     CHECK(page->attempts[0].latency_ms == 7);
     CHECK(page->attempts[0].event == "ADD");
     REQUIRE(page->next_cursor.has_value());
-    page = store.ListCallbackAttempts("", page->next_cursor, 10);
+    page = store.ListCallbackAttempts({}, page->next_cursor, 10);
     REQUIRE(page->attempts.size() == 1);
     CHECK(page->attempts[0].status_code == 500);
     CHECK_FALSE(page->next_cursor.has_value());
-    CHECK(store.ListCallbackAttempts("http://other/", std::nullopt, 10)->attempts.empty());
+    CHECK(store.ListCallbackAttempts({"http://other/", ""}, std::nullopt, 10)->attempts.empty());
+    // By subject: the task's two attempts, none of another's.
+    CHECK(store.ListCallbackAttempts({"", "tsk_1"}, std::nullopt, 10)->attempts.size() == 2);
+    CHECK(store.ListCallbackAttempts({"", "tsk_2"}, std::nullopt, 10)->attempts.empty());
+    CHECK(store.ListCallbackAttempts({"http://127.0.0.1:9/hook", "tsk_1"}, std::nullopt, 10)
+              ->attempts.size() == 2);
 
     core::Result<store::Callback> stored = store.GetCallback(*id);
     REQUIRE(stored.ok());

@@ -127,7 +127,7 @@ void RunRetentionContract(const BackendFactory& factory) {
     CHECK(Purge(store, PurgeKind::kCallbacks, kT0 + kDay) == 1);
     CHECK(store.GetCallback(*pending).error().code == ErrorCode::kNotFound);
     core::Result<store::CallbackAttemptPage> attempts =
-        store.ListCallbackAttempts("", std::nullopt, 10);
+        store.ListCallbackAttempts({}, std::nullopt, 10);
     REQUIRE(attempts.ok());
     CHECK(attempts->attempts.empty());
   }

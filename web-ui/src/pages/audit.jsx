@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { get, query } from '../api.js';
-import { Empty, Loading, PageHeader, Problem, Time } from '../components.jsx';
+import { Empty, Loading, PageHeader, Pager, Problem, Time } from '../components.jsx';
 import { usePoll } from '../hooks.js';
 import { href, navigate } from '../router.js';
 
@@ -69,12 +69,7 @@ export function Audit({ route }) {
           </tbody>
         </table>
       ) : null}
-      <div class="pager">
-        {cursor ? <a class="button button-secondary" href={href('/audit', { action })}>Newest</a> : null}
-        {list.data && list.data.next_cursor ? (
-          <a class="button button-secondary" href={href('/audit', { action, cursor: list.data.next_cursor })}>Older</a>
-        ) : null}
-      </div>
+      <Pager path="/audit" params={{ action }} cursor={cursor} next={list.data && list.data.next_cursor} first="Newest" more="Older" />
     </section>
   );
 }

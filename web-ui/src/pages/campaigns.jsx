@@ -1,5 +1,5 @@
 import { get, query } from '../api.js';
-import { Empty, Loading, PageHeader, Problem, Progress, Status, Time } from '../components.jsx';
+import { Empty, Loading, PageHeader, Pager, Problem, Progress, Status, Time } from '../components.jsx';
 import { usePoll } from '../hooks.js';
 import { href } from '../router.js';
 import { mayWriteCampaigns } from '../roles.js';
@@ -64,12 +64,7 @@ export function Campaigns({ route, user }) {
           </tbody>
         </table>
       ) : null}
-      <div class="pager">
-        {cursor ? <a class="button button-secondary" href={href('/campaigns', { status })}>First page</a> : null}
-        {list.data && list.data.next_cursor ? (
-          <a class="button button-secondary" href={href('/campaigns', { status, cursor: list.data.next_cursor })}>Next page</a>
-        ) : null}
-      </div>
+      <Pager path="/campaigns" params={{ status }} cursor={cursor} next={list.data && list.data.next_cursor} />
     </section>
   );
 }

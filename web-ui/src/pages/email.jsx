@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { del, get, post } from '../api.js';
+import { del, get, post, query } from '../api.js';
 import { Button, Empty, Loading, PageHeader, Problem, Status, Time } from '../components.jsx';
 import { formatNumber } from '../format.js';
 import { useAction, usePoll } from '../hooks.js';
@@ -159,12 +159,26 @@ function timelineItems(events) {
   return items;
 }
 
-function Timeline({ events }) {
-  if (!events.length) return <Empty>No events yet.</Empty>;
+// A status callback's attempt (GET /v1/webhooks/deliveries?subject=) as a timeline event.
+function callbackEvent(attempt) {
+  const outcome = attempt.status_code ? `HTTP ${attempt.status_code}` : attempt.error || 'no answer';
+  return {
+    at: attempt.at,
+    type: 'callback',
+    detail: `${attempt.event} to ${attempt.url}: ${outcome} in ${attempt.latency_ms} ms`,
+  };
+}
+
+// The email's events and its callbacks' attempts, in time order (an email event first at the
+// same instant: the callback is about it).
+function Timeline({ events, callbacks }) {
+  const all = [...events, ...callbacks.map(callbackEvent)];
+  if (!all.length) return <Empty>No events yet.</Empty>;
+  all.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   const linked = { resent: 'resent as', resend_of: 'a resend of' };
   return (
     <ol class="timeline">
-      {timelineItems(events).map((event, i) => (
+      {timelineItems(all).map((event, i) => (
         <li key={i} class={`event event-${event.type}`}>
           <Time iso={event.at} />
           {event.attempt ? <span class="event-attempt"> {event.attempt}:</span> : null}{' '}
@@ -186,6 +200,7 @@ function Timeline({ events }) {
 // event, its raw source; retry / cancel / resend for those who may (admins).
 export function EmailPage({ id, user }) {
   const email = usePoll(() => get(`/v1/emails/${encodeURIComponent(id)}`), [id], kPollMs);
+  const callbacks = usePoll(() => get(`/v1/webhooks/deliveries${query({ subject: id, limit: 100 })}`), [id], kPollMs);
   const action = useAction();
   const e = email.data;
   const admin = mayAdminister(user.role);
@@ -246,7 +261,8 @@ export function EmailPage({ id, user }) {
           </section>
           <section class="card">
             <h2>Timeline</h2>
-            <Timeline events={e.events || []} />
+            <Timeline events={e.events || []} callbacks={callbacks.data ? callbacks.data.data : []} />
+            <Problem error={callbacks.error} />
           </section>
           <Content key={id} id={id} />
           <Raw id={id} />

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { get, post, query } from '../api.js';
-import { Button, Empty, Loading, PageHeader, Problem, Status, Time } from '../components.jsx';
+import { Button, Empty, Loading, PageHeader, Pager, Problem, Status, Time } from '../components.jsx';
 import { isoToLocalInput, localInputToIso } from '../format.js';
 import { useAction, usePoll } from '../hooks.js';
 import { mayAdminister } from '../roles.js';
@@ -229,12 +229,7 @@ export function Emails({ route, user }) {
           </tbody>
         </table>
       ) : null}
-      <div class="pager">
-        {cursor ? <a class="button button-secondary" href={href('/emails', filters)}>Newest</a> : null}
-        {list.data && list.data.next_cursor ? (
-          <a class="button button-secondary" href={href('/emails', { ...filters, cursor: list.data.next_cursor })}>Older</a>
-        ) : null}
-      </div>
+      <Pager path="/emails" params={filters} cursor={cursor} next={list.data && list.data.next_cursor} first="Newest" more="Older" />
     </section>
   );
 }

@@ -2,7 +2,7 @@
 // with its subscribers (a page at a time), adding and removing one, and "Send now" (admins).
 import { useState } from 'preact/hooks';
 import { del, get, post, query } from '../api.js';
-import { Button, Empty, Field, Loading, PageHeader, Problem, Time } from '../components.jsx';
+import { Button, Empty, Field, Loading, PageHeader, Pager, Problem, Time } from '../components.jsx';
 import { formatNumber } from '../format.js';
 import { useAction, usePoll } from '../hooks.js';
 import { href } from '../router.js';
@@ -222,12 +222,7 @@ export function ListPage({ name, route, user }) {
             </tbody>
           </table>
         ) : null}
-        <div class="pager">
-          {cursor ? <a class="button button-secondary" href={href(`/lists/${encodeURIComponent(name)}`)}>First page</a> : null}
-          {page.data && page.data.next_cursor ? (
-            <a class="button button-secondary" href={href(`/lists/${encodeURIComponent(name)}`, { cursor: page.data.next_cursor })}>Next page</a>
-          ) : null}
-        </div>
+        <Pager path={`/lists/${encodeURIComponent(name)}`} cursor={cursor} next={page.data && page.data.next_cursor} />
       </section>
     </section>
   );

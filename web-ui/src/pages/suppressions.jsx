@@ -3,10 +3,10 @@
 // removes one.
 import { useEffect, useState } from 'preact/hooks';
 import { del, get, post, query } from '../api.js';
-import { Button, Empty, Field, Loading, PageHeader, Problem, Status, Time } from '../components.jsx';
+import { Button, Empty, Field, Loading, PageHeader, Pager, Problem, Status, Time } from '../components.jsx';
 import { useAction, usePoll } from '../hooks.js';
 import { mayAdminister } from '../roles.js';
-import { href, navigate } from '../router.js';
+import { navigate } from '../router.js';
 
 const kReasons = ['manual', 'bounce', 'complaint'];
 const kPageSize = 50;
@@ -108,12 +108,7 @@ export function Suppressions({ route, user }) {
           </tbody>
         </table>
       ) : null}
-      <div class="pager">
-        {cursor ? <a class="button button-secondary" href={href('/suppressions', { prefix })}>First page</a> : null}
-        {list.data && list.data.next_cursor ? (
-          <a class="button button-secondary" href={href('/suppressions', { prefix, cursor: list.data.next_cursor })}>Next page</a>
-        ) : null}
-      </div>
+      <Pager path="/suppressions" params={{ prefix }} cursor={cursor} next={list.data && list.data.next_cursor} />
     </section>
   );
 }

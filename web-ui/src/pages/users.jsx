@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { get, patch, post, query } from '../api.js';
-import { Button, Empty, Field, Loading, PageHeader, Problem, Time } from '../components.jsx';
+import { Button, Empty, Field, Loading, PageHeader, Pager, Problem, Time } from '../components.jsx';
 import { useAction, usePoll } from '../hooks.js';
 import { href } from '../router.js';
 
@@ -119,12 +119,7 @@ export function Users({ route, user }) {
           </tbody>
         </table>
       ) : null}
-      <div class="pager">
-        {cursor ? <a class="button button-secondary" href={href('/users', { role })}>First page</a> : null}
-        {list.data && list.data.next_cursor ? (
-          <a class="button button-secondary" href={href('/users', { role, cursor: list.data.next_cursor })}>Next page</a>
-        ) : null}
-      </div>
+      <Pager path="/users" params={{ role }} cursor={cursor} next={list.data && list.data.next_cursor} />
     </section>
   );
 }

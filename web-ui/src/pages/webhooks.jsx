@@ -3,7 +3,7 @@
 // first, with its HTTP status and latency; an admin replays a callback (queued again, signed
 // afresh when sent).
 import { get, post, query } from '../api.js';
-import { Button, Empty, Loading, PageHeader, Problem, Status, Time } from '../components.jsx';
+import { Button, Empty, Loading, PageHeader, Pager, Problem, Status, Time } from '../components.jsx';
 import { useAction, usePoll } from '../hooks.js';
 import { formatNumber } from '../format.js';
 import { mayAdminister } from '../roles.js';
@@ -136,12 +136,7 @@ export function Webhooks({ route, user }) {
           </tbody>
         </table>
       ) : null}
-      <div class="pager">
-        {cursor ? <a class="button button-secondary" href={href('/webhooks', { url })}>Newest</a> : null}
-        {deliveries.data && deliveries.data.next_cursor ? (
-          <a class="button button-secondary" href={href('/webhooks', { url, cursor: deliveries.data.next_cursor })}>Older</a>
-        ) : null}
-      </div>
+      <Pager path="/webhooks" params={{ url }} cursor={cursor} next={deliveries.data && deliveries.data.next_cursor} first="Newest" more="Older" />
     </section>
   );
 }
