@@ -16,9 +16,13 @@ TEST_CASE("the page is the built dashboard: no-cache, with a CSP that allows no 
   REQUIRE(page.has_value());
   CHECK(page->content_type == "text/html; charset=utf-8");
   CHECK(page->cache_control == "no-cache");
-  CHECK(page->content_security_policy.find("script-src 'self';") != std::string_view::npos);
-  CHECK(page->content_security_policy.find("unsafe-inline") == std::string_view::npos);
-  CHECK(page->content_security_policy.find("frame-ancestors 'none'") != std::string_view::npos);
+  const std::string_view policy = page->content_security_policy;
+  CHECK(policy.find("script-src 'self';") != std::string_view::npos);
+  // Inline styles only (the template preview); never inline or evaluated script.
+  CHECK(policy.find("style-src 'self' 'unsafe-inline';") != std::string_view::npos);
+  CHECK(policy.find("'unsafe-inline'") == policy.rfind("'unsafe-inline'"));
+  CHECK(policy.find("unsafe-eval") == std::string_view::npos);
+  CHECK(policy.find("frame-ancestors 'none'") != std::string_view::npos);
   CHECK(page->data.find("<script defer src=\"assets/app-") != std::string_view::npos);
   auto same = web::FindAsset("index.html");
   REQUIRE(same.has_value());
