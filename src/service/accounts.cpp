@@ -267,6 +267,9 @@ core::Result<SignedIn> AccountService::Login(const std::string& email, const std
   const bool matches =
       auth::VerifyPassword(password, user.ok() ? user->password_hash : dummy_hash_) && user.ok();
   if (!matches || user->disabled_at.has_value()) {
+    // The wait runs from the failure's answer, not from the request's start: the password hash
+    // alone can take longer than the first wait on a busy machine.
+    const core::TimeMs failed_at = clock_.NowMs();
     struct Counted {
       const std::string* key;
       int free, lock;
@@ -275,7 +278,7 @@ core::Result<SignedIn> AccountService::Login(const std::string& email, const std
          {Counted{&account_key, limits.account_free, limits.account_lock},
           Counted{&address_key, limits.address_free, limits.address_lock}}) {
       auto state = Throttle(*counted.key, [&](const store::LoginThrottle& current) {
-        return AfterFailure(current, counted.free, counted.lock, limits, now);
+        return AfterFailure(current, counted.free, counted.lock, limits, failed_at);
       });
       if (!state.ok()) return state.error();
     }

@@ -225,6 +225,18 @@ def browsers(shots):
 # --------------------------------------------------------------------------- helpers
 
 
+def refusing_first(count, reply="550 5.1.1 no such user"):
+    """An SMTP policy (RecordingSMTPServer's) that refuses the first `count` messages."""
+    left = [count]
+
+    def policy(envelope, index):
+        if left[0] > 0:
+            left[0] -= 1
+            return reply
+        return "250 OK"
+    return policy
+
+
 def create_person(ob, email, role):
     r = ob.api("POST", "/v1/users", json={"email": email, "password": PASSWORD, "role": role})
     assert r.status == 201, r

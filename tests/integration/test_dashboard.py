@@ -116,14 +116,7 @@ def test_sign_in_live_email_list_timeline_and_logout(server, browsers, report):
 
 
 def test_failed_email_retry_by_admin(outbox, smtp_server, browsers):
-    rejections = {"count": 1}
-
-    def policy(envelope, index):
-        if rejections["count"] > 0:
-            rejections["count"] -= 1
-            return "550 5.1.1 no such user"
-        return "250 OK"
-    smtp = smtp_server(policy=policy)
+    smtp = smtp_server(policy=refusing_first(1))
     ob = outbox(*smtp.smtp_args(), "--admin-password", ADMIN_PASSWORD)
     sent = ob.send({"from": SENDER, "to": ["gone@example.test"], "subject": "Bounces once",
                     "text": "x\n"})

@@ -35,14 +35,7 @@ def search(browser, name, text):
 
 
 def test_filters_failed_only_and_bulk_retry_until_sent(outbox, smtp_server, browsers):
-    refusals = {"left": 3}
-
-    def policy(envelope, index):
-        if refusals["left"] > 0:
-            refusals["left"] -= 1
-            return "550 5.1.1 mailbox unavailable"
-        return "250 OK"
-    smtp = smtp_server(policy=policy)
+    smtp = smtp_server(policy=refusing_first(3, "550 5.1.1 mailbox unavailable"))
     ob = outbox(*smtp.smtp_args(), "--admin-password", ADMIN_PASSWORD)
     failing = []
     for i in range(3):
