@@ -117,7 +117,8 @@ core::Result<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
 int Fail(const core::Error& error, core::Logger* logger) {
   if (logger != nullptr) logger->Error("cannot start", {{"error", error.message}});
   std::fprintf(stderr, "outbox: %s\n", error.message.c_str());
-  return kExitFailure;
+  // A setting at fault (the port in use) is the caller's to fix, like a bad flag.
+  return error.field.rfind("--", 0) == 0 ? kExitUsage : kExitFailure;
 }
 
 int WaitForSignal() {
@@ -275,10 +276,23 @@ class App::Parts {
       std::fflush(stdout);
     }
 
+    http::ServerOptions server_options;
+    http::FrontOptions& front = server_options.front;
+    front.host = config_.listen_host;
+    front.port = config_.listen_port;
+    front.threads = config_.http_threads;
+    front.max_connections = config_.http_max_connections;
+    front.max_connections_per_client = config_.http_max_connections_per_client;
+    front.header_timeout_ms = config_.http_header_timeout_ms;
+    front.body_timeout_ms = config_.http_body_timeout_ms;
+    front.idle_timeout_ms = config_.http_idle_timeout_ms;
+    front.body_memory_bytes = static_cast<std::size_t>(config_.http_body_memory_mb) << 20;
+    server_options.max_body_bytes = config_.max_body_bytes;
+    // Attachments up to the limit plus room for the form's other fields.
+    server_options.max_upload_bytes =
+        static_cast<std::size_t>(config_.max_upload_mb + 1) * 1'000'000;
     auto server = http::BindServer(
-        {config_.listen_host, config_.listen_port, config_.http_threads, config_.max_body_bytes,
-         // Attachments up to the limit plus room for the form's other fields.
-         static_cast<std::size_t>(config_.max_upload_mb + 1) * 1'000'000},
+        server_options,
         {*emails_, *gomail_, *newsletters_, *keys_, *tasks_, *ses_, metrics_, *stats_,
          *delivery_stats_, *logger_, *templates_, *provider_events_, *otp_, *webhooks_, *health_,
          *accounts_, *sent_emails_, *campaigns_, *customer_imports_},

@@ -32,7 +32,13 @@ struct Config {
   int max_attempts = 5;
   queue::BackoffPolicy backoff;
   core::TimeMs lease_ms = 60'000;
-  int http_threads = 128;
+  int http_threads = 64;
+  int http_max_connections = 4096;
+  int http_max_connections_per_client = 256;
+  int http_header_timeout_ms = 10'000;
+  int http_body_timeout_ms = 60'000;
+  int http_idle_timeout_ms = 30'000;
+  int http_body_memory_mb = 64;
   std::size_t max_body_bytes = 10 << 20;
   std::string admin_key;
   core::LogLevel log_level = core::LogLevel::kInfo;

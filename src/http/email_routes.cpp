@@ -153,7 +153,7 @@ Result<service::SendEmailRequest> DecodeSendEmail(const json& body) {
   return request;
 }
 
-Result<std::optional<service::Idempotency>> DecodeIdempotency(const httplib::Request& request) {
+Result<std::optional<service::Idempotency>> DecodeIdempotency(const Request& request) {
   if (!request.has_header("Idempotency-Key")) return std::optional<service::Idempotency>();
   std::string key = request.get_header_value("Idempotency-Key");
   if (key.empty() || key.size() > 255) {
@@ -170,8 +170,7 @@ Result<std::optional<service::Idempotency>> DecodeIdempotency(const httplib::Req
 }
 
 // Refuses query parameters other than `allowed`: a typo is an error, not ignored.
-core::Status OnlyParams(const httplib::Request& request,
-                        std::initializer_list<const char*> allowed) {
+core::Status OnlyParams(const Request& request, std::initializer_list<const char*> allowed) {
   for (const auto& param : request.params) {
     const std::string& name = param.first;
     if (std::none_of(allowed.begin(), allowed.end(),
@@ -182,7 +181,7 @@ core::Status OnlyParams(const httplib::Request& request,
   return {};
 }
 
-Result<std::optional<core::TimeMs>> QueryTime(const httplib::Request& request, const char* name) {
+Result<std::optional<core::TimeMs>> QueryTime(const Request& request, const char* name) {
   if (!request.has_param(name)) return std::optional<core::TimeMs>();
   core::TimeMs at = 0;
   if (!core::ParseRfc3339(request.get_param_value(name), &at)) {
@@ -191,7 +190,7 @@ Result<std::optional<core::TimeMs>> QueryTime(const httplib::Request& request, c
   return std::optional<core::TimeMs>(at);
 }
 
-Result<store::EmailFilter> DecodeFilter(const httplib::Request& request) {
+Result<store::EmailFilter> DecodeFilter(const Request& request) {
   store::EmailFilter filter;
   if (auto known = OnlyParams(request, {"status", "recipient", "since", "until", "cursor", "limit",
                                         "sender", "subject", "tag"});

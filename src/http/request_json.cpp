@@ -38,7 +38,7 @@ Result<std::int64_t> QueryInteger(const std::string& text, const char* name, std
   return value;
 }
 
-Result<PageQuery> DecodePageQuery(const httplib::Request& request, int default_limit, int max_limit,
+Result<PageQuery> DecodePageQuery(const Request& request, int default_limit, int max_limit,
                                   std::initializer_list<const char*> extra) {
   PageQuery query{"", default_limit};
   for (const auto& param : request.params) {

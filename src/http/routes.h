@@ -1,18 +1,17 @@
 #pragma once
 // Internal to http/: the request context handed to handlers and the handlers themselves.
-#include <httplib.h>
-
 #include <nlohmann/json.hpp>
 
 #include "auth/auth.h"
+#include "http/message.h"
 #include "http/problem.h"
 #include "http/server.h"
 
 namespace http {
 
 struct Context {
-  const httplib::Request& request;
-  httplib::Response& response;
+  const Request& request;
+  Response& response;
   const Services& services;
   const auth::Principal* principal;  // set on authenticated routes
 
@@ -47,8 +46,7 @@ struct PageQuery {
   std::string cursor;
   int limit = 0;
 };
-core::Result<PageQuery> DecodePageQuery(const httplib::Request& request, int default_limit,
-                                        int max_limit,
+core::Result<PageQuery> DecodePageQuery(const Request& request, int default_limit, int max_limit,
                                         std::initializer_list<const char*> extra = {});
 // `object[name]` as an integer in [min, max], `fallback` when absent or null. Read as 64 bits, so
 // a number past int's range is refused, not cut; a fraction or a string is refused too.

@@ -182,7 +182,7 @@ std::string PageUrl(const Context& context, std::int64_t page) {
 
 // The ?page= of a DRF page-number list: a positive integer or "last" (-1); nullopt for
 // anything else (DRF's "Invalid page.").
-std::optional<std::int64_t> RequestedPage(const httplib::Request& request) {
+std::optional<std::int64_t> RequestedPage(const Request& request) {
   if (!request.has_param("page")) return 1;
   const std::string text = request.get_param_value("page");
   if (text == "last") return -1;
@@ -540,7 +540,7 @@ void DrfSendEmail(Context& context) {
 }
 
 void DrfListSentEmails(Context& context) {
-  const httplib::Request& request = context.request;
+  const Request& request = context.request;
   service::SentEmailFilter filter;
   filter.page_size = kPageSize;
   const auto range = request.params.equal_range("recipient");

@@ -1,21 +1,19 @@
 #include "http/server.h"
 
-#include <httplib.h>
-
 #include <algorithm>
+#include <any>
 #include <array>
-#include <atomic>
-#include <chrono>
+#include <optional>
 #include <regex>
 #include <span>
 #include <string_view>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "auth/jwt.h"
 #include "auth/sessions.h"
 #include "http/cookie.h"
+#include "http/front.h"
 #include "http/problem.h"
 #include "http/routes.h"
 
@@ -346,9 +344,28 @@ std::string_view MissingCredentialMessage(Door door) {
   return "missing API key";
 }
 
-class HttplibServer final : public Server {
+// What a request matched: its route (none when it matched none) and, on routes that need one,
+// the caller. Carried from Admit to Handle.
+struct Admitted {
+  const Route* route = nullptr;
+  auth::Principal principal;
+};
+
+// The literal start of a route pattern (up to its first regex syntax): a cheap test that rules
+// out most routes before the regex runs.
+std::string_view LiteralPrefix(std::string_view pattern) {
+  std::size_t end = std::min(pattern.find_first_of("([\\.?*+{|^$"), pattern.size());
+  // A quantifier makes the character before it optional ("/task/?").
+  if (end < pattern.size() && end > 0 &&
+      std::string_view("?*{").find(pattern[end]) != std::string_view::npos) {
+    --end;
+  }
+  return pattern.substr(0, end);
+}
+
+class RouteServer final : public Server, public Application {
  public:
-  HttplibServer(const ServerOptions& options, Services services, Authentication authentication)
+  RouteServer(const ServerOptions& options, Services services, Authentication authentication)
       : options_(options),
         services_(services),
         authentication_(authentication),
@@ -359,153 +376,156 @@ class HttplibServer final : public Server {
         drf_tokens_{&authentication.drf_tokens},
         user_keys_then_api_keys_{&authentication.user_keys, &authentication.api_keys} {
     for (const Route& route : kRoutes) {
-      route_doors_.emplace_back(std::regex(route.pattern), route.door);
+      compiled_.push_back({&route, LiteralPrefix(route.pattern), std::regex(route.pattern)});
     }
   }
 
   core::Status Bind() {
-    server_.set_tcp_nodelay(true);  // keep-alive requests stall on delayed ACKs without it
-    server_.set_keep_alive_max_count(100'000);
-    // Each open keep-alive connection holds one of the `threads` workers (cpp-httplib is
-    // thread-per-connection), so idle ones are let go quickly.
-    server_.set_keep_alive_timeout(5);
-    server_.set_read_timeout(30);
-    server_.set_write_timeout(30);
-    server_.set_payload_max_length(std::max(options_.max_body_bytes, options_.max_upload_bytes));
-    const int threads = options_.threads;
-    server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-    for (const Route& route : kRoutes) Register(route);
-    httplib::Server::HandlerWithResponse on_error = [this](const httplib::Request& request,
-                                                           httplib::Response& response) {
-      // httplib calls this for every status >= 400; only its own errors (no route, body too
-      // large, malformed request) arrive without a body.
-      if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-      core::ErrorCode code = core::ErrorCode::kInvalidArgument;
-      std::string message = "bad request";
-      if (response.status == 404) {
-        code = core::ErrorCode::kNotFound;
-        message = "no such route";
-      } else if (response.status == 413) {
-        code = core::ErrorCode::kPayloadTooLarge;
-        message = "request body is larger than the configured limit";
-      } else if (response.status >= 500) {
-        code = core::ErrorCode::kInternal;
-        message = "internal error";
-      }
-      core::Error error{code, message, response.status == 413 ? "body" : ""};
-      int status = response.status;
-      Context context{request, response, services_, nullptr};
-      const ErrorShape shape = ErrorShapeOfPath(request.path);
-      if (shape == ErrorShape::kDrfDetail && status == 404 && AnyRouteMatches(request.path)) {
-        // DRF names a method the view does not have; httplib only knows no handler matched.
-        status = 405;
-        context.Json(status, {{"detail", "Method \"" + request.method + "\" not allowed."}});
-      } else if (shape == ErrorShape::kDrfDetail && status == 413) {
-        context.Json(status, {{"detail", "Request body is larger than the configured limit."}});
-      } else {
-        Refuse(context, shape, error);
-      }
-      response.status = status;
-      return httplib::Server::HandlerResponse::Handled;
-    };
-    server_.set_error_handler(std::move(on_error));
-    server_.set_exception_handler(
-        [this](const httplib::Request& request, httplib::Response& response, std::exception_ptr) {
-          services_.logger.Error("handler threw", {{"path", request.path}});
-          Context context{request, response, services_, nullptr};
-          Refuse(context, ErrorShapeOfPath(request.path), core::Internal("internal error"));
-        });
-    if (options_.port == 0) {
-      port_ = server_.bind_to_any_port(options_.host);
-      if (port_ < 0) return core::Unavailable("cannot bind " + options_.host + ":0");
-    } else {
-      if (!server_.bind_to_port(options_.host, options_.port)) {
-        return core::Unavailable("cannot bind " + options_.host + ":" +
-                                 std::to_string(options_.port) + " (in use, or no permission)");
-      }
-      port_ = options_.port;
-    }
+    auto front = BindFront(options_.front, *this);
+    if (!front.ok()) return front.error();
+    front_ = std::move(*front);
     return {};
   }
 
-  int port() const override { return port_; }
-  void Run() override {
-    run_started_ = true;
-    if (!stop_requested_) server_.listen_after_bind();
-    run_returned_ = true;
+  int port() const override { return front_->port(); }
+  void Run() override { front_->Run(); }
+  void Stop() override { front_->Stop(); }
+
+  // The route, the body limit and the caller, before the body is read.
+  void Admit(Exchange& exchange) override {
+    const Request& request = exchange.request;
+    Admitted admitted;
+    const auto method = MethodOf(request.method);
+    for (const CompiledRoute& compiled : compiled_) {
+      if (!method || compiled.route->method != *method) continue;
+      if (request.path.compare(0, compiled.prefix.size(), compiled.prefix) != 0) continue;
+      if (std::regex_match(request.path, exchange.request.matches, compiled.pattern)) {
+        admitted.route = compiled.route;
+        break;
+      }
+    }
+    if (admitted.route == nullptr) {
+      exchange.answered = true;
+      Context context{request, exchange.response, services_, nullptr};
+      if (ErrorShapeOfPath(request.path) == ErrorShape::kDrfDetail &&
+          AnyRouteMatches(request.path)) {
+        // DRF names a method the view does not have.
+        return context.Json(405, {{"detail", "Method \"" + request.method + "\" not allowed."}});
+      }
+      return Refuse(context, ErrorShapeOfPath(request.path), core::NotFound("no such route"));
+    }
+    const Route& route = *admitted.route;
+    exchange.body_limit = route.body_limit == BodyLimit::kUpload ? options_.max_upload_bytes
+                                                                 : options_.max_body_bytes;
+    if (!auth::IsPublic(route.permission, authentication_.policy)) {
+      Context context{request, exchange.response, services_, nullptr};
+      auto principal = Authenticate(route, request);
+      if (!principal.ok()) {
+        exchange.answered = true;
+        return Refuse(context, ErrorShapeOf(route.door), principal.error());
+      }
+      admitted.principal = std::move(*principal);
+    }
+    exchange.state = std::move(admitted);
   }
-  // cpp-httplib's stop() does nothing until listen_after_bind() is under way, so a Stop that
-  // comes between Run's start and the listening loop is repeated until Run has returned. (Run
-  // marks its start before it looks at stop_requested_, and Stop the reverse: one of them sees
-  // the other.)
-  void Stop() override {
-    stop_requested_ = true;
-    server_.stop();
-    while (run_started_ && !run_returned_) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      server_.stop();
+
+  void Handle(Exchange& exchange) override {
+    Request& request = exchange.request;
+    auto& admitted = std::any_cast<Admitted&>(exchange.state);
+    const Route& route = *admitted.route;
+    Context context{
+        request, exchange.response, services_,
+        auth::IsPublic(route.permission, authentication_.policy) ? nullptr : &admitted.principal};
+    if (request.is_multipart_form_data()) {
+      if (!ParseMultipartForm(request.get_header_value("Content-Type"), request.body,
+                              request.files)) {
+        return Refuse(context, ErrorShapeOf(route.door),
+                      core::InvalidArgument("body", "malformed multipart/form-data body"));
+      }
+      std::string().swap(request.body);  // the parts hold it now
+    } else if (request.get_header_value("Content-Type")
+                   .rfind("application/x-www-form-urlencoded", 0) == 0) {
+      // A form's fields join the query's parameters (an HTML form's POST).
+      request.params.merge(ParseQuery(request.body));
+    }
+    try {
+      route.handler(context);
+    } catch (const std::exception& error) {
+      services_.logger.Error("handler threw", {{"path", request.path}, {"error", error.what()}});
+      exchange.response = Response{};
+      Refuse(context, ErrorShapeOf(route.door), core::Internal("internal error"));
     }
   }
 
+  // The front's own refusals, in the shape of the path's route family.
+  void Refuse(const Request& request, Response& response, int status,
+              const std::string& message) override {
+    core::ErrorCode code = core::ErrorCode::kInvalidArgument;
+    std::string field;
+    switch (status) {
+      case 408: code = core::ErrorCode::kDeadlineExceeded; break;
+      case 413:
+        code = core::ErrorCode::kPayloadTooLarge;
+        field = "body";
+        break;
+      case 503: code = core::ErrorCode::kUnavailable; break;
+      default: break;
+    }
+    Context context{request, response, services_, nullptr};
+    const ErrorShape shape = ErrorShapeOfPath(request.path);
+    if (shape == ErrorShape::kDrfDetail && status == 413) {
+      context.Json(status, {{"detail", "Request body is larger than the configured limit."}});
+    } else {
+      Refuse(context, shape, {code, message, field});
+    }
+    response.status = status;
+  }
+
  private:
-  void Register(const Route& route) {
-    auto handler = [this, route](const httplib::Request& request, httplib::Response& response) {
-      Context context{request, response, services_, nullptr};
-      std::size_t size = request.body.size();
-      for (const auto& [name, part] : request.files) size += part.content.size();
-      const std::size_t limit = route.body_limit == BodyLimit::kUpload ? options_.max_upload_bytes
-                                                                       : options_.max_body_bytes;
-      if (size > limit) {
-        return Refuse(context, ErrorShapeOf(route.door),
-                      {core::ErrorCode::kPayloadTooLarge,
-                       route.door == kDrf ? "Request body is larger than the configured limit."
-                                          : "request body is larger than the configured limit",
-                       "body"});
-      }
-      auth::Principal principal;
-      if (!auth::IsPublic(route.permission, authentication_.policy)) {
-        const std::string authorization = request.get_header_value("Authorization");
-        // Cookies authenticate only at two doors: seed 002's (its clients' jwt_token, as the
-        // original reads it) and the native one (the dashboard's SameSite=Strict session,
-        // whose state changes must repeat the CSRF token below). A browser sends cookies along
-        // with requests other sites make it send; neither kind is honoured for those.
-        const bool reads_cookies = route.door == Door::kGin || route.door == Door::kNative;
-        const std::string cookies =
-            reads_cookies ? request.get_header_value("Cookie") : std::string();
-        auth::Credentials credentials{authorization};
-        if (route.door == Door::kGin) credentials.session_cookie = CookieValue(cookies, kGinCookie);
-        if (route.door == Door::kNative) {
-          credentials.dashboard_cookie = CookieValue(cookies, auth::CookieSessions::kCookie);
-        }
-        auto resolved = auth::ResolvePrincipal(ResolversOf(route.door), credentials,
-                                               MissingCredentialMessage(route.door));
-        if (!resolved.ok()) return Refuse(context, ErrorShapeOf(route.door), resolved.error());
-        if (!resolved->csrf_token.empty() && route.method != Method::kGet &&
-            !auth::ConstantTimeEquals(request.get_header_value("X-CSRF-Token"),
-                                      resolved->csrf_token)) {
-          return Refuse(context, ErrorShapeOf(route.door),
-                        {core::ErrorCode::kPermissionDenied,
+  struct CompiledRoute {
+    const Route* route;
+    std::string_view prefix;
+    std::regex pattern;
+  };
+
+  static std::optional<Method> MethodOf(std::string_view name) {
+    if (name == "GET" || name == "HEAD") return Method::kGet;
+    if (name == "POST") return Method::kPost;
+    if (name == "PUT") return Method::kPut;
+    if (name == "PATCH") return Method::kPatch;
+    if (name == "DELETE") return Method::kDelete;
+    return std::nullopt;
+  }
+
+  // The caller of a route that is not public, allowed to use it; the refusal otherwise.
+  core::Result<auth::Principal> Authenticate(const Route& route, const Request& request) const {
+    const std::string authorization = request.get_header_value("Authorization");
+    // Cookies authenticate only at two doors: seed 002's (its clients' jwt_token, as the
+    // original reads it) and the native one (the dashboard's SameSite=Strict session, whose
+    // state changes must repeat the CSRF token below). A browser sends cookies along with
+    // requests other sites make it send; neither kind is honoured for those.
+    const bool reads_cookies = route.door == Door::kGin || route.door == Door::kNative;
+    const std::string cookies = reads_cookies ? request.get_header_value("Cookie") : std::string();
+    auth::Credentials credentials{authorization};
+    if (route.door == Door::kGin) credentials.session_cookie = CookieValue(cookies, kGinCookie);
+    if (route.door == Door::kNative) {
+      credentials.dashboard_cookie = CookieValue(cookies, auth::CookieSessions::kCookie);
+    }
+    auto resolved = auth::ResolvePrincipal(ResolversOf(route.door), credentials,
+                                           MissingCredentialMessage(route.door));
+    if (!resolved.ok()) return resolved.error();
+    if (!resolved->csrf_token.empty() && route.method != Method::kGet &&
+        !auth::ConstantTimeEquals(request.get_header_value("X-CSRF-Token"), resolved->csrf_token)) {
+      return core::Error{core::ErrorCode::kPermissionDenied,
                          "a change made with the dashboard's session cookie needs its CSRF "
                          "token in X-CSRF-Token",
-                         "X-CSRF-Token"});
-        }
-        if (!auth::Allows(resolved->role, route.permission)) {
-          return Refuse(context, ErrorShapeOf(route.door),
-                        {core::ErrorCode::kPermissionDenied,
-                         DeniedMessage(route.door, route.permission), "Authorization"});
-        }
-        principal = std::move(*resolved);
-        context.principal = &principal;
-      }
-      route.handler(context);
-    };
-    switch (route.method) {
-      case Method::kGet: server_.Get(route.pattern, handler); break;
-      case Method::kPost: server_.Post(route.pattern, handler); break;
-      case Method::kPut: server_.Put(route.pattern, handler); break;
-      case Method::kPatch: server_.Patch(route.pattern, handler); break;
-      case Method::kDelete: server_.Delete(route.pattern, handler); break;
+                         "X-CSRF-Token"};
     }
+    if (!auth::Allows(resolved->role, route.permission)) {
+      return core::Error{core::ErrorCode::kPermissionDenied,
+                         DeniedMessage(route.door, route.permission), "Authorization"};
+    }
+    return std::move(*resolved);
   }
 
   static void Refuse(Context& context, ErrorShape shape, const core::Error& error) {
@@ -518,11 +538,11 @@ class HttplibServer final : public Server {
     }
   }
 
-  // The error shape of the route family `path` belongs to, for errors raised before a route's
-  // handler is known (httplib's own); problem+json for a path no route matches.
+  // The error shape of the route family `path` belongs to, for errors raised before a route is
+  // known; problem+json for a path no route matches.
   ErrorShape ErrorShapeOfPath(const std::string& path) const {
-    for (const auto& [pattern, door] : route_doors_) {
-      if (std::regex_match(path, pattern)) return ErrorShapeOf(door);
+    for (const CompiledRoute& compiled : compiled_) {
+      if (std::regex_match(path, compiled.pattern)) return ErrorShapeOf(compiled.route->door);
     }
     for (std::string_view prefix : kDrfPrefixes) {
       if (path.rfind(prefix, 0) == 0) return ErrorShape::kDrfDetail;
@@ -532,8 +552,9 @@ class HttplibServer final : public Server {
 
   // Whether some route, of any method, takes `path`.
   bool AnyRouteMatches(const std::string& path) const {
-    return std::any_of(route_doors_.begin(), route_doors_.end(),
-                       [&](const auto& route) { return std::regex_match(path, route.first); });
+    return std::any_of(compiled_.begin(), compiled_.end(), [&](const CompiledRoute& compiled) {
+      return std::regex_match(path, compiled.pattern);
+    });
   }
 
   std::span<const auth::Resolver* const> ResolversOf(Door door) const {
@@ -558,17 +579,15 @@ class HttplibServer final : public Server {
   const std::array<const auth::Resolver*, 3> native_;
   const std::array<const auth::Resolver*, 1> drf_tokens_;
   const std::array<const auth::Resolver*, 2> user_keys_then_api_keys_;
-  std::vector<std::pair<std::regex, Door>> route_doors_;  // kRoutes' patterns, compiled once
-  httplib::Server server_;
-  int port_ = 0;
-  std::atomic<bool> stop_requested_{false}, run_started_{false}, run_returned_{false};
+  std::vector<CompiledRoute> compiled_;  // kRoutes, in order, with their patterns compiled once
+  std::unique_ptr<Front> front_;
 };
 
 }  // namespace
 
 core::Result<std::unique_ptr<Server>> BindServer(const ServerOptions& options, Services services,
                                                  Authentication authentication) {
-  auto server = std::make_unique<HttplibServer>(options, services, authentication);
+  auto server = std::make_unique<RouteServer>(options, services, authentication);
   auto bound = server->Bind();
   if (!bound.ok()) return bound.error();
   return std::unique_ptr<Server>(std::move(server));

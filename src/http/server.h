@@ -9,6 +9,7 @@
 #include "auth/roles.h"
 #include "core/log.h"
 #include "core/result.h"
+#include "http/front.h"
 #include "service/accounts.h"
 #include "service/campaigns.h"
 #include "service/customer_import.h"
@@ -64,9 +65,7 @@ struct Authentication {
 };
 
 struct ServerOptions {
-  std::string host = "127.0.0.1";
-  int port = 8080;  // 0 picks a free port
-  int threads = 64;
+  FrontOptions front;  // address, threads, connection limits, read deadlines
   std::size_t max_body_bytes = 10 << 20;
   std::size_t max_upload_bytes = 26 << 20;  // multipart bodies of upload routes
 };
@@ -81,7 +80,7 @@ class Server {
   virtual void Stop() = 0;
 };
 
-// Binds the listening socket (so port() is known before Run) or fails with kUnavailable.
+// Binds the listening socket (so port() is known before Run); fails as BindFront does.
 core::Result<std::unique_ptr<Server>> BindServer(const ServerOptions& options, Services services,
                                                  Authentication authentication);
 

@@ -24,7 +24,7 @@ json Records(const std::vector<store::EmailRecord>& records) {
 }  // namespace
 
 void SesSendEmail(Context& context) {
-  const httplib::Request& request = context.request;
+  const Request& request = context.request;
   if (!request.is_multipart_form_data()) {
     return context.SesError(core::InvalidArgument("body", "send the email as multipart/form-data"));
   }

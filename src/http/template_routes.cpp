@@ -95,14 +95,14 @@ Result<store::Template> DecodeTemplate(const json& body, std::string name) {
 }  // namespace
 
 void SesAddTemplate(Context& context) {
-  const httplib::Request& request = context.request;
+  const Request& request = context.request;
   if (!request.is_multipart_form_data() || !request.has_file("html")) {
     return context.SesError(
         core::InvalidArgument("html",
                               "Missing .html file: send it as the multipart/form-data "
                               "file field \"html\""));
   }
-  const httplib::MultipartFormData file = request.get_file_value("html");
+  const FormPart file = request.get_file_value("html");
   if (file.filename.size() <= kFileSuffix.size() || NameOfFile(file.filename) == file.filename) {
     return context.SesError(
         core::InvalidArgument("html",
@@ -189,7 +189,7 @@ void CreateTemplate(Context& context) {
 }
 
 void ListTemplates(Context& context) {
-  const httplib::Request& request = context.request;
+  const Request& request = context.request;
   int page = 1;
   int limit = kDefaultPageSize;
   if (request.has_param("page")) {

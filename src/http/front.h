@@ -1,0 +1,83 @@
+#pragma once
+// The front: accepts HTTP/1.1 connections and reads requests off them, event-driven (Boost.Asio
+// and Beast's parser), so that an idle or slow connection costs a socket and a few KB, never a
+// thread. Reading the header and reading the body each have an absolute deadline (activity does
+// not extend it); connections are limited per client address and in total; a request's body is
+// read only after the application has seen its header (Admit: the route's body limit, the
+// caller's credentials) and only up to the limit it gave, and large bodies share one memory
+// budget. Handlers run on the same pool of threads that drives the sockets, one request at a
+// time per connection; a handler may block (the pool is sized for it).
+#include <any>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+#include "http/message.h"
+
+namespace http {
+
+struct FrontOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0 picks a free port
+  int threads = 64;
+  int max_connections = 4096;               // open connections in all; more are refused with 503
+  int max_connections_per_client = 256;     // open connections of one client IP address
+  int header_timeout_ms = 10'000;           // from a request's first byte to its header's end
+  int body_timeout_ms = 60'000;             // for a request's whole body
+  int idle_timeout_ms = 30'000;             // keep-alive: between one answer and the next request
+  int write_timeout_ms = 30'000;            // for writing one answer
+  std::size_t max_header_bytes = 64 << 10;  // request line and header fields (larger: 431)
+  // Bodies over kSmallBodyBytes are read only within this many bytes of such bodies in memory
+  // at once (being read or handled); a request beyond it is answered 503 with Retry-After. One
+  // such body is always let in when none is, whatever its size (up to its route's limit).
+  std::size_t body_memory_bytes = 64 << 20;
+};
+
+// A request's way through the front: its header, then (if the application admits it) its body,
+// then the answer.
+struct Exchange {
+  Request request;  // no body until Admit has let it in
+  Response response;
+  std::size_t body_limit = 0;  // set by Admit: the largest body this request may carry
+  bool answered = false;       // set by Admit when it answered already: the body is not read
+  std::any state;              // the application's own, from Admit to Handle
+};
+
+// What the front calls; both on a pool thread and may block.
+class Application {
+ public:
+  virtual ~Application() = default;
+  // The header is in (request without body). Sets body_limit, or fills the response and sets
+  // `answered` to refuse the request without reading its body.
+  virtual void Admit(Exchange& exchange) = 0;
+  // The body is in: fills the response.
+  virtual void Handle(Exchange& exchange) = 0;
+  // An answer of the front's own (400 malformed, 413 over the limit, 431, 503 over a limit)
+  // in the shape of the route family `request.path` belongs to. `field` names what is wrong.
+  virtual void Refuse(const Request& request, Response& response, int status,
+                      const std::string& message) = 0;
+};
+
+// Bodies up to this size are read without a share of FrontOptions::body_memory_bytes.
+inline constexpr std::size_t kSmallBodyBytes = 64 << 10;
+
+class Front {
+ public:
+  virtual ~Front() = default;
+  virtual int port() const = 0;
+  // Serves until Stop(); blocks the calling thread.
+  virtual void Run() = 0;
+  // Stops accepting, closes idle connections, and returns once the requests in progress are
+  // answered and Run has returned.
+  virtual void Stop() = 0;
+};
+
+// Binds the listening socket (port() is known before Run). An address in use is
+// kFailedPrecondition with the field "--port", naming the address; any other failure to bind is
+// kUnavailable.
+// REQUIRES: `application` outlives the front.
+core::Result<std::unique_ptr<Front>> BindFront(const FrontOptions& options,
+                                               Application& application);
+
+}  // namespace http
