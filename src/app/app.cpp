@@ -497,6 +497,10 @@ int Main(int argc, char** argv) {
   // glibc gives busy threads their own malloc arenas (up to 8 per core), each keeping freed
   // memory; with 64 HTTP threads that is most of the idle RSS. Two arenas are plenty here.
   mallopt(M_ARENA_MAX, 2);
+  // Blocks of 1 MB and more (request bodies, their parts, large messages) are mapped on their
+  // own and returned to the system when freed. Left to itself glibc raises this threshold to
+  // the largest block freed so far (up to 32 MB), after which such blocks stay in the heap.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   App app(loaded->config, EffectiveSettings(*loaded));
   return app.Serve();
 }
