@@ -19,6 +19,7 @@ import contextlib
 import json
 import math
 import resource
+import select
 import selectors
 import socket
 import subprocess
@@ -27,7 +28,7 @@ import time
 
 import pytest
 
-from harness import http_request, simple_email, wait_for
+from harness import simple_email, wait_for
 from test_cli import config_check
 from test_ses_email import form
 from test_ses_tasks import create_key
@@ -204,7 +205,9 @@ def exchange(sock, data=b"", timeout=5.0, answers=None, stop_sending_on_answer=T
                     except BlockingIOError:
                         pass
                     except (ConnectionResetError, BrokenPipeError):
-                        ex.ended = "reset"
+                        # The server closed; what it answered before may still be queued.
+                        sending = False
+                        sel.modify(sock, selectors.EVENT_READ)
             ex.answers = parse_all(ex.received, eof=ex.closed())
             if ex.answers and ex.t_first_answer is None:
                 ex.t_first_answer = time.monotonic() - t0
@@ -664,10 +667,11 @@ def trickle(sock, pieces, interval, cap):
                 pass
             except (ConnectionResetError, BrokenPipeError):
                 ex.ended = "reset"
+                ex.received += queued(sock)
                 break
             k += 1
             next_send += interval
-        r, _, _ = select_read(sock, max(0.0, min(next_send - time.monotonic(), 0.05)))
+        r, _, _ = select.select([sock], [], [], max(0.0, min(next_send - time.monotonic(), 0.05)))
         if r:
             try:
                 chunk = sock.recv(1 << 16)
@@ -684,9 +688,17 @@ def trickle(sock, pieces, interval, cap):
     return (ex.t_end if ex.closed() else None), ex
 
 
-def select_read(sock, timeout):
-    import select
-    return select.select([sock], [], [], timeout)
+def queued(sock):
+    """What is still readable on a socket the server has reset (sent before the reset)."""
+    data = bytearray()
+    while True:
+        try:
+            chunk = sock.recv(1 << 16)
+        except OSError:
+            return bytes(data)
+        if not chunk:
+            return bytes(data)
+        data += chunk
 
 
 def test_header_deadline_is_absolute(deadlines, report):
@@ -1010,74 +1022,100 @@ def filler():
 
 
 class Upload:
-    def __init__(self):
+    """One upload's socket and what it saw."""
+
+    def __init__(self, sock, pieces):
+        self.sock = sock
+        self.pieces = [memoryview(p) for p in pieces]
+        self.piece, self.offset = 0, 0
+        self.sent = 0  # bytes after the header
+        self.head_len = len(self.pieces[0])
+        self.received = bytearray()
         self.answer = None
-        self.sent = 0
-        self.ended = None  # "answered", "closed", "deadline"
-        self.seconds = None
-
-
-async def upload(ob, src, head_bytes, pieces, deadline, stop, conns):
-    """Sends the header, then `pieces`, 256 KB at a time, until done, answered or closed."""
-    up = Upload()
-    t0 = time.monotonic()
-    try:
-        c = await Conn.open(ob, src)
-    except OSError:
-        up.ended = "connect failed"
-        return up
-    conns.append(c)
-    answer = asyncio.create_task(c.answer())
-    try:
-        c.writer.write(head_bytes)
-        for piece in pieces:
-            view = memoryview(piece)
-            for off in range(0, len(view), 1 << 18):
-                if answer.done() or stop.is_set() or time.monotonic() - t0 > deadline:
-                    break
-                c.writer.write(view[off:off + (1 << 18)])
-                await c.writer.drain()
-                up.sent += min(1 << 18, len(view) - off)
-    except (ConnectionError, OSError):
-        pass
-    while not answer.done() and not stop.is_set() and time.monotonic() - t0 < deadline:
-        await asyncio.sleep(0.02)
-    if answer.done():
-        up.answer = answer.result()
-    else:
-        answer.cancel()
-    if up.answer is not None:
-        up.ended = "answered"
-    elif stop.is_set():
-        up.ended = "stopped"
-    else:
-        up.ended = "closed" if answer.done() else "deadline"
-    c.close()
-    up.seconds = time.monotonic() - t0
-    return up
+        self.ended = None  # "answered", "closed" (without an answer), "stopped", "deadline"
+        self.sending = True
 
 
 def run_uploads(ob, make, count, deadline, watch):
-    """`count` parallel uploads (make(i) -> (source, header, pieces)); stops them all when
-    the server's RSS passes the watch's abort line."""
-    stop = threading.Event()
+    """`count` parallel uploads (make(i) -> (source, header, pieces)) from one selector loop,
+    256 KB per send. An upload stops sending once its answer arrives or the server closes;
+    after a failed send it still reads what the server answered before closing. All are cut
+    when the server's RSS passes the watch's line (nothing more for it to read)."""
+    sel = selectors.DefaultSelector()
+    ups = []
+    for i in range(count):
+        src, head_bytes, pieces = make(i)
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind((src, 0))
+        s.setblocking(False)
+        s.connect_ex((ob.host, ob.port))
+        up = Upload(s, [head_bytes] + list(pieces))
+        ups.append(up)
+        sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE, up)
 
-    async def main():
-        conns = []
-        tasks = [asyncio.create_task(upload(ob, *make(i), deadline, stop, conns))
-                 for i in range(count)]
-        while not all(t.done() for t in tasks):
-            if watch.over.is_set() and not stop.is_set():
-                stop.set()  # and cut every connection: no more bytes for the server to read
-                for c in conns:
-                    c.close()
-            await asyncio.sleep(0.02)
-        return [t.result() for t in tasks]
+    def finish(up, how):
+        up.ended = how
+        sel.unregister(up.sock)
+        up.sock.close()
 
-    return asyncio.run(main())
+    t0 = time.monotonic()
+    active = len(ups)
+    while active:
+        if watch.over.is_set() or time.monotonic() - t0 > deadline:
+            for up in ups:
+                if up.ended is None:
+                    finish(up, "stopped" if watch.over.is_set() else "deadline")
+            break
+        for key, events in sel.select(0.05):
+            up = key.data
+            if up.ended is not None:
+                continue
+            if events & selectors.EVENT_READ:
+                try:
+                    chunk = up.sock.recv(1 << 16)
+                except BlockingIOError:
+                    chunk = None
+                except OSError:
+                    chunk = b""
+                if chunk:
+                    up.received += chunk
+                got = parse_one(up.received, eof=chunk == b"")
+                if got:
+                    up.answer = got[0]
+                    finish(up, "answered")
+                    active -= 1
+                    continue
+                if chunk == b"":
+                    finish(up, "closed")
+                    active -= 1
+                    continue
+            if events & selectors.EVENT_WRITE and up.sending:
+                view = up.pieces[up.piece]
+                try:
+                    n = up.sock.send(view[up.offset:up.offset + (1 << 18)])
+                except BlockingIOError:
+                    n = 0
+                except OSError:
+                    n = None
+                if n is None:  # the server closed: read what it said
+                    up.sending = False
+                    sel.modify(up.sock, selectors.EVENT_READ, up)
+                    continue
+                up.offset += n
+                if up.piece > 0:
+                    up.sent += n
+                if up.offset >= len(view):
+                    up.piece, up.offset = up.piece + 1, 0
+                    if up.piece == len(up.pieces):
+                        up.sending = False
+                        sel.modify(up.sock, selectors.EVENT_READ, up)
+    sel.close()
+    return ups
 
 
-def memory_check(ob, report, what, make, expected, count=100):
+def memory_check(ob, report, what, make, expected, count=100, check_return=True):
+    """Runs the uploads with the server's RSS watched; asserts the peak, every answer,
+    and (check_return) that RSS comes back within 32 MB of its start in 10 s."""
     ensure_own_nofile(4096)
     start_rss, _ = RssWatch(ob.proc.pid, 0).read()
     t0 = time.monotonic()
@@ -1109,8 +1147,9 @@ def memory_check(ob, report, what, make, expected, count=100):
     assert ob.running(), ob.stderr()[-2000:]
     assert hwm < RSS_LIMIT_KB and not watch.over.is_set(), (
         f"peak RSS {max(hwm, watch.peak_kb) / 1024:.0f} MB >= 128 MB")
-    assert returned, (f"RSS {after['rss'] / 1024:.0f} MB 10 s after the uploads, started at "
-                      f"{start_rss / 1024:.0f} MB")
+    assert returned or not check_return, (
+        f"RSS {after['rss'] / 1024:.0f} MB 10 s after the uploads, started at "
+        f"{start_rss / 1024:.0f} MB")
     for u in ups:
         assert u.answer is not None and u.answer.status in expected, (
             f"an upload ended {u.ended} with {u.answer!r} after {u.sent} bytes")
@@ -1176,8 +1215,10 @@ def test_parallel_authenticated_uploads_keep_memory_bounded(memory_target, repor
         return (source(100 + i), multipart_head("/server/email/add", 24 * MB, key),
                 multipart_pieces(size))
 
+    # The mails are delivered (to the capture transport) after their answers; the front's
+    # memory is what is asserted, so RSS is not required to come back here.
     ups = memory_check(ob, report, "POST /server/email/add with a valid key", make, {200, 503},
-                       count=20)
+                       count=20, check_return=False)
     assert any(u.answer.status == 200 for u in ups), "every upload was shed"
     for u in ups:
         if u.answer.status == 200:
@@ -1194,24 +1235,31 @@ def plain(module_outbox):
     return module_outbox()
 
 
-@pytest.mark.parametrize("what,data,statuses", [
+MALFORMED = [
     pytest.param("a 100 KB header line",
-     b"GET /health/ping HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n",
-     (400, 431), id="header-line-100KB"),
+                 b"GET /health/ping HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100_000 +
+                 b"\r\n\r\n", (400, 431), id="header-line-100KB"),
     pytest.param("10,000 header fields",
-     b"GET /health/ping HTTP/1.1\r\nHost: x\r\n" +
-     b"".join(b"X-F%d: v\r\n" % i for i in range(10_000)) + b"\r\n",
-     (400, 431), id="header-fields-10000"),
+                 b"GET /health/ping HTTP/1.1\r\nHost: x\r\n" +
+                 b"".join(b"X-F%d: v\r\n" % i for i in range(10_000)) + b"\r\n",
+                 (400, 431), id="header-fields-10000"),
     pytest.param("a 1 MB URI", b"GET /" + b"a" * MB + b" HTTP/1.1\r\nHost: x\r\n\r\n",
                  (400, 414), id="uri-1MB"),
-    pytest.param("garbage bytes", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\xff\xfe garbage\r\n\r\n",
-     (400,), id="garbage"),
-])
+    pytest.param("garbage bytes",
+                 b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\xff\xfe garbage\r\n\r\n",
+                 (400,), id="garbage"),
+]
+
+
+@pytest.mark.parametrize("what,data,statuses", MALFORMED)
 def test_malformed_request_is_refused_and_closed(plain, what, data, statuses):
     with contextlib.closing(raw_connect(plain)) as s:
         ex = exchange(s, data, timeout=5.0)
     assert ex.answer() is not None, f"{what}: no answer: {ex!r}"
     assert ex.answer().status in statuses, f"{what}: {ex.answer()!r}"
+    if ex.answer().content_type.startswith("application/problem+json"):
+        assert ex.answer().json().get("status") == ex.answer().status, (
+            f"{what}: the problem's status is not the answer's: {ex.answer()!r}")
     assert ex.closed(), f"{what}: the connection stayed open 5 s after the refusal: {ex!r}"
     assert len(ex.answers) == 1, ex
     assert plain.api("GET", "/health/ping", auth=False).status == 200
