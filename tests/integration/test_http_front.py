@@ -1033,6 +1033,7 @@ class Upload:
         self.received = bytearray()
         self.answer = None
         self.ended = None  # "answered", "closed" (without an answer), "stopped", "deadline"
+        self.error = None  # the first socket error seen
         self.sending = True
 
 
@@ -1075,7 +1076,8 @@ def run_uploads(ob, make, count, deadline, watch):
                     chunk = up.sock.recv(1 << 16)
                 except BlockingIOError:
                     chunk = None
-                except OSError:
+                except OSError as e:
+                    up.error = up.error or f"recv: {e}"
                     chunk = b""
                 if chunk:
                     up.received += chunk
@@ -1095,7 +1097,8 @@ def run_uploads(ob, make, count, deadline, watch):
                     n = up.sock.send(view[up.offset:up.offset + (1 << 18)])
                 except BlockingIOError:
                     n = 0
-                except OSError:
+                except OSError as e:
+                    up.error = up.error or f"send: {e}"
                     n = None
                 if n is None:  # the server closed: read what it said
                     up.sending = False
@@ -1139,11 +1142,16 @@ def memory_check(ob, report, what, make, expected, count=100, check_return=True)
         key = u.answer.status if u.answer else u.ended
         statuses[key] = statuses.get(key, 0) + 1
     sent = sorted(u.sent for u in ups)
+    errors = {}
+    for u in ups:
+        if u.error:
+            errors[u.error] = errors.get(u.error, 0) + 1
     report(f"[http front] {count} parallel 24 MB uploads, {what}: start RSS "
            f"{start_rss / 1024:.0f} MB, peak RSS {watch.peak_kb / 1024:.0f} MB (VmHWM "
            f"{hwm / 1024:.0f} MB){', STOPPED at 512 MB' if watch.over.is_set() else ''}; "
            f"after {after['rss'] / 1024:.0f} MB; answers {statuses}; body bytes sent median "
-           f"{sent[len(sent) // 2] / MB:.1f} MB, max {sent[-1] / MB:.1f} MB; {took:.1f} s")
+           f"{sent[len(sent) // 2] / MB:.1f} MB, max {sent[-1] / MB:.1f} MB; socket errors "
+           f"{errors or 'none'}; {took:.1f} s")
     assert ob.running(), ob.stderr()[-2000:]
     assert hwm < RSS_LIMIT_KB and not watch.over.is_set(), (
         f"peak RSS {max(hwm, watch.peak_kb) / 1024:.0f} MB >= 128 MB")
