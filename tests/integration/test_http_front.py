@@ -854,6 +854,7 @@ def test_front_settings_bad_values_exit_2_naming_the_flag(outbox_binary, tmp_pat
         p, _ = config_check(outbox_binary, f"--{name}", bad, cwd=tmp_path)
         assert p.returncode == 2, (name, bad, p)
         assert f"--{name}" in p.stderr, (name, bad, p.stderr)
+        assert "unknown" not in p.stderr.lower(), (name, bad, p.stderr)  # known, value refused
 
 
 def test_serve_takes_the_front_flags(outbox):
