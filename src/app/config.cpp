@@ -345,8 +345,9 @@ const std::vector<Setting>& Table() {
        Integer(In(&Config::http_idle_timeout_ms), 100, 3'600'000)},
       {"http-body-memory-mb",
        {"OUTBOX_HTTP_BODY_MEMORY_MB"},
-       "64",
-       "request bodies over 64 KB held at once, in MB (one is always let in); beyond: 503",
+       "32",
+       "request bodies over 64 KB held at once, in MB (one is always let in; handling a 24 MB "
+       "upload takes about four times its size); beyond: 503",
        false,
        Integer(In(&Config::http_body_memory_mb), 1, 65'536)},
       {"max-body-bytes",

@@ -38,7 +38,7 @@ struct Config {
   int http_header_timeout_ms = 10'000;
   int http_body_timeout_ms = 60'000;
   int http_idle_timeout_ms = 30'000;
-  int http_body_memory_mb = 64;
+  int http_body_memory_mb = 32;
   std::size_t max_body_bytes = 10 << 20;
   std::string admin_key;
   core::LogLevel log_level = core::LogLevel::kInfo;

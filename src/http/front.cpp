@@ -284,7 +284,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void RefuseAndClose(int status, const std::string& message) {
     if (!exchange_) exchange_ = std::make_unique<Exchange>();
     if (!stream_.socket().is_open()) return Close();
-    shared_.application.Refuse(exchange_->request, exchange_->response, status, message);
+    shared_.application.Refuse(*exchange_, status, message);
     Answer(true);
   }
 
@@ -463,7 +463,7 @@ class AsioFront final : public Front {
       Exchange refused;
       refused.request.remote_addr = client;
       refused.response.set_header("Retry-After", "1");
-      shared_.application.Refuse(refused.request, refused.response, 503, reason);
+      shared_.application.Refuse(refused, 503, reason);
       const std::string out = Serialize(refused.response, false, true);
       socket.non_blocking(true, error);
       socket.write_some(net::buffer(out), error);

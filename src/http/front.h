@@ -31,7 +31,7 @@ struct FrontOptions {
   // Bodies over kSmallBodyBytes are read only within this many bytes of such bodies in memory
   // at once (being read or handled); a request beyond it is answered 503 with Retry-After. One
   // such body is always let in when none is, whatever its size (up to its route's limit).
-  std::size_t body_memory_bytes = 64 << 20;
+  std::size_t body_memory_bytes = 32 << 20;
 };
 
 // A request's way through the front: its header, then (if the application admits it) its body,
@@ -53,10 +53,9 @@ class Application {
   virtual void Admit(Exchange& exchange) = 0;
   // The body is in: fills the response.
   virtual void Handle(Exchange& exchange) = 0;
-  // An answer of the front's own (400 malformed, 413 over the limit, 431, 503 over a limit)
-  // in the shape of the route family `request.path` belongs to. `field` names what is wrong.
-  virtual void Refuse(const Request& request, Response& response, int status,
-                      const std::string& message) = 0;
+  // Fills the response with an answer of the front's own (400 malformed, 408, 413 over the
+  // limit, 431, 503 over a limit) in the shape of the route family of the request's path.
+  virtual void Refuse(Exchange& exchange, int status, const std::string& message) = 0;
 };
 
 // Bodies up to this size are read without a share of FrontOptions::body_memory_bytes.

@@ -10,7 +10,7 @@
 namespace http {
 
 struct Context {
-  const Request& request;
+  Request& request;  // the handler's to take from (moving a large upload's parts, say)
   Response& response;
   const Services& services;
   const auth::Principal* principal;  // set on authenticated routes

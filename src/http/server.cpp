@@ -393,7 +393,7 @@ class RouteServer final : public Server, public Application {
 
   // The route, the body limit and the caller, before the body is read.
   void Admit(Exchange& exchange) override {
-    const Request& request = exchange.request;
+    Request& request = exchange.request;
     Admitted admitted;
     const auto method = MethodOf(request.method);
     for (const CompiledRoute& compiled : compiled_) {
@@ -458,8 +458,8 @@ class RouteServer final : public Server, public Application {
   }
 
   // The front's own refusals, in the shape of the path's route family.
-  void Refuse(const Request& request, Response& response, int status,
-              const std::string& message) override {
+  void Refuse(Exchange& exchange, int status, const std::string& message) override {
+    Response& response = exchange.response;
     core::ErrorCode code = core::ErrorCode::kInvalidArgument;
     std::string field;
     switch (status) {
@@ -471,8 +471,8 @@ class RouteServer final : public Server, public Application {
       case 503: code = core::ErrorCode::kUnavailable; break;
       default: break;
     }
-    Context context{request, response, services_, nullptr};
-    const ErrorShape shape = ErrorShapeOfPath(request.path);
+    Context context{exchange.request, response, services_, nullptr};
+    const ErrorShape shape = ErrorShapeOfPath(exchange.request.path);
     if (shape == ErrorShape::kDrfDetail && status == 413) {
       context.Json(status, {{"detail", "Request body is larger than the configured limit."}});
     } else {

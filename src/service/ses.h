@@ -64,7 +64,7 @@ class SesService {
   // Queues the email; returns its id. kInvalidArgument naming the seed's field (shortName,
   // email, sendEmail, replyEmail, subject, data, text, template, files), kNotFound (field
   // "template") for an unknown template, kPayloadTooLarge for files over the limit.
-  core::Result<std::string> Send(const auth::Principal& sender, const SesSendRequest& request);
+  core::Result<std::string> Send(const auth::Principal& sender, SesSendRequest request);
   // The sender's records among `ids` (at most kMaxRecordIds).
   core::Result<std::vector<store::EmailRecord>> Records(const auth::Principal& sender,
                                                         const std::vector<std::string>& ids);
