@@ -308,7 +308,7 @@ const std::vector<Setting>& Table() {
        Integer(In(&Config::lease_ms), 1000, 3'600'000)},
       {"http-threads",
        {"OUTBOX_HTTP_THREADS"},
-       "64",
+       "16",
        "HTTP threads: they drive the sockets and run handlers (a handler may wait for a commit; "
        "idle and slow connections hold none)",
        false,

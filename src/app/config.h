@@ -32,7 +32,7 @@ struct Config {
   int max_attempts = 5;
   queue::BackoffPolicy backoff;
   core::TimeMs lease_ms = 60'000;
-  int http_threads = 64;
+  int http_threads = 16;
   int http_max_connections = 4096;
   int http_max_connections_per_client = 256;
   int http_header_timeout_ms = 10'000;

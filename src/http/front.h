@@ -20,7 +20,7 @@ namespace http {
 struct FrontOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0 picks a free port
-  int threads = 64;
+  int threads = 16;
   int max_connections = 4096;               // open connections in all; more are refused with 503
   int max_connections_per_client = 256;     // open connections of one client IP address
   int header_timeout_ms = 10'000;           // from a request's first byte to its header's end
