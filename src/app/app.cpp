@@ -143,6 +143,10 @@ class App::Parts {
         clock_(core::NewSystemClock()) {}
 
   core::Status Start() {
+    // First: a port in use fails here, before the data directory is made or anything printed.
+    auto listener = http::Listen(config_.listen_host, config_.listen_port);
+    if (!listener.ok()) return listener.error();
+    listener_ = std::move(*listener);
     // Before the logger: app.log lives in the data directory.
     if (auto created = CreateDataDir(config_); !created.ok()) return created;
     logger_ = core::NewJsonLogger(
@@ -278,8 +282,6 @@ class App::Parts {
 
     http::ServerOptions server_options;
     http::FrontOptions& front = server_options.front;
-    front.host = config_.listen_host;
-    front.port = config_.listen_port;
     front.threads = config_.http_threads;
     front.max_connections = config_.http_max_connections;
     front.max_connections_per_client = config_.http_max_connections_per_client;
@@ -291,8 +293,8 @@ class App::Parts {
     // Attachments up to the limit plus room for the form's other fields.
     server_options.max_upload_bytes =
         static_cast<std::size_t>(config_.max_upload_mb + 1) * 1'000'000;
-    auto server = http::BindServer(
-        server_options,
+    server_ = http::NewServer(
+        server_options, std::move(listener_),
         {*emails_, *gomail_, *newsletters_, *keys_, *tasks_, *ses_, metrics_, *stats_,
          *delivery_stats_, *logger_, *templates_, *provider_events_, *otp_, *webhooks_, *health_,
          *accounts_, *sent_emails_, *campaigns_, *customer_imports_},
@@ -302,8 +304,6 @@ class App::Parts {
          *drf_tokens_,
          *cookie_sessions_,
          {config_.open_signup}});
-    if (!server.ok()) return server.error();
-    server_ = std::move(*server);
     Config listening = config_;
     listening.listen_port = server_->port();
     newsletters_->SetPublicUrl(listening.PublicUrl());
@@ -397,6 +397,7 @@ class App::Parts {
   std::unique_ptr<service::SentEmailService> sent_emails_;
   std::unique_ptr<service::CampaignService> campaigns_;  // its fan-out thread uses the above
   std::unique_ptr<service::CustomerImports> customer_imports_;
+  http::Listener listener_;  // taken first in Start, handed to the server
   std::unique_ptr<http::Server> server_;
   std::unique_ptr<service::NewsletterScheduler> scheduler_;
   std::unique_ptr<service::Retention> retention_;

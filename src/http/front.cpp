@@ -1,14 +1,20 @@
 #include "http/front.h"
 
+#include <netdb.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -362,40 +368,16 @@ class AsioFront final : public Front {
         acceptor_(net::make_strand(io_)),
         retry_timer_(acceptor_.get_executor()) {}
 
-  core::Status Bind() {
+  void Adopt(Listener listener) {
     const rlim_t files = RaiseFileLimit();
-    const auto& options = shared_.options;
-    if (static_cast<rlim_t>(options.max_connections) + 64 > files) {
+    if (static_cast<rlim_t>(shared_.options.max_connections) + 64 > files) {
       std::fprintf(stderr,
                    "outbox: warning: --http-max-connections %d is near the open-file limit %llu\n",
-                   options.max_connections, static_cast<unsigned long long>(files));
+                   shared_.options.max_connections, static_cast<unsigned long long>(files));
     }
-    beast::error_code error;
-    const std::string named = options.host + ":" + std::to_string(options.port);
-    // A name (localhost) is resolved; its first address is listened on, as getaddrinfo orders them.
-    tcp::resolver resolver(io_);
-    const auto resolved =
-        resolver.resolve(options.host, std::to_string(options.port),
-                         tcp::resolver::passive | tcp::resolver::numeric_service, error);
-    if (error || resolved.empty()) {
-      return core::Error{core::ErrorCode::kInvalidArgument,
-                         "cannot listen on " + named + ": " + error.message(), "--host"};
-    }
-    const tcp::endpoint endpoint = resolved.begin()->endpoint();
-    acceptor_.open(endpoint.protocol(), error);
-    // SO_REUSEADDR lets a restart bind while old connections linger in TIME_WAIT; it does not
-    // let a second process bind a port that is listened on. (No SO_REUSEPORT: with it, a second
-    // server on the same port would silently take half of the connections.)
-    if (!error) acceptor_.set_option(tcp::acceptor::reuse_address(true), error);
-    if (!error) acceptor_.bind(endpoint, error);
-    if (error == net::error::address_in_use) {
-      return core::Error{core::ErrorCode::kFailedPrecondition,
-                         "cannot listen on " + named + ": the address is in use", "--port"};
-    }
-    if (!error) acceptor_.listen(net::socket_base::max_listen_connections, error);
-    if (error) return core::Unavailable("cannot listen on " + named + ": " + error.message());
-    port_ = acceptor_.local_endpoint().port();
-    return {};
+    port_ = listener.port();
+    const tcp protocol = listener.ipv6() ? tcp::v6() : tcp::v4();
+    acceptor_.assign(protocol, listener.Release());
   }
 
   int port() const override { return port_; }
@@ -487,12 +469,66 @@ class AsioFront final : public Front {
 
 }  // namespace
 
-core::Result<std::unique_ptr<Front>> BindFront(const FrontOptions& options,
-                                               Application& application) {
+std::unique_ptr<Front> NewFront(const FrontOptions& options, Listener listener,
+                                Application& application) {
   auto front = std::make_unique<AsioFront>(options, application);
-  auto bound = front->Bind();
-  if (!bound.ok()) return bound.error();
-  return std::unique_ptr<Front>(std::move(front));
+  front->Adopt(std::move(listener));
+  return front;
+}
+
+Listener::Listener(Listener&& other) noexcept
+    : descriptor_(std::exchange(other.descriptor_, -1)), ipv6_(other.ipv6_), port_(other.port_) {}
+
+Listener& Listener::operator=(Listener&& other) noexcept {
+  if (this != &other) {
+    if (descriptor_ >= 0) close(descriptor_);
+    descriptor_ = std::exchange(other.descriptor_, -1);
+    ipv6_ = other.ipv6_;
+    port_ = other.port_;
+  }
+  return *this;
+}
+
+Listener::~Listener() {
+  if (descriptor_ >= 0) close(descriptor_);
+}
+
+int Listener::Release() { return std::exchange(descriptor_, -1); }
+
+core::Result<Listener> Listen(const std::string& host, int port) {
+  const std::string named = host + ":" + std::to_string(port);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  const int resolved = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found);
+  if (resolved != 0 || found == nullptr) {
+    return core::Error{core::ErrorCode::kInvalidArgument,
+                       "cannot listen on " + named + ": " + gai_strerror(resolved), "--host"};
+  }
+  // The first address, as getaddrinfo orders them.
+  std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owned(found, freeaddrinfo);
+  const bool ipv6 = found->ai_family == AF_INET6;
+  const int descriptor = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  Listener listener(descriptor, ipv6, 0);  // closes it on the way out of a failure
+  const int on = 1;
+  if (descriptor < 0 || setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+      bind(descriptor, found->ai_addr, found->ai_addrlen) != 0 ||
+      ::listen(descriptor, SOMAXCONN) != 0) {
+    const int error = errno;
+    if (error == EADDRINUSE) {
+      return core::Error{core::ErrorCode::kFailedPrecondition,
+                         "cannot listen on " + named + ": the address is in use", "--port"};
+    }
+    return core::Unavailable("cannot listen on " + named + ": " + std::strerror(error));
+  }
+  sockaddr_storage bound{};
+  socklen_t length = sizeof bound;
+  getsockname(descriptor, reinterpret_cast<sockaddr*>(&bound), &length);
+  const int bound_port = ntohs(ipv6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                    : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  return Listener(listener.Release(), ipv6, bound_port);
 }
 
 }  // namespace http

@@ -17,9 +17,38 @@
 
 namespace http {
 
+// A listening TCP socket, taken first thing at start (before the data directory is touched), so
+// that a port in use fails before anything else happens. Closed unless handed to BindFront.
+class Listener {
+ public:
+  Listener() = default;
+  Listener(int descriptor, bool ipv6, int port)
+      : descriptor_(descriptor), ipv6_(ipv6), port_(port) {}
+  Listener(Listener&& other) noexcept;
+  Listener& operator=(Listener&& other) noexcept;
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+  ~Listener();
+
+  int port() const { return port_; }
+  bool ipv6() const { return ipv6_; }
+  // Hands the descriptor over (the caller closes it from now on).
+  int Release();
+
+ private:
+  int descriptor_ = -1;
+  bool ipv6_ = false;
+  int port_ = 0;
+};
+
+// Binds and listens on host:port (a name is resolved; port 0 picks a free one). SO_REUSEADDR
+// lets a restart bind while old connections linger in TIME_WAIT; SO_REUSEPORT is not set, so a
+// second process cannot bind a port that is listened on. An address in use is
+// kFailedPrecondition with the field "--port", naming the address; a host that does not
+// resolve kInvalidArgument with "--host"; any other failure kUnavailable.
+core::Result<Listener> Listen(const std::string& host, int port);
+
 struct FrontOptions {
-  std::string host = "127.0.0.1";
-  int port = 8080;  // 0 picks a free port
   int threads = 16;
   int max_connections = 4096;               // open connections in all; more are refused with 503
   int max_connections_per_client = 256;     // open connections of one client IP address
@@ -72,11 +101,9 @@ class Front {
   virtual void Stop() = 0;
 };
 
-// Binds the listening socket (port() is known before Run). An address in use is
-// kFailedPrecondition with the field "--port", naming the address; any other failure to bind is
-// kUnavailable.
+// A front that serves on `listener` once Run.
 // REQUIRES: `application` outlives the front.
-core::Result<std::unique_ptr<Front>> BindFront(const FrontOptions& options,
-                                               Application& application);
+std::unique_ptr<Front> NewFront(const FrontOptions& options, Listener listener,
+                                Application& application);
 
 }  // namespace http

@@ -380,12 +380,7 @@ class RouteServer final : public Server, public Application {
     }
   }
 
-  core::Status Bind() {
-    auto front = BindFront(options_.front, *this);
-    if (!front.ok()) return front.error();
-    front_ = std::move(*front);
-    return {};
-  }
+  void Adopt(Listener listener) { front_ = NewFront(options_.front, std::move(listener), *this); }
 
   int port() const override { return front_->port(); }
   void Run() override { front_->Run(); }
@@ -585,12 +580,11 @@ class RouteServer final : public Server, public Application {
 
 }  // namespace
 
-core::Result<std::unique_ptr<Server>> BindServer(const ServerOptions& options, Services services,
-                                                 Authentication authentication) {
+std::unique_ptr<Server> NewServer(const ServerOptions& options, Listener listener,
+                                  Services services, Authentication authentication) {
   auto server = std::make_unique<RouteServer>(options, services, authentication);
-  auto bound = server->Bind();
-  if (!bound.ok()) return bound.error();
-  return std::unique_ptr<Server>(std::move(server));
+  server->Adopt(std::move(listener));
+  return server;
 }
 
 }  // namespace http

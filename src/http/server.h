@@ -80,8 +80,8 @@ class Server {
   virtual void Stop() = 0;
 };
 
-// Binds the listening socket (so port() is known before Run); fails as BindFront does.
-core::Result<std::unique_ptr<Server>> BindServer(const ServerOptions& options, Services services,
-                                                 Authentication authentication);
+// A server on `listener` (see http::Listen), serving once Run.
+std::unique_ptr<Server> NewServer(const ServerOptions& options, Listener listener,
+                                  Services services, Authentication authentication);
 
 }  // namespace http
