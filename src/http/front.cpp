@@ -187,18 +187,26 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parser_->header_limit(static_cast<std::uint32_t>(shared_.options.max_header_bytes));
     // No limit yet (boost::none would compare as smaller than any length): Admit gives it.
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    beast::error_code error;
+    if (ParseBuffered(error, [this] { return parser_->is_header_done(); })) return OnHeader(error);
     reading_ = true;
     stream_.expires_after(Milliseconds(shared_.options.header_timeout_ms));
     wire::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code error, std::size_t) {
+                            [self = shared_from_this()](beast::error_code read, std::size_t) {
                               self->reading_ = false;
-                              self->OnHeader(error);
+                              self->OnHeader(read);
                             });
   }
 
   void OnHeader(beast::error_code error) {
     stream_.expires_never();
     if (error == wire::error::header_limit) {
+      // The unparsed header is still in the buffer: without a line end, the request line
+      // itself (its URI) is what was too long.
+      const auto* data = static_cast<const char*>(buffer_.data().data());
+      if (std::string_view(data, buffer_.size()).find("\r\n") == std::string_view::npos) {
+        return RefuseAndClose(414, "the request's URI is longer than the server takes");
+      }
       return RefuseAndClose(431, "the request's header is larger than the server takes");
     }
     if (error == wire::error::end_of_stream || error == beast::error::timeout ||
@@ -256,28 +264,49 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // The body, by an absolute deadline, counted against the limit as it arrives.
   void ReadBody() {
+    beast::error_code error;
+    if (ParseBuffered(error, [this] { return parser_->is_done(); })) return OnBody(error);
     reading_ = true;
     stream_.expires_after(Milliseconds(shared_.options.body_timeout_ms));
-    wire::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code error, std::size_t) {
-          self->reading_ = false;
-          self->stream_.expires_never();
-          if (error == wire::error::body_limit) {
-            return self->RefuseAndClose(413, "request body is larger than the configured limit");
-          }
-          if (error == beast::error::timeout) {
-            return self->RefuseAndClose(408, "the request's body came too slowly");
-          }
-          if (error == wire::error::end_of_stream || error == net::error::eof ||
-              error == net::error::operation_aborted || error == net::error::connection_reset) {
-            return self->Close();
-          }
-          if (error) {
-            return self->RefuseAndClose(400, "malformed request: " + error.message());
-          }
-          self->Handle();
-        });
+    wire::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code read, std::size_t) {
+                       self->reading_ = false;
+                       self->stream_.expires_never();
+                       self->OnBody(read);
+                     });
+  }
+
+  void OnBody(beast::error_code error) {
+    if (error == wire::error::body_limit) {
+      return RefuseAndClose(413, "request body is larger than the configured limit");
+    }
+    if (error == beast::error::timeout) {
+      return RefuseAndClose(408, "the request's body came too slowly");
+    }
+    if (error == wire::error::end_of_stream || error == net::error::eof ||
+        error == net::error::operation_aborted || error == net::error::connection_reset) {
+      return Close();
+    }
+    if (error) return RefuseAndClose(400, "malformed request: " + error.message());
+    Handle();
+  }
+
+  // Parses what the buffer holds already, with no wait and no trip through the scheduler (a
+  // small request usually arrives whole in one read): true when `done()` holds afterwards or
+  // parsing failed (`error`), false when more bytes must be read.
+  template <typename Done>
+  bool ParseBuffered(beast::error_code& error, Done done) {
+    while (buffer_.size() != 0 && !done()) {
+      const std::size_t used = parser_->put(buffer_.data(), error);
+      buffer_.consume(used);
+      if (error == wire::error::need_more) {
+        error = {};
+        return false;
+      }
+      if (error) return true;
+      if (used == 0) return false;
+    }
+    return done();
   }
 
   void Handle() {

@@ -470,6 +470,11 @@ class RouteServer final : public Server, public Application {
     const ErrorShape shape = ErrorShapeOfPath(exchange.request.path);
     if (shape == ErrorShape::kDrfDetail && status == 413) {
       context.Json(status, {{"detail", "Request body is larger than the configured limit."}});
+    } else if (shape == ErrorShape::kProblem) {
+      // The problem's status is the answer's (414, 431 have no error code of their own).
+      nlohmann::json body = ProblemBody({code, message, field});
+      body["status"] = status;
+      response.set_content(body.dump(), "application/problem+json");
     } else {
       Refuse(context, shape, {code, message, field});
     }
