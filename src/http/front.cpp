@@ -141,7 +141,10 @@ std::string Serialize(const Response& response, bool head, bool close) {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(tcp::socket socket, Shared& shared, std::string client)
-      : stream_(std::move(socket)), shared_(shared), client_(std::move(client)) {}
+      : stream_(std::move(socket)),
+        memory_wait_(stream_.get_executor()),
+        shared_(shared),
+        client_(std::move(client)) {}
   ~Connection() {
     if (reserved_ != 0) shared_.ReleaseBody(reserved_);
     shared_.Unregister(this);
@@ -158,7 +161,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // being handled ends after its answer.
   void Interrupt() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->reading_) self->stream_.socket().close();
+      if (!self->reading_) return;
+      self->memory_wait_.cancel();
+      self->stream_.socket().close();
     });
   }
 
@@ -241,13 +246,35 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     if (parser_->is_done()) return Handle();  // no body
     const std::size_t expected = length ? static_cast<std::size_t>(*length) : exchange_->body_limit;
-    if (expected > kSmallBodyBytes) {
-      if (!shared_.ReserveBody(expected)) {
-        exchange_->response.set_header("Retry-After", "5");
-        return RefuseAndClose(503, "the server is reading other large bodies: try again shortly");
-      }
-      reserved_ = expected;
+    // The body's deadline covers the wait for memory below and the reading.
+    body_deadline_ = std::chrono::steady_clock::now() +
+                     Milliseconds(shared_.options.body_timeout_ms);
+    if (expected > kSmallBodyBytes) return AwaitBodyMemory(expected);
+    StartBody();
+  }
+
+  // A large body is read only once the large bodies' memory has room for it: until then the
+  // client is not told to continue and its bytes stay in the kernel's buffers (TCP holds the
+  // rest back). Past the body's deadline: 503.
+  void AwaitBodyMemory(std::size_t bytes) {
+    if (shared_.ReserveBody(bytes)) {
+      reserved_ = bytes;
+      return StartBody();
     }
+    if (std::chrono::steady_clock::now() >= body_deadline_ || shared_.stopping) {
+      exchange_->response.set_header("Retry-After", "5");
+      return RefuseAndClose(503, "the server is reading other large bodies: try again shortly");
+    }
+    reading_ = true;  // Interrupt may end the wait
+    memory_wait_.expires_after(Milliseconds(20));
+    memory_wait_.async_wait([self = shared_from_this(), bytes](beast::error_code) {
+      self->reading_ = false;
+      if (!self->stream_.socket().is_open()) return self->Close();
+      self->AwaitBodyMemory(bytes);
+    });
+  }
+
+  void StartBody() {
     parser_->body_limit(exchange_->body_limit);
     const std::string expect = exchange_->request.get_header_value("Expect");
     if (beast::iequals(expect, "100-continue")) {
@@ -267,7 +294,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     beast::error_code error;
     if (ParseBuffered(error, [this] { return parser_->is_done(); })) return OnBody(error);
     reading_ = true;
-    stream_.expires_after(Milliseconds(shared_.options.body_timeout_ms));
+    stream_.expires_at(body_deadline_);
     wire::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code read, std::size_t) {
                        self->reading_ = false;
@@ -372,6 +399,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   beast::tcp_stream stream_;
+  net::steady_timer memory_wait_;
+  std::chrono::steady_clock::time_point body_deadline_;
   Shared& shared_;
   const std::string client_;
   beast::flat_buffer buffer_;

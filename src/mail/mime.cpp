@@ -369,21 +369,20 @@ void AppendParameterHeader(std::string& out, std::string_view name, std::string_
 // `filename` and `filename*` together pick one by position (Python's email package takes the
 // first under one policy and the other under another), while readers without RFC 2231 look at
 // `name` when Content-Disposition has no plain `filename`.
-std::string AttachmentEntity(const Attachment& attachment) {
+// Appended to `out` directly: an attachment runs to 25 MB, and a copy of its encoding is 33 MB.
+void AppendAttachmentEntity(std::string& out, const Attachment& attachment) {
   const std::string name = internal::SanitizeFileName(attachment.filename);
   const std::string content_type = internal::IsValidContentType(attachment.content_type)
                                        ? attachment.content_type
                                        : "application/octet-stream";
   const bool plain = IsPlainFileName(name);
-  std::string out;
   AppendParameterHeader(out, "Content-Type", content_type,
                         {"name=" + QuoteString(plain ? name : AsciiFallbackName(name))});
   AppendParameterHeader(out, "Content-Disposition", "attachment",
                         {plain ? "filename=" + QuoteString(name)
                                : "filename*=" + internal::EncodeRfc2231Value(name)});
   out += "Content-Transfer-Encoding: base64\r\n\r\n";
-  out += internal::EncodeBase64Lines(attachment.data);
-  return out;
+  internal::AppendBase64Lines(attachment.data, out);
 }
 
 }  // namespace
@@ -461,7 +460,8 @@ std::string Render(const Message& message, bool recipient_headers) {
   out += "Content-Type: multipart/mixed;\r\n boundary=\"" + boundary + "\"\r\n\r\n";
   out += "--" + boundary + "\r\n" + BodyEntity(message);
   for (const Attachment& attachment : message.attachments) {
-    out += "\r\n--" + boundary + "\r\n" + AttachmentEntity(attachment);
+    out += "\r\n--" + boundary + "\r\n";
+    AppendAttachmentEntity(out, attachment);
   }
   out += "\r\n--" + boundary + "--\r\n";
   return out;

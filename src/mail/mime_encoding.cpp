@@ -214,13 +214,17 @@ std::string EncodeQuotedPrintable(std::string_view text) {
 std::string EncodeBase64Lines(std::string_view bytes) {
   std::string out;
   out.reserve(Base64Length(bytes.size()) + bytes.size() / kBase64LineBytes * 2 + 2);
+  AppendBase64Lines(bytes, out);
+  return out;
+}
+
+void AppendBase64Lines(std::string_view bytes, std::string& out) {
   for (std::size_t start = 0; start < bytes.size(); start += kBase64LineBytes) {
     if (start > 0) {
       out += "\r\n";
     }
     AppendBase64(bytes.substr(start, kBase64LineBytes), out);
   }
-  return out;
 }
 
 std::string EncodeRfc2231Value(std::string_view text) {

@@ -31,6 +31,8 @@ std::string EncodeQuotedPrintable(std::string_view text);
 // last line; empty for empty input. The output never contains "=_" ('=' is only padding, at
 // the very end), so it cannot contain a multipart boundary either.
 std::string EncodeBase64Lines(std::string_view bytes);
+// The same, appended to `out` (no copy of the encoded text).
+void AppendBase64Lines(std::string_view bytes, std::string& out);
 
 // An RFC 2231 extended parameter value for UTF-8 text: "UTF-8''" followed by the bytes, each
 // one percent-encoded unless it is an RFC 5987 attr-char (letters, digits, "!#$&+-.^_`|~").

@@ -38,8 +38,9 @@ std::string DomainOf(const std::string& address) {
   return at == std::string::npos ? "localhost" : address.substr(at + 1);
 }
 
-// Validates the request and builds the message; nothing is stored here.
-Result<mail::Message> BuildMessage(const SendEmailRequest& request, const ServiceOptions& options,
+// Validates the request and builds the message; nothing is stored here. The attachments are
+// moved from the request into the message.
+Result<mail::Message> BuildMessage(SendEmailRequest& request, const ServiceOptions& options,
                                    const std::string& id, core::TimeMs now) {
   mail::Message message;
   const std::string& from_text = request.from.empty() ? options.default_from : request.from;
@@ -108,7 +109,7 @@ Result<mail::Message> BuildMessage(const SendEmailRequest& request, const Servic
   }
   std::size_t attachment_bytes = 0;
   for (std::size_t i = 0; i < request.attachments.size(); ++i) {
-    const mail::Attachment& attachment = request.attachments[i];
+    mail::Attachment& attachment = request.attachments[i];
     const std::string field = "attachments[" + std::to_string(i) + "]";
     if (auto valid = mail::ValidateAttachment(attachment, field); !valid.ok()) return valid.error();
     if (auto allowed = mail::CheckAttachmentType(attachment.data, attachment.filename,
@@ -117,10 +118,9 @@ Result<mail::Message> BuildMessage(const SendEmailRequest& request, const Servic
       return allowed.error();
     }
     attachment_bytes += attachment.data.size();
-    mail::Attachment checked = attachment;
-    checked.content_type = mail::SniffContentType(attachment.data, attachment.filename)
-                               .value_or(attachment.content_type);
-    message.attachments.push_back(std::move(checked));
+    attachment.content_type = mail::SniffContentType(attachment.data, attachment.filename)
+                                  .value_or(attachment.content_type);
+    message.attachments.push_back(std::move(attachment));
   }
   if (attachment_bytes > options.max_attachment_bytes) {
     return core::Error{core::ErrorCode::kPayloadTooLarge,
@@ -162,20 +162,16 @@ Result<SendResult> DecodeStoredResult(const std::string& stored) {
 
 }  // namespace
 
-Result<store::NewEmail> EmailService::Prepare(const SendEmailRequest& original,
+Result<store::NewEmail> EmailService::Prepare(SendEmailRequest request,
                                               const auth::Principal& principal) {
-  const SendEmailRequest* templated = &original;
-  SendEmailRequest rendered_request;
-  if (!original.template_name.empty()) {
-    auto rendered = templates_.Render(original.template_name, original.template_data);
+  if (!request.template_name.empty()) {
+    auto rendered = templates_.Render(request.template_name, request.template_data);
     if (!rendered.ok()) return rendered.error();
-    rendered_request = original;
-    if (rendered_request.subject.empty()) rendered_request.subject = rendered->subject;
-    rendered_request.html = std::move(rendered->html);
-    rendered_request.text = std::move(rendered->text);
-    templated = &rendered_request;
+    if (request.subject.empty()) request.subject = rendered->subject;
+    request.html = std::move(rendered->html);
+    request.text = std::move(rendered->text);
   }
-  const SendEmailRequest& request = *templated;
+  const int attachments = static_cast<int>(request.attachments.size());
   const core::TimeMs now = clock_.NowMs();
   const std::string id = core::TimeOrderedId("em_", now);
   auto message = BuildMessage(request, options_, id, now);
@@ -207,14 +203,13 @@ Result<store::NewEmail> EmailService::Prepare(const SendEmailRequest& original,
   email.max_attempts = request.max_attempts.value_or(options_.default_max_attempts);
   email.owner = principal.key_id;
   email.tracking = request.tracking;
-  if (email.tracking) email.tracking->attachments = static_cast<int>(request.attachments.size());
+  if (email.tracking) email.tracking->attachments = attachments;
   return email;
 }
 
-Result<SendResult> EmailService::Send(const SendEmailRequest& request,
-                                      const auth::Principal& principal,
+Result<SendResult> EmailService::Send(SendEmailRequest request, const auth::Principal& principal,
                                       const std::optional<Idempotency>& idempotency) {
-  auto prepared = Prepare(request, principal);
+  auto prepared = Prepare(std::move(request), principal);
   if (!prepared.ok()) return prepared.error();
   const store::NewEmail& email = *prepared;
   const std::string& id = email.id;

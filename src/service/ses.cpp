@@ -104,7 +104,7 @@ Result<std::string> SesService::Send(const auth::Principal& sender, SesSendReque
   email.tags = {"ses"};
   email.metadata = {{"template", request.template_name}};
   email.tracking = std::move(tracking);
-  auto accepted = emails_.Send(email, sender, std::nullopt);
+  auto accepted = emails_.Send(std::move(email), sender, std::nullopt);
   if (!accepted.ok()) {
     core::Error error = accepted.error();
     // The seed's names for the fields EmailService reports.
