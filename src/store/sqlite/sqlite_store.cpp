@@ -1,7 +1,6 @@
 // The SQLite implementation of store::Store (every area interface in one class): plumbing only.
 // Writes go through one GroupCommitter (one connection, one thread, group commit with a savepoint
-// per operation where needed; see group_commit.h and writes.h), whose WAL a Checkpointer copies
-// back on a thread of its own; reads go through a pool of read-only connections (see reads.h).
+// per operation; see writes.h); reads go through a pool of read-only connections (see reads.h).
 // Every public method catches what SQLiteCpp and nlohmann::json throw and answers with a
 // core::Error instead.
 #include "store/sqlite/sqlite_store.h"
@@ -26,7 +25,6 @@
 #include "store/sqlite/accounts.h"
 #include "store/sqlite/callbacks.h"
 #include "store/sqlite/campaigns.h"
-#include "store/sqlite/checkpointer.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/group_commit.h"
 #include "store/sqlite/lock_file.h"
@@ -46,22 +44,13 @@ namespace {
 
 using sqlite::Connection;
 
-std::unique_ptr<Connection> CheckpointedBy(sqlite::Checkpointer& checkpointer,
-                                           std::unique_ptr<Connection> writer) {
-  checkpointer.Attach(writer->db);
-  return writer;
-}
-
 class SqliteStore final : public Store {
  public:
   SqliteStore(const SqliteOptions& options, std::optional<sqlite::LockFile> lock,
               std::unique_ptr<Connection> writer)
       : lock_(std::move(lock)),
         readers_(options.path, options.busy_timeout_ms),
-        checkpointer_(options.path, options.durability == Durability::kFull ? "FULL" : "NORMAL",
-                      options.busy_timeout_ms),
-        writer_(CheckpointedBy(checkpointer_, std::move(writer)),
-                static_cast<std::size_t>(std::max(options.max_batch, 1))) {}
+        writer_(std::move(writer), static_cast<std::size_t>(std::max(options.max_batch, 1))) {}
 
   Result<CreateEmailResult> CreateEmail(const NewEmail& email,
                                         const std::optional<IdempotencyClaim>& claim,
@@ -888,8 +877,6 @@ class SqliteStore final : public Store {
   // Destroyed in reverse order: the writer drains and stops first, the lock goes last.
   std::optional<sqlite::LockFile> lock_;  // none for a store opened beside a server
   sqlite::ReaderPool readers_;
-  // Outlives the writer, whose commits signal it.
-  sqlite::Checkpointer checkpointer_;
   sqlite::GroupCommitter writer_;
 };
 
