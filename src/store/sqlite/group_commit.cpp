@@ -84,7 +84,7 @@ void GroupCommitter::Loop() {
 }
 
 void GroupCommitter::RunBatch(std::span<Pending*> batch) {
-  // Answers every caller; nothing may touch a Pending after its promise is set.
+  // Answers every caller; nothing may read a Pending once Complete has set its flag.
   auto complete_all = [&batch] {
     for (Pending* pending : batch) {
       Complete(*pending);
