@@ -2,7 +2,12 @@
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstring>
 #include <stdexcept>
 #include <vector>
 
@@ -13,6 +18,41 @@ void Fill(unsigned char* out, std::size_t n) {
   if (RAND_bytes(out, static_cast<int>(n)) != 1) {
     // Without entropy no key or token can be made safely; there is no sane fallback.
     throw std::runtime_error("RAND_bytes failed");
+  }
+}
+
+// Bumped in a forked child, so that no buffered bytes are handed out by both processes.
+std::atomic<unsigned> fork_generation{0};
+
+// RAND_bytes costs a few microseconds per call (locks, provider dispatch) whatever the length, as
+// much as the rest of an id; ids draw from a per-thread buffer refilled 512 bytes at a time. The
+// bytes are RAND_bytes output all the same, each handed out once.
+void FillBuffered(unsigned char* out, std::size_t n) {
+  static const int kAtFork = pthread_atfork(nullptr, nullptr, [] { ++fork_generation; });
+  static_cast<void>(kAtFork);
+  struct Buffer {
+    std::array<unsigned char, 512> bytes{};
+    std::size_t used = 512;
+    unsigned generation = 0;
+  };
+  thread_local Buffer buffer;
+  const unsigned generation = fork_generation.load(std::memory_order_relaxed);
+  if (buffer.generation != generation) {
+    buffer.used = buffer.bytes.size();
+    buffer.generation = generation;
+  }
+  while (n > 0) {
+    if (buffer.used == buffer.bytes.size()) {
+      Fill(buffer.bytes.data(), buffer.bytes.size());
+      buffer.used = 0;
+    }
+    const std::size_t take = std::min(n, buffer.bytes.size() - buffer.used);
+    std::memcpy(out, buffer.bytes.data() + buffer.used, take);
+    // Wiped once taken, so no copy of a handed-out value stays behind in the buffer.
+    std::memset(buffer.bytes.data() + buffer.used, 0, take);
+    buffer.used += take;
+    out += take;
+    n -= take;
   }
 }
 
@@ -53,7 +93,14 @@ std::string TimeOrderedId(const std::string& prefix, std::int64_t now_ms) {
     time_bytes[i] = static_cast<unsigned char>(now_ms & 0xFF);
     now_ms >>= 8;
   }
-  return prefix + ToHex(time_bytes, sizeof time_bytes) + RandomHex(8);
+  unsigned char random_bytes[8];
+  FillBuffered(random_bytes, sizeof random_bytes);
+  std::string id;
+  id.reserve(prefix.size() + 28);
+  id += prefix;
+  id += ToHex(time_bytes, sizeof time_bytes);
+  id += ToHex(random_bytes, sizeof random_bytes);
+  return id;
 }
 
 std::string RandomUuid() {

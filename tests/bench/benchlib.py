@@ -113,6 +113,12 @@ class Outbox:
                     total = (total or 0) + float(m.group(3))
         return total
 
+    def cpu_seconds(self):
+        """User + system CPU time the server process (all its threads) has used so far."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def proc_status(self):
         out = {}
         with open(f"/proc/{self.proc.pid}/status") as f:
@@ -160,9 +166,45 @@ function response(status, headers, body)
 end
 """
 
+# Paces each wrk thread to a fixed request rate: delay() hands out send times `interval` ms apart
+# (the first argument after `--`), whichever of the thread's connections is free takes the next
+# one. A thread that falls behind catches up for at most one second's worth, then resets. The
+# clock is CLOCK_MONOTONIC through LuaJIT's ffi (wrk's Lua has no millisecond clock of its own).
+WRK_PACED_LUA = WRK_POST_LUA + """
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+int clock_gettime(int clock, bench_timespec* out);
+]]
+local now_buffer = ffi.new("bench_timespec")
+local function now_ms()
+  ffi.C.clock_gettime(1, now_buffer)
+  return tonumber(now_buffer.tv_sec) * 1000 + tonumber(now_buffer.tv_nsec) / 1e6
+end
+local interval = 1
+local next_at = nil
+function init(args)
+  interval = tonumber(args[1])
+end
+function delay()
+  local now = now_ms()
+  if next_at == nil or next_at < now - 1000 then next_at = now end
+  local at = next_at
+  next_at = next_at + interval
+  if at <= now then return 0 end
+  return at - now
+end
+"""
+
 WRK_GET_LUA = """
 wrk.headers["Authorization"] = "Bearer %(key)s"
 """
+
+
+def filesystem_of(path):
+    """The type of the file system holding `path` (ext4, tmpfs, ...), as findmnt names it."""
+    p = subprocess.run(["findmnt", "-no", "FSTYPE", "-T", path], capture_output=True, text=True)
+    return p.stdout.strip() or "?"
 
 
 def email_body(**extra):
@@ -179,12 +221,15 @@ def write_lua(tmpdir, name, text):
     return path
 
 
-def run_wrk(url, lua=None, threads=2, connections=64, duration="10s", timeout="10s"):
+def run_wrk(url, lua=None, threads=2, connections=64, duration="10s", timeout="10s",
+            lua_args=()):
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}", f"--timeout={timeout}",
            "--latency"]
     if lua:
         cmd += ["-s", lua]
     cmd.append(url)
+    if lua_args:
+        cmd += ["--", *[str(a) for a in lua_args]]
     p = subprocess.run(cmd, capture_output=True, text=True)
     out = p.stdout + p.stderr
     if p.returncode != 0:
@@ -194,14 +239,18 @@ def run_wrk(url, lua=None, threads=2, connections=64, duration="10s", timeout="1
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors:\s+(.*)", out)
     p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M)
+    p90 = re.search(r"^\s+90%\s+(\S+)", out, re.M)
     p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
+    latency_max = re.search(r"^\s+Latency\s+\S+\s+\S+\s+(\S+)", out, re.M)
     return {
         "rps": float(rps.group(1)) if rps else 0.0,
         "requests": int(total.group(1)) if total else 0,
         "non2xx": int(non2xx.group(1)) if non2xx else 0,
         "socket_errors": errors.group(1).strip() if errors else "none",
         "p50": p50.group(1) if p50 else "?",
+        "p90": p90.group(1) if p90 else "?",
         "p99": p99.group(1) if p99 else "?",
+        "max": latency_max.group(1) if latency_max else "?",
         "raw": out,
     }
 

@@ -151,6 +151,41 @@ def test_idempotency_key_does_not_replay_failed_validation(outbox):
     assert r.status == 202, r
 
 
+def test_idempotency_key_under_concurrent_posts(outbox):
+    """Concurrent POSTs land in one group commit: batches of enqueues run without savepoints
+    and are rerun with them when one fails (a key reused with another body). Each key still
+    stores one email, every same-body POST gets its id, and the other bodies get 409."""
+    import threading
+    ob = outbox()
+    payload = simple_email(subject="concurrent idem", send_at=FAR_FUTURE)
+    results = {}
+
+    def post(name, body, key):
+        results[name] = ob.api("POST", "/v1/emails", json=body, headers={"Idempotency-Key": key})
+
+    threads = [threading.Thread(target=post, args=(f"same{i}", payload, "k-same"))
+               for i in range(8)]
+    threads += [threading.Thread(target=post, args=(f"diff{i}", dict(payload, subject=f"s{i}"),
+                                                    "k-diff")) for i in range(8)]
+    threads += [threading.Thread(target=post, args=(f"own{i}", payload, f"k-own-{i}"))
+                for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    same = [results[f"same{i}"] for i in range(8)]
+    assert {r.status for r in same} == {202}, same
+    assert len({r.body["id"] for r in same}) == 1
+    diff = sorted(results[f"diff{i}"].status for i in range(8))
+    assert diff == [202] + [409] * 7, diff
+    own = [results[f"own{i}"] for i in range(8)]
+    assert {r.status for r in own} == {202}, own
+    assert len({r.body["id"] for r in own}) == 8
+    assert len(ob.list()["data"]) == 1 + 1 + 8
+    assert ob.metrics().value("outbox_emails_enqueued_total") == 10
+
+
 # ------------------------------------------------------------------ cancel
 
 

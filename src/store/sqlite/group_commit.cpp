@@ -1,7 +1,10 @@
 #include "store/sqlite/group_commit.h"
 
+#include <linux/futex.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <exception>
@@ -24,10 +27,10 @@ GroupCommitter::~GroupCommitter() {
   thread_.join();
 }
 
-core::Status GroupCommitter::Run(const Operation& operation) {
+core::Status GroupCommitter::Run(const Operation& operation, Rerunnable rerunnable) {
   Pending pending;
   pending.operation = &operation;
-  std::future<void> done = pending.done.get_future();
+  pending.rerunnable = rerunnable == Rerunnable::kYes;
   {
     std::lock_guard lock(mutex_);
     if (stopping_) {
@@ -36,8 +39,22 @@ core::Status GroupCommitter::Run(const Operation& operation) {
     queue_.push_back(&pending);
   }
   wake_.notify_one();
-  done.wait();
+  WaitFor(pending);
   return std::move(pending.status);
+}
+
+void GroupCommitter::Complete(Pending& pending) {
+  pending.done.store(1, std::memory_order_release);
+  // The waiter may have seen `done` already and returned; waking a futex word that is gone (or
+  // reused by a later wait on the same stack slot) is harmless: a woken waiter re-checks its word.
+  syscall(SYS_futex, &pending.done, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
+
+void GroupCommitter::WaitFor(Pending& pending) {
+  while (pending.done.load(std::memory_order_acquire) == 0) {
+    // Sleeps only while the word is still 0; returns at once (EAGAIN) if it was set meanwhile.
+    syscall(SYS_futex, &pending.done, FUTEX_WAIT_PRIVATE, 0, nullptr, nullptr, 0);
+  }
 }
 
 std::size_t GroupCommitter::QueueDepth() {
@@ -67,10 +84,10 @@ void GroupCommitter::Loop() {
 }
 
 void GroupCommitter::RunBatch(std::span<Pending*> batch) {
-  // Answers every caller; nothing may touch a Pending after its promise is set.
+  // Answers every caller; nothing may read a Pending once Complete has set its flag.
   auto complete_all = [&batch] {
     for (Pending* pending : batch) {
-      pending->done.set_value();
+      Complete(*pending);
     }
   };
   // Fails every operation that had succeeded so far: their writes went with the transaction.
@@ -81,6 +98,14 @@ void GroupCommitter::RunBatch(std::span<Pending*> batch) {
       }
     }
   };
+
+  const bool rerunnable =
+      batch.size() == 1 || std::all_of(batch.begin(), batch.end(),
+                                       [](const Pending* pending) { return pending->rerunnable; });
+  if (rerunnable && TryWithoutSavepoints(batch)) {
+    complete_all();
+    return;
+  }
 
   if (core::Status begun = Execute("BEGIN IMMEDIATE", "starting a write transaction");
       !begun.ok()) {
@@ -108,6 +133,46 @@ void GroupCommitter::RunBatch(std::span<Pending*> batch) {
     fail_successes(committed.error());
   }
   complete_all();
+}
+
+bool GroupCommitter::TryWithoutSavepoints(std::span<Pending*> batch) {
+  if (core::Status begun = Execute("BEGIN IMMEDIATE", "starting a write transaction");
+      !begun.ok()) {
+    return false;  // the savepoint path tries again and reports its error
+  }
+  for (Pending* pending : batch) {
+    try {
+      pending->status = (*pending->operation)(*connection_);
+    } catch (const SQLite::Exception& exception) {
+      pending->status = ErrorFromException(exception, "write");
+    } catch (const std::exception& exception) {
+      pending->status = core::Internal(std::string("write: ") + exception.what());
+    }
+    if (pending->status.ok() && !InTransaction()) {
+      pending->status = core::Unavailable("write transaction was rolled back");
+    }
+    if (!pending->status.ok()) {
+      if (InTransaction()) {
+        connection_->db.tryExec("ROLLBACK");
+      }
+      if (batch.size() == 1) {
+        return true;  // nothing else was in the transaction: this is its outcome
+      }
+      for (Pending* each : batch) {
+        each->status = core::Status();
+      }
+      return false;
+    }
+  }
+  if (core::Status committed = Execute("COMMIT", "committing a write batch"); !committed.ok()) {
+    if (InTransaction()) {
+      connection_->db.tryExec("ROLLBACK");
+    }
+    for (Pending* pending : batch) {
+      pending->status = committed;
+    }
+  }
+  return true;
 }
 
 core::Status GroupCommitter::ApplyInSavepoint(Pending& pending) {

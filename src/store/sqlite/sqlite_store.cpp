@@ -60,9 +60,12 @@ class SqliteStore final : public Store {
     if (!prepared.ok()) {
       return prepared.error();
     }
-    return Write<CreateEmailResult>([&](Connection& connection) {
-      return sqlite::CreateEmailInTransaction(connection, email, *prepared, claim, now);
-    });
+    // Only the connection is touched, so the writer may leave out the savepoint (group_commit.h).
+    return Write<CreateEmailResult>(
+        [&](Connection& connection) {
+          return sqlite::CreateEmailInTransaction(connection, email, *prepared, claim, now);
+        },
+        sqlite::GroupCommitter::Rerunnable::kYes);
   }
 
   Result<Email> GetEmail(const std::string& id) override {
@@ -822,7 +825,8 @@ class SqliteStore final : public Store {
  private:
   // Runs `apply` (Connection& -> Result<T>) as one operation of a group-committed batch.
   template <typename T, typename Apply>
-  Result<T> Write(const Apply& apply) {
+  Result<T> Write(const Apply& apply, sqlite::GroupCommitter::Rerunnable rerunnable =
+                                          sqlite::GroupCommitter::Rerunnable::kNo) {
     std::optional<T> value;
     const sqlite::GroupCommitter::Operation operation = [&](Connection& connection) -> Status {
       Result<T> result = apply(connection);
@@ -832,7 +836,7 @@ class SqliteStore final : public Store {
       value.emplace(std::move(result).value());
       return {};
     };
-    Status status = WriteStatus(operation);
+    Status status = WriteStatus(operation, rerunnable);
     if (!status.ok()) {
       return status.error();
     }
@@ -841,9 +845,10 @@ class SqliteStore final : public Store {
 
   // Runs `apply` (Connection& -> Status) as one operation of a group-committed batch.
   template <typename Apply>
-  Status WriteStatus(const Apply& apply) {
+  Status WriteStatus(const Apply& apply, sqlite::GroupCommitter::Rerunnable rerunnable =
+                                             sqlite::GroupCommitter::Rerunnable::kNo) {
     try {
-      return writer_.Run(apply);
+      return writer_.Run(apply, rerunnable);
     } catch (const std::exception& exception) {
       // Only submitting can throw here (allocation); the operation itself is guarded by the
       // writer.

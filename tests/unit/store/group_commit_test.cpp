@@ -9,6 +9,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -60,10 +61,21 @@ std::vector<std::string> Items(const std::string& path) {
   return ids;
 }
 
+// Counts the SAVEPOINT statements the connection runs.
+int CountSavepoints(unsigned /*type*/, void* count, void* statement, void* /*unused*/) {
+  const char* sql = sqlite3_sql(static_cast<sqlite3_stmt*>(statement));
+  if (sql != nullptr && std::string_view(sql).starts_with("SAVEPOINT")) {
+    ++*static_cast<std::atomic<int>*>(count);
+  }
+  return 0;
+}
+
 // Runs `operations` concurrently so that all of them form one batch, and returns their results
-// in order. A gate operation occupies the writer until every one of them is queued.
-std::vector<Status> RunAsOneBatch(GroupCommitter& committer,
-                                  const std::vector<GroupCommitter::Operation>& operations) {
+// in order. A gate operation occupies the writer until every one of them is queued. `rerunnable`
+// marks the operations (not the gate, which runs alone in its own batch).
+std::vector<Status> RunAsOneBatch(
+    GroupCommitter& committer, const std::vector<GroupCommitter::Operation>& operations,
+    GroupCommitter::Rerunnable rerunnable = GroupCommitter::Rerunnable::kNo) {
   std::atomic<bool> gate_running{false};
   const GroupCommitter::Operation gate = [&](Connection&) -> Status {
     gate_running = true;
@@ -80,7 +92,7 @@ std::vector<Status> RunAsOneBatch(GroupCommitter& committer,
   {
     std::vector<std::jthread> threads;
     for (std::size_t i = 0; i < operations.size(); ++i) {
-      threads.emplace_back([&, i] { results[i] = committer.Run(operations[i]); });
+      threads.emplace_back([&, i] { results[i] = committer.Run(operations[i], rerunnable); });
     }
   }
   return results;
@@ -181,4 +193,96 @@ TEST_CASE("group commit: max_batch splits a long queue into several commits") {
     CHECK(commits == 1 + 3);  // the gate, then 2 + 2 + 1
   }
   CHECK(Items(path).size() == 5);
+}
+
+TEST_CASE("group commit: a batch of rerunnable operations runs without savepoints") {
+  testing::TempDir directory;
+  const std::string path = directory.File("fast.db");
+  std::atomic<int> commits{0};
+  std::atomic<int> savepoints{0};
+  auto writer = OpenWriter(path, &commits);
+  sqlite3_trace_v2(writer->db.getHandle(), SQLITE_TRACE_STMT, CountSavepoints, &savepoints);
+  {
+    GroupCommitter committer(std::move(writer), 64);
+    const std::vector<Status> results = RunAsOneBatch(
+        committer, {Insert("a"), Insert("b"), Insert("c")}, GroupCommitter::Rerunnable::kYes);
+    for (const Status& result : results) {
+      CHECK(result.ok());
+    }
+    CHECK(commits == 2);  // the gate's batch and this one
+    CHECK(savepoints == 0);
+  }
+  CHECK(Items(path) == std::vector<std::string>{"a", "b", "c"});
+}
+
+TEST_CASE("group commit: a failed rerunnable operation reruns its batch with savepoints") {
+  testing::TempDir directory;
+  const std::string path = directory.File("rerun.db");
+  std::atomic<int> commits{0};
+  std::atomic<int> savepoints{0};
+  auto writer = OpenWriter(path, &commits);
+  sqlite3_trace_v2(writer->db.getHandle(), SQLITE_TRACE_STMT, CountSavepoints, &savepoints);
+  {
+    GroupCommitter committer(std::move(writer), 64);
+    REQUIRE(committer.Run(Insert("taken")).ok());
+    // The batch's order is the order the threads queued in, so which failure stops the first
+    // run (and how many operations ran before it) varies; count the runs of all four.
+    std::atomic<int> runs{0};
+    auto counted = [&runs](GroupCommitter::Operation operation) -> GroupCommitter::Operation {
+      return [&runs, operation](Connection& connection) -> Status {
+        ++runs;
+        return operation(connection);
+      };
+    };
+    const GroupCommitter::Operation write_then_fail = [](Connection& connection) -> Status {
+      ScopedStatement insert(connection, "INSERT INTO items (id) VALUES ('undone')");
+      insert->exec();
+      return core::FailedPrecondition("changed my mind");
+    };
+    const std::vector<Status> results =
+        RunAsOneBatch(committer,
+                      {counted(Insert("a")), counted(Insert("taken")), counted(write_then_fail),
+                       counted(Insert("b"))},
+                      GroupCommitter::Rerunnable::kYes);
+
+    CHECK(results[0].ok());
+    REQUIRE_FALSE(results[1].ok());
+    CHECK(results[1].error().code == ErrorCode::kAlreadyExists);
+    REQUIRE_FALSE(results[2].ok());
+    CHECK(results[2].error().code == ErrorCode::kFailedPrecondition);
+    CHECK(results[3].ok());
+    // The first run stops at the first failure (1 to 4 operations), then all 4 run again.
+    CHECK(runs > 4);
+    CHECK(runs <= 8);
+    CHECK(savepoints == 4);   // the second run: one per operation
+    CHECK(commits == 1 + 2);  // the first write, the gate, this batch (the first try rolled back)
+  }
+  CHECK(Items(path) == std::vector<std::string>{"a", "b", "taken"});
+}
+
+TEST_CASE("group commit: an operation alone in its batch runs once, without a savepoint") {
+  testing::TempDir directory;
+  const std::string path = directory.File("alone.db");
+  std::atomic<int> commits{0};
+  std::atomic<int> savepoints{0};
+  auto writer = OpenWriter(path, &commits);
+  sqlite3_trace_v2(writer->db.getHandle(), SQLITE_TRACE_STMT, CountSavepoints, &savepoints);
+  {
+    GroupCommitter committer(std::move(writer), 64);
+    int runs = 0;
+    const GroupCommitter::Operation write_then_fail = [&](Connection& connection) -> Status {
+      ++runs;
+      ScopedStatement insert(connection, "INSERT INTO items (id) VALUES ('undone')");
+      insert->exec();
+      return core::FailedPrecondition("changed my mind");
+    };
+    const Status failed = committer.Run(write_then_fail);  // not rerunnable
+    REQUIRE_FALSE(failed.ok());
+    CHECK(failed.error().code == ErrorCode::kFailedPrecondition);
+    CHECK(runs == 1);
+    CHECK(committer.Run(Insert("kept")).ok());
+    CHECK(savepoints == 0);
+    CHECK(commits == 1);
+  }
+  CHECK(Items(path) == std::vector<std::string>{"kept"});
 }
