@@ -90,6 +90,7 @@ int Interact(auth_client_request_t request, char** result, int fields, void* arg
 
 struct EventState {
   const SmtpOptions* options = nullptr;
+  const std::function<void()>* progress = nullptr;
   bool tls_refused = false;  // a certificate check failed: the session ends at STARTTLS
 };
 
@@ -132,6 +133,13 @@ void OnEvent(smtp_session_t /*session*/, int event, void* arg, ...) {
       if (!*ok) state->tls_refused = true;
       break;
     }
+    case SMTP_EV_MESSAGESENT:
+    case SMTP_EV_RCPTSTATUS:
+      try {
+        if (*state->progress) (*state->progress)();
+      } catch (...) {  // NOLINT(bugprone-empty-catch): must not unwind through libESMTP's C code
+      }
+      break;
     case SMTP_EV_NO_CLIENT_CERTIFICATE: {
       int* ok = va_arg(args, int*);
       *ok = 1;  // outbox never presents one
@@ -189,7 +197,9 @@ bool CanPipeline(const SmtpOptions& options) { return !UsesImplicitTls(options);
 
 std::vector<SendResult> SendPipelined(const SmtpOptions& options,
                                       const std::vector<Outgoing>& batch,
-                                      bool require_all_recipients, std::string& session_error) {
+                                      bool require_all_recipients,
+                                      const std::function<void()>& progress,
+                                      std::string& session_error) {
   session_error.clear();
   std::vector<SendResult> results;
   const auto fail_all = [&](std::string error) {
@@ -210,7 +220,7 @@ std::vector<SendResult> SendPipelined(const SmtpOptions& options,
   SetTimeouts(s, options.timeout_ms);
   smtp_option_require_all_recipients(s, require_all_recipients ? 1 : 0);
 
-  EventState events{&options};
+  EventState events{&options, &progress};
   smtp_set_eventcb(s, OnEvent, &events);
   SslCtx ctx;
   if (options.tls != TlsMode::kNone) {

@@ -295,8 +295,11 @@ class SmtpTransport final : public Transport {
   // the pool's session slots, so at most options.sessions connections are open at a time; the
   // slot's idle curl connection is closed first. Messages with one recipient and those with
   // several run as separate sessions: the latter need every RCPT accepted before DATA.
-  std::vector<SendResult> SendBatch(const std::vector<Outgoing>& batch) override {
-    if (batch.size() < 2 || !internal::CanPipeline(options_)) return Transport::SendBatch(batch);
+  std::vector<SendResult> SendBatch(const std::vector<Outgoing>& batch,
+                                    const std::function<void()>& progress) override {
+    if (batch.size() < 2 || !internal::CanPipeline(options_)) {
+      return Transport::SendBatch(batch, progress);
+    }
     std::vector<SendResult> results(batch.size());
     std::vector<std::size_t> single;
     std::vector<std::size_t> several;
@@ -317,7 +320,7 @@ class SmtpTransport final : public Transport {
       std::string session_error;
       std::vector<SendResult> sent;
       try {
-        sent = internal::SendPipelined(options_, part, group == &several, session_error);
+        sent = internal::SendPipelined(options_, part, group == &several, progress, session_error);
       } catch (const std::exception& error) {
         session_error = std::string("internal error: ") + error.what();
         sent.assign(part.size(), SendResult{Kind::kTransient, 0, session_error});

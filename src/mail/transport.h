@@ -2,6 +2,7 @@
 // Where rendered messages go. Implementations are thread-safe: delivery workers call Send and
 // SendBatch concurrently; a Send is one SMTP transaction (or one capture), a SendBatch several
 // transactions, on one connection where the transport can.
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -47,11 +48,17 @@ class Transport {
   virtual ~Transport() = default;
   virtual SendResult Send(const Envelope& envelope, const std::string& data) = 0;
   // One result per message, in order. Each result means what Send's would: kSent only once the
-  // server accepted that message (250 after its DATA). The default sends them one by one.
-  virtual std::vector<SendResult> SendBatch(const std::vector<Outgoing>& batch) {
+  // server accepted that message (250 after its DATA). `progress`, if set, is called on the
+  // calling thread while the batch is under way (at least after each message), so the caller
+  // can extend its leases on a slow server. The default sends the messages one by one.
+  virtual std::vector<SendResult> SendBatch(const std::vector<Outgoing>& batch,
+                                            const std::function<void()>& progress = {}) {
     std::vector<SendResult> results;
     results.reserve(batch.size());
-    for (const Outgoing& message : batch) results.push_back(Send(*message.envelope, *message.data));
+    for (const Outgoing& message : batch) {
+      results.push_back(Send(*message.envelope, *message.data));
+      if (progress) progress();
+    }
     return results;
   }
   virtual const char* Name() const = 0;

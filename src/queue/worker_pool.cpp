@@ -1,5 +1,6 @@
 #include "queue/worker_pool.h"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -101,7 +102,23 @@ class WorkerPoolImpl final : public WorkerPool, private LeaseHandler {
         envelopes.push_back({message.envelope_from, message.envelope_recipients});
         batch.push_back({&envelopes.back(), &message.data});
       }
-      std::vector<mail::SendResult> results = pool_.transport_.SendBatch(batch);
+      // A slow server can keep a session going past half the lease: extend the batch's leases
+      // from inside it, as a one-by-one sender does before each message.
+      core::TimeMs earliest = leases_[pending_.front()].expires_at;
+      for (const std::size_t index : pending_) {
+        earliest = std::min(earliest, leases_[index].expires_at);
+      }
+      const auto extend = [&] {
+        const core::TimeMs now = pool_.clock_.NowMs();
+        if (earliest - now >= pool_.options_.lease_ms / 2) return;
+        earliest = now + pool_.options_.lease_ms;
+        for (const std::size_t index : pending_) {
+          const store::Lease& lease = leases_[index];
+          // A lost lease is reported when its outcome is recorded (the other holder's stands).
+          (void)pool_.jobs_.Heartbeat(lease.job_id, lease.token, earliest);
+        }
+      };
+      std::vector<mail::SendResult> results = pool_.transport_.SendBatch(batch, extend);
       for (std::size_t k = 0; k < pending_.size(); ++k) {
         Add(leases_[pending_[k]], k < results.size()
                                       ? std::move(results[k])

@@ -31,12 +31,13 @@ class RecordingTransport final : public mail::Transport {
     return result;
   }
   // Records the batch's size, then sends each message as Send does.
-  std::vector<mail::SendResult> SendBatch(const std::vector<mail::Outgoing>& batch) override {
+  std::vector<mail::SendResult> SendBatch(const std::vector<mail::Outgoing>& batch,
+                                          const std::function<void()>& progress) override {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       batch_sizes_.push_back(batch.size());
     }
-    return Transport::SendBatch(batch);
+    return Transport::SendBatch(batch, progress);
   }
   const char* Name() const override { return "recording"; }
 

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -40,6 +41,32 @@ class StuckTransport final : public mail::Transport {
   const char* Name() const override { return "stuck"; }
 
   Gate entered, release;
+};
+
+// A batch on a slow server: three quarters of a lease pass, the transport reports progress,
+// then (still inside the batch) it tries to lease the jobs as a second worker would once their
+// first leases had expired.
+class SlowBatchTransport final : public mail::Transport {
+ public:
+  explicit SlowBatchTransport(Fixture& fixture) : fixture_(fixture) {}
+  mail::SendResult Send(const mail::Envelope&, const std::string&) override {
+    return {mail::SendResult::Kind::kSent, 250, "250 ok"};
+  }
+  std::vector<mail::SendResult> SendBatch(const std::vector<mail::Outgoing>& batch,
+                                          const std::function<void()>& progress) override {
+    fixture_.clock.Advance(std::chrono::milliseconds(kLeaseMs * 3 / 4));
+    if (progress) progress();
+    const core::TimeMs past_first_expiry = fixture_.clock.NowMs() + kLeaseMs / 2;
+    auto stolen = fixture_.store->LeaseJobs(store::JobKind::kEmail, 10, past_first_expiry, 1000);
+    REQUIRE(stolen.ok());
+    stolen_ = stolen->size();
+    return std::vector<mail::SendResult>(batch.size(), Send({}, {}));
+  }
+  const char* Name() const override { return "slow"; }
+  std::atomic<std::size_t> stolen_ = 99;
+
+ private:
+  Fixture& fixture_;
 };
 
 queue::WorkerOptions Options() {
@@ -101,6 +128,19 @@ TEST_CASE("without a send rate a leased batch goes to the transport as one SendB
   CHECK(fixture.Get("e0").last_reply == "550 no such user");
   for (int i = 1; i < 10; ++i)
     CHECK(fixture.Get("e" + std::to_string(i)).status == EmailStatus::kSent);
+  CHECK(pool.pool->Stop(8'000));
+}
+
+TEST_CASE("a batch that outlasts half its lease extends the leases from inside the session") {
+  Fixture fixture;
+  SlowBatchTransport transport(fixture);
+  Pool pool(fixture, Options(), transport);
+  for (const char* id : {"e1", "e2", "e3"}) fixture.Enqueue(id);
+  pool.pool->Start();
+
+  fixture.AwaitWaits();
+  CHECK(transport.stolen_ == 0);  // extended: nobody else could take them
+  for (const char* id : {"e1", "e2", "e3"}) CHECK(fixture.Get(id).status == EmailStatus::kSent);
   CHECK(pool.pool->Stop(8'000));
 }
 
