@@ -118,6 +118,13 @@ std::string SmtpReplyLog::LastReplyWithCode(int code) const {
   return {};
 }
 
+int SmtpReplyLog::LastCodeAtLeast(int min_code) const {
+  for (auto it = replies_.rbegin(); it != replies_.rend(); ++it) {
+    if (it->code >= min_code) return it->code;
+  }
+  return 0;
+}
+
 bool UsesImplicitTls(const SmtpOptions& options) {
   return options.tls == TlsMode::kImplicit ||
          (options.tls == TlsMode::kAuto && options.port == 465);
@@ -190,13 +197,20 @@ SendResult ClassifyPipelined(const PipelinedReplies& replies) {
     return SendResult{SendResult::Kind::kSent, replies.data_code,
                       ReplyLine(replies.data_code, replies.data_text)};
   }
+  if (replies.session_code != 0) {
+    // The server refused the session (greeting, AUTH): configuration or the server's state, not
+    // the message, whatever it then answered to MAIL or RCPT (the greeting and AUTH rows).
+    std::string reply = replies.session_reply;
+    if (!replies.session_error.empty()) reply += " (" + replies.session_error + ")";
+    return SendResult{SendResult::Kind::kTransient, replies.session_code, std::move(reply)};
+  }
   if (replies.mail_code >= 400) return Refused(replies.mail_code, replies.mail_text);
   for (const auto& [code, text] : replies.rcpt) {
     if (code >= 400) return Refused(code, text);
   }
   if (replies.data_code >= 400) return Refused(replies.data_code, replies.data_text);
   // Nothing refused the message: the session ended before it was accepted (connection lost,
-  // timeout, greeting or TLS trouble). Worth retrying.
+  // timeout, TLS trouble). Worth retrying.
   std::string reply = replies.session_error.empty()
                           ? "the session ended before the server accepted the message"
                           : replies.session_error;

@@ -21,6 +21,8 @@ class SmtpReplyLog {
   // The last complete reply with this code, formatted "550 5.1.1 user unknown" (a multi-line
   // reply's texts joined by spaces); empty if there is none.
   std::string LastReplyWithCode(int code) const;
+  // The code of the last reply of `min_code` or more (0 if there is none).
+  int LastCodeAtLeast(int min_code) const;
   // Replies recorded since Clear().
   std::size_t Count() const { return replies_.size(); }
 
@@ -64,12 +66,17 @@ struct PipelinedReplies {
   std::string data_text;
   // Why the session ended early ("" if it ran to QUIT): connect failure, timeout, TLS, ...
   std::string session_error;
+  // The server's refusal of the session itself: its greeting or AUTH ("535 5.7.8 ..."); 0 and
+  // "" if there was none. It decides for every message the server did not accept.
+  int session_code = 0;
+  std::string session_reply;
 };
 
 // The message's result, by the same table as ClassifySmtpFailure: kSent only with 2xx to MAIL,
 // every RCPT and the end of DATA; otherwise the first refusal decides (MAIL, then the first
 // refused RCPT, then DATA) as a refused command does for curl (5xx permanent, 4xx and
-// 530/534/535/538 transient); with no refusal (the session ended first) transient. Pure.
+// 530/534/535/538 transient); with no refusal of its own (the session ended first, or the
+// server refused the session itself) transient. Pure.
 SendResult ClassifyPipelined(const PipelinedReplies& replies);
 
 // Keeps printable ASCII only and joins lines with a space (libESMTP's reply texts keep the

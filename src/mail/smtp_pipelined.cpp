@@ -15,6 +15,7 @@
 // OpenSSL first: libesmtp.h declares smtp_starttls_set_ctx only when ssl.h was included.
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <sys/socket.h>
 // clang-format off
 #include <auth-client.h>
 #include <libesmtp.h>
@@ -25,6 +26,7 @@
 #include <cstdarg>
 #include <memory>
 #include <mutex>
+#include <string_view>
 
 #include "mail/smtp_internal.h"
 
@@ -88,9 +90,52 @@ int Interact(auth_client_request_t request, char** result, int fields, void* arg
   return 1;
 }
 
+// The server's refusal of the session itself, from libESMTP's protocol monitor: a refused
+// greeting (a reply before anything was written) or a refused AUTH (replies between an AUTH
+// command and its end). libESMTP goes on to MAIL FROM after a refused AUTH (RFC 4954 lets a
+// client try unauthenticated); ClassifyPipelined then keeps every message the server did not
+// accept transient, whatever it answered to MAIL or RCPT ("554 relay access denied" is the
+// login's fault, not the message's). Lines written are only looked at for their verb: AUTH
+// lines carry the credentials.
+//
+// A refused AUTH inside TLS also ends the connection at once (shutdown of the TLS socket), so
+// nothing goes out unauthenticated: what curl does. Over plain text libESMTP gives no handle
+// on the socket, and a server that takes mail without AUTH gets it.
+struct SessionMonitor {
+  SmtpReplyLog refusals;  // only replies of 400 and more
+  bool written = false;   // anything written yet
+  bool in_auth = false;   // between AUTH and its final reply
+  bool mail_sent = false;
+  SSL* tls = nullptr;  // the session's TLS, once STARTTLS succeeded
+};
+
+void Monitor(const char* buffer, int length, int writing, void* arg) {
+  auto* monitor = static_cast<SessionMonitor*>(arg);
+  if (monitor->mail_sent || length <= 0) return;
+  const std::string_view text(buffer, static_cast<std::size_t>(length));
+  if (writing != 0) {
+    monitor->written = true;
+    if (text.starts_with("AUTH ")) monitor->in_auth = true;
+    if (text.find("MAIL FROM") != std::string_view::npos) monitor->mail_sent = true;
+    return;
+  }
+  if (text.size() < 3 || text[0] < '1' || text[0] > '5') return;
+  if (text[0] == '2') monitor->in_auth = false;
+  if (text[0] < '4' || (monitor->written && !monitor->in_auth)) return;
+  try {
+    monitor->refusals.Add(text);
+  } catch (...) {  // NOLINT(bugprone-empty-catch): only bad_alloc; the text is optional
+  }
+  if (monitor->in_auth && monitor->tls != nullptr) {
+    const int fd = SSL_get_fd(monitor->tls);
+    if (fd >= 0) shutdown(fd, SHUT_RDWR);
+  }
+}
+
 struct EventState {
   const SmtpOptions* options = nullptr;
   const std::function<void()>* progress = nullptr;
+  SessionMonitor* monitor = nullptr;
   bool tls_refused = false;  // a certificate check failed: the session ends at STARTTLS
 };
 
@@ -133,6 +178,7 @@ void OnEvent(smtp_session_t /*session*/, int event, void* arg, ...) {
       if (!*ok) state->tls_refused = true;
       break;
     }
+    case SMTP_EV_STARTTLS_OK: state->monitor->tls = va_arg(args, SSL*); break;
     case SMTP_EV_MESSAGESENT:
     case SMTP_EV_RCPTSTATUS:
       try {
@@ -220,7 +266,9 @@ std::vector<SendResult> SendPipelined(const SmtpOptions& options,
   SetTimeouts(s, options.timeout_ms);
   smtp_option_require_all_recipients(s, require_all_recipients ? 1 : 0);
 
-  EventState events{&options, &progress};
+  SessionMonitor monitor;
+  EventState events{&options, &progress, &monitor};
+  smtp_set_monitorcb(s, Monitor, &monitor, 0);
   smtp_set_eventcb(s, OnEvent, &events);
   SslCtx ctx;
   if (options.tls != TlsMode::kNone) {
@@ -262,14 +310,23 @@ std::vector<SendResult> SendPipelined(const SmtpOptions& options,
     messages[i] = message;
   }
 
-  if (smtp_start_session(s) == 0) {
-    session_error = events.tls_refused ? "TLS: the server's certificate was not accepted"
-                                       : EsmtpError("SMTP session");
+  const bool finished = smtp_start_session(s) != 0;
+  if (events.tls_refused) {
+    // libESMTP quits politely after a refused certificate and may call that a success.
+    session_error = "TLS: the server's certificate was not accepted";
+  } else if (!finished) {
+    session_error = EsmtpError("SMTP session");
   }
+  const int session_code = monitor.refusals.LastCodeAtLeast(400);
+  const std::string session_reply =
+      session_code != 0 ? monitor.refusals.LastReplyWithCode(session_code) : "";
+  if (session_error.empty() && session_code != 0) session_error = "the server refused the session";
   results.reserve(batch.size());
   for (std::size_t i = 0; i < batch.size(); ++i) {
     PipelinedReplies replies;
     replies.session_error = session_error;
+    replies.session_code = session_code;
+    replies.session_reply = session_reply;
     if (const smtp_status_t* status = smtp_reverse_path_status(messages[i]); status != nullptr) {
       replies.mail_code = status->code;
       replies.mail_text = StatusText(*status);

@@ -178,6 +178,12 @@ def test_pipelining_is_used_when_offered(outbox, request):
     for eid in ids:
         assert ob.wait_status(eid, {"sent", "failed"}, timeout=20)["status"] == "sent"
     assert srv.subjects() == sorted(f"p{i}" for i in range(10))
+    # libESMTP sends the stored message as it is (it would add a missing Date or Message-ID).
+    raw = ob.api("GET", f"/v1/emails/{ids[0]}/raw").raw
+    sent = [d for _, _, d in srv.accepted if b"Subject: p0\r\n" in d]
+    assert len(sent) == 1
+    assert sent[0].rstrip(b"\r\n") == raw.replace(b"\r\n", b"\n").replace(
+        b"\n", b"\r\n").rstrip(b"\r\n")
     # One session for the batch, and RCPT TO and DATA of each message in one read. (libESMTP
     # 1.1 sends MAIL FROM on its own even when pipelining: see the TODO in its protocol.c.)
     assert srv.sessions == 1, srv.sessions

@@ -200,3 +200,26 @@ TEST_CASE("PrintableReply joins the lines of a multi-line reply and drops contro
   CHECK(mail::internal::PrintableReply(std::string("a\x01") + "b") == "a?b");
   CHECK(mail::internal::PrintableReply(std::string(5000, 'x')).size() == 1024);
 }
+
+TEST_CASE("ClassifyPipelined: the server refusing the session (greeting, AUTH) is transient") {
+  PipelinedReplies replies;
+  replies.rcpt = {{0, ""}};
+  replies.session_code = 535;
+  replies.session_reply = "535 5.7.8 Authentication credentials invalid";
+  replies.session_error = "the server refused the session";
+  const SendResult result = ClassifyPipelined(replies);
+  CHECK(result.kind == SendResult::Kind::kTransient);
+  CHECK(result.smtp_code == 535);
+  CHECK(result.reply ==
+        "535 5.7.8 Authentication credentials invalid (the server refused the session)");
+  replies.session_code = 554;  // greeting
+  CHECK(ClassifyPipelined(replies).kind == SendResult::Kind::kTransient);
+}
+
+TEST_CASE("SmtpReplyLog::LastCodeAtLeast finds the last refusal") {
+  SmtpReplyLog log;
+  log.Add("220 hi\r\n250-a\r\n250 b\r\n");
+  CHECK(log.LastCodeAtLeast(400) == 0);
+  log.Add("535 5.7.8 no\r\n334 go on\r\n");
+  CHECK(log.LastCodeAtLeast(400) == 535);
+}
