@@ -1,5 +1,7 @@
 #include "mail/smtp_internal.h"
 
+#include <curl/curl.h>
+
 #include <algorithm>
 #include <climits>
 
@@ -116,6 +118,13 @@ std::string SmtpReplyLog::LastReplyWithCode(int code) const {
   return {};
 }
 
+int SmtpReplyLog::LastCodeAtLeast(int min_code) const {
+  for (auto it = replies_.rbegin(); it != replies_.rend(); ++it) {
+    if (it->code >= min_code) return it->code;
+  }
+  return 0;
+}
+
 bool UsesImplicitTls(const SmtpOptions& options) {
   return options.tls == TlsMode::kImplicit ||
          (options.tls == TlsMode::kAuto && options.port == 465);
@@ -143,6 +152,72 @@ bool IsSafeEnvelopeAddress(std::string_view address) {
     const auto c = static_cast<unsigned char>(ch);
     return c <= 0x20 || c == 0x7F || c == '<' || c == '>';
   });
+}
+
+std::string PrintableReply(std::string_view text) {
+  std::string out;
+  bool space = false;
+  for (const char c : text) {
+    if (out.size() >= kMaxReplyText) break;
+    if (c == '\r' || c == '\n') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) {
+      out.push_back(' ');
+      space = false;
+    }
+    out.push_back(c >= 0x20 && c < 0x7F ? c : '?');
+  }
+  return out;
+}
+
+namespace {
+
+// "550 5.1.1 user unknown", or just "550" when the server gave no text.
+std::string ReplyLine(int code, const std::string& text) {
+  if (text.empty()) return std::to_string(code);
+  // libESMTP's text starts after the code ("5.1.1 ..."); keep the code in front as curl did.
+  return std::to_string(code) + " " + text;
+}
+
+SendResult Refused(int code, const std::string& text) {
+  // CURLE_SEND_ERROR is the table's row for a refused MAIL FROM, RCPT TO or DATA.
+  return SendResult{ClassifySmtpFailure(CURLE_SEND_ERROR, code), code, ReplyLine(code, text)};
+}
+
+}  // namespace
+
+SendResult ClassifyPipelined(const PipelinedReplies& replies) {
+  const auto accepted = [](int code) { return code >= 200 && code <= 299; };
+  const bool all_rcpts =
+      !replies.rcpt.empty() && std::all_of(replies.rcpt.begin(), replies.rcpt.end(),
+                                           [&](const auto& rcpt) { return accepted(rcpt.first); });
+  if (accepted(replies.mail_code) && all_rcpts && accepted(replies.data_code)) {
+    return SendResult{SendResult::Kind::kSent, replies.data_code,
+                      ReplyLine(replies.data_code, replies.data_text)};
+  }
+  if (replies.session_code != 0) {
+    // The server refused the session (greeting, AUTH): configuration or the server's state, not
+    // the message, whatever it then answered to MAIL or RCPT (the greeting and AUTH rows).
+    std::string reply = replies.session_reply;
+    if (!replies.session_error.empty()) reply += " (" + replies.session_error + ")";
+    return SendResult{SendResult::Kind::kTransient, replies.session_code, std::move(reply)};
+  }
+  if (replies.mail_code >= 400) return Refused(replies.mail_code, replies.mail_text);
+  for (const auto& [code, text] : replies.rcpt) {
+    if (code >= 400) return Refused(code, text);
+  }
+  if (replies.data_code >= 400) return Refused(replies.data_code, replies.data_text);
+  // Nothing refused the message: the session ended before it was accepted (connection lost,
+  // timeout, TLS trouble). Worth retrying.
+  std::string reply = replies.session_error.empty()
+                          ? "the session ended before the server accepted the message"
+                          : replies.session_error;
+  if (replies.data_code != 0) {
+    reply += " (last reply: " + ReplyLine(replies.data_code, replies.data_text) + ")";
+  }
+  return SendResult{SendResult::Kind::kTransient, replies.data_code, std::move(reply)};
 }
 
 }  // namespace mail::internal

@@ -1,4 +1,5 @@
-// SMTP delivery over libcurl's easy interface.
+// SMTP delivery: single messages over libcurl's easy interface (below), batches over libESMTP
+// (smtp_pipelined.cpp, see SendBatch).
 //
 // Connection reuse: a curl easy handle keeps its connection open after a transfer and reuses
 // it for the next transfer to the same URL, so the transport keeps a pool of
@@ -28,6 +29,7 @@
 #include <vector>
 
 #include "mail/smtp_internal.h"
+#include "mail/smtp_pipelined.h"
 #include "mail/transport.h"
 
 namespace mail {
@@ -269,15 +271,7 @@ class SmtpTransport final : public Transport {
   SmtpTransport& operator=(const SmtpTransport&) = delete;
 
   SendResult Send(const Envelope& envelope, const std::string& data) override {
-    if (!internal::IsSafeEnvelopeAddress(envelope.from) || envelope.recipients.empty() ||
-        !std::all_of(envelope.recipients.begin(), envelope.recipients.end(),
-                     [](const std::string& recipient) {
-                       return !recipient.empty() && internal::IsSafeEnvelopeAddress(recipient);
-                     })) {
-      // Upstream validation failed; sending would at best fail and at worst inject commands.
-      return SendResult{Kind::kPermanent, 0,
-                        "invalid envelope: no recipients or a malformed address"};
-    }
+    if (!SafeEnvelope(envelope)) return InvalidEnvelope();
     std::unique_ptr<SmtpSession> session = Checkout();
     SendResult result;
     CURLcode curl_code = CURLE_OK;
@@ -297,6 +291,55 @@ class SmtpTransport final : public Transport {
     return result;
   }
 
+  // Two or more messages go through one libESMTP session (pipelined when offered) on one of
+  // the pool's session slots, so at most options.sessions connections are open at a time; the
+  // slot's idle curl connection is closed first. Messages with one recipient and those with
+  // several run as separate sessions: the latter need every RCPT accepted before DATA.
+  std::vector<SendResult> SendBatch(const std::vector<Outgoing>& batch,
+                                    const std::function<void()>& progress) override {
+    if (batch.size() < 2 || !internal::CanPipeline(options_)) {
+      return Transport::SendBatch(batch, progress);
+    }
+    std::vector<SendResult> results(batch.size());
+    std::vector<std::size_t> single;
+    std::vector<std::size_t> several;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (!SafeEnvelope(*batch[i].envelope)) {
+        results[i] = InvalidEnvelope();
+      } else {
+        (batch[i].envelope->recipients.size() == 1 ? single : several).push_back(i);
+      }
+    }
+    std::unique_ptr<SmtpSession> slot = Checkout();
+    slot->Discard();
+    for (const auto* group : {&single, &several}) {
+      if (group->empty()) continue;
+      std::vector<Outgoing> part;
+      part.reserve(group->size());
+      for (const std::size_t i : *group) part.push_back(batch[i]);
+      std::string session_error;
+      std::vector<SendResult> sent;
+      try {
+        sent = internal::SendPipelined(options_, part, group == &several, progress, session_error);
+      } catch (const std::exception& error) {
+        session_error = std::string("internal error: ") + error.what();
+        sent.assign(part.size(), SendResult{Kind::kTransient, 0, session_error});
+      }
+      for (std::size_t k = 0; k < group->size(); ++k) {
+        Log(sent[k], CURLE_OK, part[k].envelope->recipients.size());
+        results[(*group)[k]] = std::move(sent[k]);
+      }
+      // Nothing at all was read from the server: that is a failure to reach it (State).
+      if (!session_error.empty() && results[group->front()].smtp_code == 0) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        last_error_ = session_error;
+        last_error_at_ = clock_.NowMs();
+      }
+    }
+    Return(std::move(slot));
+    return results;
+  }
+
   const char* Name() const override { return "smtp"; }
 
   TransportState State() const override {
@@ -305,6 +348,20 @@ class SmtpTransport final : public Transport {
   }
 
  private:
+  static bool SafeEnvelope(const Envelope& envelope) {
+    return internal::IsSafeEnvelopeAddress(envelope.from) && !envelope.recipients.empty() &&
+           std::all_of(envelope.recipients.begin(), envelope.recipients.end(),
+                       [](const std::string& recipient) {
+                         return !recipient.empty() && internal::IsSafeEnvelopeAddress(recipient);
+                       });
+  }
+
+  // Upstream validation failed; sending would at best fail and at worst inject commands.
+  static SendResult InvalidEnvelope() {
+    return SendResult{Kind::kPermanent, 0,
+                      "invalid envelope: no recipients or a malformed address"};
+  }
+
   std::unique_ptr<SmtpSession> Checkout() {
     std::unique_lock<std::mutex> lock(mutex_);
     available_.wait(lock, [this] { return !idle_.empty(); });

@@ -1,6 +1,8 @@
 #pragma once
-// Where rendered messages go. Implementations are thread-safe: delivery workers call Send
-// concurrently, each call is one SMTP transaction (or one capture).
+// Where rendered messages go. Implementations are thread-safe: delivery workers call Send and
+// SendBatch concurrently; a Send is one SMTP transaction (or one capture), a SendBatch several
+// transactions, on one connection where the transport can.
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -35,10 +37,30 @@ struct TransportState {
   core::TimeMs last_error_at = 0;
 };
 
+// One message of a SendBatch; both pointers outlive the call.
+struct Outgoing {
+  const Envelope* envelope = nullptr;
+  const std::string* data = nullptr;
+};
+
 class Transport {
  public:
   virtual ~Transport() = default;
   virtual SendResult Send(const Envelope& envelope, const std::string& data) = 0;
+  // One result per message, in order. Each result means what Send's would: kSent only once the
+  // server accepted that message (250 after its DATA). `progress`, if set, is called on the
+  // calling thread while the batch is under way (at least after each message), so the caller
+  // can extend its leases on a slow server. The default sends the messages one by one.
+  virtual std::vector<SendResult> SendBatch(const std::vector<Outgoing>& batch,
+                                            const std::function<void()>& progress = {}) {
+    std::vector<SendResult> results;
+    results.reserve(batch.size());
+    for (const Outgoing& message : batch) {
+      results.push_back(Send(*message.envelope, *message.data));
+      if (progress) progress();
+    }
+    return results;
+  }
   virtual const char* Name() const = 0;
   // Thread-safe. The default knows only the kind.
   virtual TransportState State() const {
@@ -67,7 +89,9 @@ struct SmtpOptions {
   std::string helo_name;   // EHLO name; empty: curl's default
 };
 
-// SMTP over libcurl. Keeps up to options.sessions connections and reuses them across sends.
+// SMTP: a Send goes over libcurl and keeps up to options.sessions connections open for the
+// next; a SendBatch of several messages runs one libESMTP session (PIPELINING when the server
+// offers it) unless TLS is implicit (port 465), which libESMTP lacks: then message by message.
 // `clock` times the last connection error (State).
 std::unique_ptr<Transport> NewSmtpTransport(const SmtpOptions& options, core::Logger& logger,
                                             const core::Clock& clock);

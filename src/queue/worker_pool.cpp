@@ -1,5 +1,6 @@
 #include "queue/worker_pool.h"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -45,8 +46,11 @@ class WorkerPoolImpl final : public WorkerPool, private LeaseHandler {
   bool Stop(core::TimeMs timeout_ms) override { return loop_.Stop(timeout_ms); }
 
  private:
-  // Sends each leased job, then records all outcomes in one store call: one commit per batch
+  // Sends the leased jobs, then records all outcomes in one store call: one commit per batch
   // rather than per message. A crash in between re-sends at most this batch (at-least-once).
+  // Without a send rate, Run only sorts the jobs out (deferred by their domain's rate, lease
+  // lost, message missing) and Finish hands the rest to the transport as one SendBatch (one
+  // pipelined SMTP session); with a send rate each job is paced and sent in Run, one by one.
   class Batch final : public LeaseBatch {
    public:
     Batch(WorkerPoolImpl& pool, const std::vector<store::Lease>& leases,
@@ -62,18 +66,76 @@ class WorkerPoolImpl final : public WorkerPool, private LeaseHandler {
         pool_.loop_.Release(lease, pool_.clock_.NowMs() + wait);
         return;
       }
-      auto outcome = pool_.Deliver(lease, message);
-      if (!outcome.has_value()) return;
-      attempts_.push_back({lease.job_id, lease.token, std::move(*outcome)});
+      if (!pool_.HoldLease(lease)) return;
+      if (!message.has_value()) {
+        Add(lease,
+            {mail::SendResult::Kind::kPermanent, 0, "the message is missing from the store"});
+        return;
+      }
+      if (pool_.limiter_.rate() > 0) {
+        pool_.Pace();
+        Add(lease, pool_.transport_.Send({message->envelope_from, message->envelope_recipients},
+                                         message->data));
+        return;
+      }
+      pending_.push_back(index);
+    }
+
+    void Finish() override {
+      if (!pending_.empty()) SendPending();
+      pool_.Record(attempts_, attempted_);
+    }
+
+   private:
+    void SendPending() {
+      if (pool_.loop_.stopping()) {
+        // Nothing of these went out yet: give them back rather than hold up the stop.
+        for (const std::size_t index : pending_) pool_.loop_.Release(leases_[index]);
+        return;
+      }
+      std::vector<mail::Envelope> envelopes;
+      envelopes.reserve(pending_.size());
+      std::vector<mail::Outgoing> batch;
+      batch.reserve(pending_.size());
+      for (const std::size_t index : pending_) {
+        const store::EmailStore::RawMessage& message = *messages_[index];
+        envelopes.push_back({message.envelope_from, message.envelope_recipients});
+        batch.push_back({&envelopes.back(), &message.data});
+      }
+      // A slow server can keep a session going past half the lease: extend the batch's leases
+      // from inside it, as a one-by-one sender does before each message.
+      core::TimeMs earliest = leases_[pending_.front()].expires_at;
+      for (const std::size_t index : pending_) {
+        earliest = std::min(earliest, leases_[index].expires_at);
+      }
+      const auto extend = [&] {
+        const core::TimeMs now = pool_.clock_.NowMs();
+        if (earliest - now >= pool_.options_.lease_ms / 2) return;
+        earliest = now + pool_.options_.lease_ms;
+        for (const std::size_t index : pending_) {
+          const store::Lease& lease = leases_[index];
+          // A lost lease is reported when its outcome is recorded (the other holder's stands).
+          (void)pool_.jobs_.Heartbeat(lease.job_id, lease.token, earliest);
+        }
+      };
+      std::vector<mail::SendResult> results = pool_.transport_.SendBatch(batch, extend);
+      for (std::size_t k = 0; k < pending_.size(); ++k) {
+        Add(leases_[pending_[k]], k < results.size()
+                                      ? std::move(results[k])
+                                      : mail::SendResult{mail::SendResult::Kind::kTransient, 0,
+                                                         "the transport returned no result"});
+      }
+    }
+
+    void Add(const store::Lease& lease, const mail::SendResult& result) {
+      attempts_.push_back({lease.job_id, lease.token, pool_.Outcome(lease, result)});
       attempted_.push_back(&lease);
     }
 
-    void Finish() override { pool_.Record(attempts_, attempted_); }
-
-   private:
     WorkerPoolImpl& pool_;
     const std::vector<store::Lease>& leases_;
     const std::vector<std::optional<store::EmailStore::RawMessage>> messages_;
+    std::vector<std::size_t> pending_;  // indexes of leases waiting for SendBatch
     std::vector<store::FinishedAttempt> attempts_;
     std::vector<const store::Lease*> attempted_;
   };
@@ -114,24 +176,15 @@ class WorkerPoolImpl final : public WorkerPool, private LeaseHandler {
     }
   }
 
-  // One attempt; nullopt if the lease was lost before sending.
-  std::optional<store::DeliveryOutcome> Deliver(
-      const store::Lease& lease, const std::optional<store::EmailStore::RawMessage>& message) {
-    // A lease that waited behind others in the batch may be close to expiring: extend it
-    // first, and skip the job if someone else already holds it.
-    if (lease.expires_at - clock_.NowMs() < options_.lease_ms / 2) {
-      auto extended =
-          jobs_.Heartbeat(lease.job_id, lease.token, clock_.NowMs() + options_.lease_ms);
-      if (!extended.ok()) return std::nullopt;
-    }
-    mail::SendResult result;
-    if (!message.has_value()) {
-      result = {mail::SendResult::Kind::kPermanent, 0, "the message is missing from the store"};
-    } else {
-      Pace();
-      result =
-          transport_.Send({message->envelope_from, message->envelope_recipients}, message->data);
-    }
+  // A lease that waited behind others in the batch may be close to expiring: extend it before
+  // sending, and skip the job (false) if someone else already holds it.
+  bool HoldLease(const store::Lease& lease) {
+    if (lease.expires_at - clock_.NowMs() >= options_.lease_ms / 2) return true;
+    return jobs_.Heartbeat(lease.job_id, lease.token, clock_.NowMs() + options_.lease_ms).ok();
+  }
+
+  // The outcome of one attempt, logged.
+  store::DeliveryOutcome Outcome(const store::Lease& lease, const mail::SendResult& result) {
     auto outcome = DecideOutcome(result, lease.attempt, lease.max_attempts, clock_.NowMs(),
                                  options_.backoff, core::RandomUnit());
     // Successes are in each email's event timeline; retries and failures are worth a line.

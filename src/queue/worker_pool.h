@@ -25,8 +25,10 @@ class DeliveryObserver {
 };
 
 struct WorkerOptions {
-  int workers = 4;      // threads = concurrent SMTP sessions
-  int lease_batch = 8;  // jobs leased per store round trip
+  int workers = 4;  // threads = concurrent SMTP sessions
+  // Jobs leased per store round trip, sent as one SendBatch (one SMTP session) when there is no
+  // send rate, and recorded in one commit. Also the most a crash can re-send per worker.
+  int lease_batch = 32;
   core::TimeMs lease_ms = 60'000;
   core::TimeMs idle_poll_ms = 1'000;  // longest sleep when nothing is due (Notify wakes sooner)
   BackoffPolicy backoff;

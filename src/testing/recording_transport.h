@@ -30,6 +30,15 @@ class RecordingTransport final : public mail::Transport {
     script_.pop_front();
     return result;
   }
+  // Records the batch's size, then sends each message as Send does.
+  std::vector<mail::SendResult> SendBatch(const std::vector<mail::Outgoing>& batch,
+                                          const std::function<void()>& progress) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      batch_sizes_.push_back(batch.size());
+    }
+    return Transport::SendBatch(batch, progress);
+  }
   const char* Name() const override { return "recording"; }
 
   // Answers a later Send with `result`; results are used in the order they were queued.
@@ -51,6 +60,11 @@ class RecordingTransport final : public mail::Transport {
     std::lock_guard<std::mutex> lock(mutex_);
     return deliveries_;
   }
+  // The size of every SendBatch so far, in call order.
+  std::vector<std::size_t> batch_sizes() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return batch_sizes_;
+  }
   std::size_t send_count() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return deliveries_.size();
@@ -58,6 +72,7 @@ class RecordingTransport final : public mail::Transport {
 
  private:
   mutable std::mutex mutex_;
+  std::vector<std::size_t> batch_sizes_;
   std::vector<Delivery> deliveries_;
   std::deque<mail::SendResult> script_;
 };

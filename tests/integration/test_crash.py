@@ -14,7 +14,7 @@ from harness import KeepAliveClient, free_port, simple_email, wait_for
 TOTAL = 3000
 POSTERS = 8
 SESSIONS = 4
-LEASE_BATCH_BOUND = 16          # jobs one session may hold leased at once, loosely
+LEASE_BATCH_BOUND = 32          # jobs one session may hold leased at once (WorkerOptions::lease_batch)
 KILL_FRACTIONS = (0.2, 0.45, 0.7)
 ID_RE = re.compile(rb"^X-Test-Id: *(\S+)", re.M | re.I)
 

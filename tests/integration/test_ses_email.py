@@ -96,10 +96,13 @@ def test_a_seed_send_with_attachments_and_its_callbacks(ses):
     assert "email@company.com" in email_data["send_email"]
     assert hook.received.index(hook.events("PROCESSING")[0]) < \
         hook.received.index(hook.events("SENT")[0])
-    # The callback log, by email: the two attempts about this one, each answered 200.
-    attempts = ob.api("GET", f"/v1/webhooks/deliveries?subject={queue_id}").body["data"]
-    assert [(a["event"], a["status_code"]) for a in attempts] == [("SENT", 200),
-                                                                  ("PROCESSING", 200)]
+    # The callback log, by email: the two attempts about this one, each answered 200. An
+    # attempt is logged after its answer arrives, so the hook can see SENT a moment earlier.
+    def logged():
+        attempts = ob.api("GET", f"/v1/webhooks/deliveries?subject={queue_id}").body["data"]
+        return [(a["event"], a["status_code"]) for a in attempts]
+    wait_for(lambda: len(logged()) == 2, timeout=10, message="both callback attempts logged")
+    assert logged() == [("SENT", 200), ("PROCESSING", 200)]
     assert ob.api("GET", "/v1/webhooks/deliveries?subject=em_other").body["data"] == []
 
     # Opening fetches the pixel: the record turns open and OPEN is sent, once.

@@ -4,12 +4,13 @@ certificate made by the openssl command."""
 import ssl
 import subprocess
 import threading
+import time
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from harness import free_port, simple_email, wait_for
+from harness import free_port, rfc3339, simple_email, wait_for
 
 USER, PASSWORD = "mailer@example.test", "s3cret-pass"
 
@@ -133,3 +134,51 @@ def test_ehlo_uses_the_configured_name(outbox, tls_server):
     eid = ob.send(simple_email())["id"]
     assert ob.wait_status(eid, {"sent", "failed"}, timeout=20)["status"] == "sent"
     assert recorder.received()[0]["helo"] == "mta1.example.test"
+
+
+# Batches: several mails due at once go out as one libESMTP session (STARTTLS, AUTH, then the
+# messages), not over curl. The implicit-TLS (SMTPS) case stays on curl, message by message.
+
+def _batch(ob, count, ahead=3):
+    send_at = rfc3339(int(time.time()) + ahead)
+    return [ob.send(simple_email(subject=f"batch {i}", send_at=send_at))["id"]
+            for i in range(count)]
+
+
+def test_batch_over_starttls_with_auth(outbox, tls_server):
+    recorder, port = tls_server(implicit=False)
+    ob = outbox(*smtp_args(port, "starttls"), "--smtp-sessions", "1",
+                "--smtp-helo-name", "mta2.example.test")
+    ids = _batch(ob, 5)
+    for eid in ids:
+        assert ob.wait_status(eid, {"sent", "failed"}, timeout=20)["status"] == "sent"
+    got = recorder.received()
+    assert sorted(m["data"].split(b"Subject: ")[1].split(b"\r\n")[0] for m in got) == [
+        f"batch {i}".encode() for i in range(5)]
+    assert all(m["tls"] for m in got), "a message went unencrypted"
+    assert all(m["login"].login == USER.encode() for m in got)
+    assert all(m["helo"] == "mta2.example.test" for m in got)
+
+
+def test_batch_with_wrong_password_is_deferred_not_failed(outbox, tls_server):
+    recorder, port = tls_server(implicit=False)
+    ob = outbox(*smtp_args(port, "starttls", password="wrong-password"), "--smtp-sessions", "1",
+                "--retry-base-ms", "60000", "--retry-max-ms", "60000")
+    ids = _batch(ob, 3)
+    for eid in ids:
+        e = ob.wait_status(eid, {"deferred", "failed", "sent"}, timeout=20)
+        assert e["status"] == "deferred", e
+        assert "535" in (e["last_reply"] or ""), e
+    assert recorder.received() == []
+
+
+def test_batch_refuses_an_untrusted_certificate_when_verifying(outbox, tls_server):
+    recorder, port = tls_server(implicit=False)
+    ob = outbox(*smtp_args(port, "starttls", verify="true"), "--smtp-sessions", "1",
+                "--retry-base-ms", "60000", "--retry-max-ms", "60000")
+    ids = _batch(ob, 3)
+    for eid in ids:
+        e = ob.wait_status(eid, {"deferred", "failed", "sent"}, timeout=20)
+        assert e["status"] == "deferred", e
+        assert "certificate" in (e["last_reply"] or "").lower(), e
+    assert recorder.received() == []

@@ -108,3 +108,118 @@ TEST_CASE("IsSafeEnvelopeAddress refuses anything that could change an SMTP comm
   CHECK(!mail::internal::IsSafeEnvelopeAddress("<a@b.c>"));
   CHECK(!mail::internal::IsSafeEnvelopeAddress(std::string("a\0@b.c", 6)));
 }
+
+// ---------------------------------------------------------------- ClassifyPipelined
+
+namespace {
+
+using mail::SendResult;
+using mail::internal::ClassifyPipelined;
+using mail::internal::PipelinedReplies;
+
+PipelinedReplies Accepted() {
+  PipelinedReplies replies;
+  replies.mail_code = 250;
+  replies.mail_text = "2.1.0 Ok";
+  replies.rcpt = {{250, "2.1.5 Ok"}};
+  replies.data_code = 250;
+  replies.data_text = "2.0.0 Ok: queued as 4ABC";
+  return replies;
+}
+
+}  // namespace
+
+TEST_CASE("ClassifyPipelined: sent only with 2xx to MAIL, every RCPT and the end of DATA") {
+  const SendResult sent = ClassifyPipelined(Accepted());
+  CHECK(sent.kind == SendResult::Kind::kSent);
+  CHECK(sent.smtp_code == 250);
+  CHECK(sent.reply == "250 2.0.0 Ok: queued as 4ABC");
+
+  PipelinedReplies no_data = Accepted();
+  no_data.data_code = 0;  // the connection ended before the reply to the data
+  no_data.data_text.clear();
+  no_data.session_error = "SMTP session: connection closed";
+  const SendResult lost = ClassifyPipelined(no_data);
+  CHECK(lost.kind == SendResult::Kind::kTransient);
+  CHECK(lost.smtp_code == 0);
+  CHECK(lost.reply == "SMTP session: connection closed");
+
+  PipelinedReplies mid_data = Accepted();
+  mid_data.data_code = 354;  // dropped while the content went out
+  mid_data.data_text = "End data with <CR><LF>.<CR><LF>";
+  const SendResult dropped = ClassifyPipelined(mid_data);
+  CHECK(dropped.kind == SendResult::Kind::kTransient);
+  CHECK(dropped.smtp_code == 354);
+  CHECK(dropped.reply ==
+        "the session ended before the server accepted the message (last reply: 354 End data "
+        "with <CR><LF>.<CR><LF>)");
+
+  PipelinedReplies none;  // the session never got as far as this message (greeting, TLS)
+  none.rcpt = {{0, ""}};
+  CHECK(ClassifyPipelined(none).kind == SendResult::Kind::kTransient);
+}
+
+TEST_CASE("ClassifyPipelined: the first refusal decides, by the curl table's rules") {
+  PipelinedReplies mail = Accepted();
+  mail.mail_code = 553;
+  mail.mail_text = "5.7.1 sender rejected";
+  mail.data_code = 554;  // DATA then fails too; MAIL's reply is the reason
+  CHECK(ClassifyPipelined(mail).kind == SendResult::Kind::kPermanent);
+  CHECK(ClassifyPipelined(mail).reply == "553 5.7.1 sender rejected");
+
+  PipelinedReplies rcpt = Accepted();
+  rcpt.rcpt = {{250, "ok"}, {450, "4.2.1 mailbox busy"}, {550, "5.1.1 unknown"}};
+  rcpt.data_code = 0;  // require_all_recipients: no DATA was sent
+  const SendResult busy = ClassifyPipelined(rcpt);
+  CHECK(busy.kind == SendResult::Kind::kTransient);
+  CHECK(busy.smtp_code == 450);
+  CHECK(busy.reply == "450 4.2.1 mailbox busy");
+
+  rcpt.rcpt = {{550, "5.1.1 unknown"}};
+  rcpt.data_code = 554;
+  rcpt.data_text = "5.5.1 Error: no valid recipients";
+  CHECK(ClassifyPipelined(rcpt).kind == SendResult::Kind::kPermanent);
+  CHECK(ClassifyPipelined(rcpt).smtp_code == 550);
+
+  PipelinedReplies data = Accepted();
+  data.data_code = 452;
+  data.data_text = "4.3.1 insufficient storage";
+  CHECK(ClassifyPipelined(data).kind == SendResult::Kind::kTransient);
+  data.data_code = 552;
+  data.data_text = "5.3.4 message too big";
+  CHECK(ClassifyPipelined(data).kind == SendResult::Kind::kPermanent);
+  CHECK(ClassifyPipelined(data).reply == "552 5.3.4 message too big");
+
+  PipelinedReplies auth = Accepted();
+  auth.mail_code = 530;  // authentication required: configuration, not the message
+  CHECK(ClassifyPipelined(auth).kind == SendResult::Kind::kTransient);
+}
+
+TEST_CASE("PrintableReply joins the lines of a multi-line reply and drops controls") {
+  CHECK(mail::internal::PrintableReply("first\r\nsecond\r\n") == "first second");
+  CHECK(mail::internal::PrintableReply(std::string("a\x01") + "b") == "a?b");
+  CHECK(mail::internal::PrintableReply(std::string(5000, 'x')).size() == 1024);
+}
+
+TEST_CASE("ClassifyPipelined: the server refusing the session (greeting, AUTH) is transient") {
+  PipelinedReplies replies;
+  replies.rcpt = {{0, ""}};
+  replies.session_code = 535;
+  replies.session_reply = "535 5.7.8 Authentication credentials invalid";
+  replies.session_error = "the server refused the session";
+  const SendResult result = ClassifyPipelined(replies);
+  CHECK(result.kind == SendResult::Kind::kTransient);
+  CHECK(result.smtp_code == 535);
+  CHECK(result.reply ==
+        "535 5.7.8 Authentication credentials invalid (the server refused the session)");
+  replies.session_code = 554;  // greeting
+  CHECK(ClassifyPipelined(replies).kind == SendResult::Kind::kTransient);
+}
+
+TEST_CASE("SmtpReplyLog::LastCodeAtLeast finds the last refusal") {
+  SmtpReplyLog log;
+  log.Add("220 hi\r\n250-a\r\n250 b\r\n");
+  CHECK(log.LastCodeAtLeast(400) == 0);
+  log.Add("535 5.7.8 no\r\n334 go on\r\n");
+  CHECK(log.LastCodeAtLeast(400) == 535);
+}

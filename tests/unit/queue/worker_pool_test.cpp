@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -40,6 +41,32 @@ class StuckTransport final : public mail::Transport {
   const char* Name() const override { return "stuck"; }
 
   Gate entered, release;
+};
+
+// A batch on a slow server: three quarters of a lease pass, the transport reports progress,
+// then (still inside the batch) it tries to lease the jobs as a second worker would once their
+// first leases had expired.
+class SlowBatchTransport final : public mail::Transport {
+ public:
+  explicit SlowBatchTransport(Fixture& fixture) : fixture_(fixture) {}
+  mail::SendResult Send(const mail::Envelope&, const std::string&) override {
+    return {mail::SendResult::Kind::kSent, 250, "250 ok"};
+  }
+  std::vector<mail::SendResult> SendBatch(const std::vector<mail::Outgoing>& batch,
+                                          const std::function<void()>& progress) override {
+    fixture_.clock.Advance(std::chrono::milliseconds(kLeaseMs * 3 / 4));
+    if (progress) progress();
+    const core::TimeMs past_first_expiry = fixture_.clock.NowMs() + kLeaseMs / 2;
+    auto stolen = fixture_.store->LeaseJobs(store::JobKind::kEmail, 10, past_first_expiry, 1000);
+    REQUIRE(stolen.ok());
+    stolen_ = stolen->size();
+    return std::vector<mail::SendResult>(batch.size(), Send({}, {}));
+  }
+  const char* Name() const override { return "slow"; }
+  std::atomic<std::size_t> stolen_ = 99;
+
+ private:
+  Fixture& fixture_;
 };
 
 queue::WorkerOptions Options() {
@@ -83,6 +110,40 @@ TEST_CASE("workers deliver what is due in batches and record every outcome") {
   CHECK(pool.pool->Stop(8'000));
 }
 
+TEST_CASE("without a send rate a leased batch goes to the transport as one SendBatch") {
+  Fixture fixture;
+  testing::RecordingTransport transport;
+  transport.FailNext(1, mail::SendResult::Kind::kPermanent, 550, "550 no such user");
+  queue::WorkerOptions options = Options();
+  options.lease_batch = 4;
+  Pool pool(fixture, options, transport);
+  for (int i = 0; i < 10; ++i) fixture.Enqueue("e" + std::to_string(i));
+  pool.pool->Start();
+
+  fixture.AwaitWaits();
+  CHECK(transport.batch_sizes() == std::vector<std::size_t>{4, 4, 2});
+  CHECK(pool.observer.attempts == 10);
+  // One result per message, in order: the first message's refusal is its own.
+  CHECK(fixture.Get("e0").status == EmailStatus::kFailed);
+  CHECK(fixture.Get("e0").last_reply == "550 no such user");
+  for (int i = 1; i < 10; ++i)
+    CHECK(fixture.Get("e" + std::to_string(i)).status == EmailStatus::kSent);
+  CHECK(pool.pool->Stop(8'000));
+}
+
+TEST_CASE("a batch that outlasts half its lease extends the leases from inside the session") {
+  Fixture fixture;
+  SlowBatchTransport transport(fixture);
+  Pool pool(fixture, Options(), transport);
+  for (const char* id : {"e1", "e2", "e3"}) fixture.Enqueue(id);
+  pool.pool->Start();
+
+  fixture.AwaitWaits();
+  CHECK(transport.stolen_ == 0);  // extended: nobody else could take them
+  for (const char* id : {"e1", "e2", "e3"}) CHECK(fixture.Get(id).status == EmailStatus::kSent);
+  CHECK(pool.pool->Stop(8'000));
+}
+
 TEST_CASE("sends wait for the rate limiter on the clock; Stop cuts the wait short, not the send") {
   Fixture fixture;
   testing::RecordingTransport transport;
@@ -98,6 +159,7 @@ TEST_CASE("sends wait for the rate limiter on the clock; Stop cuts the wait shor
 
   CHECK(pool.pool->Stop(8'000));
   CHECK(transport.send_count() == 3);
+  CHECK(transport.batch_sizes().empty());  // paced sends go one by one
   for (const char* id : {"e1", "e2", "e3"}) CHECK(fixture.Get(id).status == EmailStatus::kSent);
 }
 
@@ -160,7 +222,11 @@ TEST_CASE("an outcome arriving after the lease moved on is not recorded") {
 TEST_CASE("Stop is false while a send is stuck past the timeout") {
   Fixture fixture;
   StuckTransport transport;
-  Pool pool(fixture, Options(), transport);
+  // One job per lease: a batch that went to the transport finishes as a whole (one SMTP
+  // session), so e2 is only left unstarted when it is not in e1's batch.
+  queue::WorkerOptions options = Options();
+  options.lease_batch = 1;
+  Pool pool(fixture, options, transport);
   fixture.Enqueue("e1");
   fixture.Enqueue("e2");
   pool.pool->Start();
@@ -176,6 +242,6 @@ TEST_CASE("Stop is false while a send is stuck past the timeout") {
   transport.release.Open();
   CHECK(pool.pool->Stop(8'000));
   CHECK(fixture.Get("e1").status == EmailStatus::kSent);
-  CHECK(fixture.Get("e2").status == EmailStatus::kQueued);  // given back unstarted
+  CHECK(fixture.Get("e2").status == EmailStatus::kQueued);  // never leased
   CHECK(fixture.Get("e2").attempts == 0);
 }
