@@ -13,6 +13,11 @@
 namespace queue {
 namespace {
 
+// The messages one leased batch loads at once, in bytes: 32 leased messages of 25 MB would be
+// most of a gigabyte. The leases whose messages are past it go back to the queue at once (the
+// first message is always loaded).
+constexpr std::size_t kBatchMessageBytes = 16 << 20;
+
 // Delivery as a handler of the lease loop: a batch loads its messages in one read, sends each
 // (paced by the rate limiter, deferred when its recipient domain is over its rate) and records
 // all outcomes in one commit.
@@ -61,6 +66,11 @@ class WorkerPoolImpl final : public WorkerPool, private LeaseHandler {
 
     void Run(std::size_t index) override {
       const store::Lease& lease = leases_[index];
+      if (index >= messages_.size()) {
+        // Not loaded (the batch's messages reached kBatchMessageBytes): back to the queue now.
+        pool_.loop_.Release(lease, pool_.clock_.NowMs());
+        return;
+      }
       const std::optional<store::EmailStore::RawMessage>& message = messages_[index];
       if (const core::TimeMs wait = pool_.DomainWait(message); wait > 0) {
         pool_.loop_.Release(lease, pool_.clock_.NowMs() + wait);
@@ -144,7 +154,7 @@ class WorkerPoolImpl final : public WorkerPool, private LeaseHandler {
     std::vector<std::string> ids;
     ids.reserve(leases.size());
     for (const auto& lease : leases) ids.push_back(lease.ref_id);
-    auto messages = emails_.GetRawMessages(ids);
+    auto messages = emails_.GetRawMessages(ids, kBatchMessageBytes);
     if (!messages.ok()) {
       logger_.Error("messages could not be loaded", {{"error", messages.error().message}});
       return nullptr;

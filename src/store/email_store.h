@@ -113,12 +113,17 @@ class EmailStore {
   // kNotFound for an unknown id.
   virtual Result<RawMessage> GetRawMessage(const std::string& id) = 0;
   // Several messages in one read (delivery workers load a leased batch at once); nullopt
-  // where an id is unknown. The default asks GetRawMessage for each.
+  // where an id is unknown. Stops early once the messages read hold `max_bytes` or more (the
+  // first is always read): the result then covers only the first ids. The default asks
+  // GetRawMessage for each.
   virtual Result<std::vector<std::optional<RawMessage>>> GetRawMessages(
-      const std::vector<std::string>& ids) {
+      const std::vector<std::string>& ids, std::size_t max_bytes) {
     std::vector<std::optional<RawMessage>> messages;
+    std::size_t bytes = 0;
     for (const auto& id : ids) {
+      if (bytes >= max_bytes) break;
       auto message = GetRawMessage(id);
+      if (message.ok()) bytes += message->data.size();
       if (message.ok()) {
         messages.emplace_back(std::move(*message));
       } else if (message.error().code == core::ErrorCode::kNotFound) {

@@ -1117,9 +1117,10 @@ def run_uploads(ob, make, count, deadline, watch):
     return ups
 
 
-def memory_check(ob, report, what, make, expected, count=100, check_return=True):
-    """Runs the uploads with the server's RSS watched; asserts the peak, every answer,
-    and (check_return) that RSS comes back within 32 MB of its start in 10 s."""
+def memory_check(ob, report, what, make, expected, count=100, check_return=True,
+                 limit_kb=RSS_LIMIT_KB):
+    """Runs the uploads with the server's RSS watched; asserts the peak (under limit_kb),
+    every answer, and (check_return) that RSS comes back within 32 MB of its start in 10 s."""
     ensure_own_nofile(4096)
     start_rss, _ = RssWatch(ob.proc.pid, 0).read()
     t0 = time.monotonic()
@@ -1224,10 +1225,15 @@ def test_parallel_authenticated_uploads_keep_memory_bounded(memory_target, repor
         return (source(100 + i), multipart_head("/server/email/add", 24 * MB, key),
                 multipart_pieces(size))
 
-    # The mails are delivered (to the capture transport) after their answers; the front's
-    # memory is what is asserted, so RSS is not required to come back here.
+    # The mails are delivered (to the capture transport) after their answers, so RSS is not
+    # required to come back here. The issue's 128 MB is for the uploads the front refuses (the
+    # 100-upload tests above). An accepted 24 MB upload is held while its parts, its 32 MB MIME
+    # message and the stored row are made (about 60 MB at its peak; the front admits one such
+    # body at a time, --http-body-memory-mb), and delivery loads the previous one (32 MB)
+    # meanwhile: 160 MB is the start, one upload handled and one delivered, with room for the
+    # allocator. Before the front's memory budget, 20 such uploads took over 512 MB.
     ups = memory_check(ob, report, "POST /server/email/add with a valid key", make, {200, 503},
-                       count=20, check_return=False)
+                       count=20, check_return=False, limit_kb=160 * 1024)
     assert any(u.answer.status == 200 for u in ups), "every upload was shed"
     for u in ups:
         if u.answer.status == 200:

@@ -323,13 +323,16 @@ core::Result<EmailStore::RawMessage> ReadRawMessage(Connection& connection, cons
 }
 
 core::Result<std::vector<std::optional<EmailStore::RawMessage>>> ReadRawMessages(
-    Connection& connection, const std::vector<std::string>& ids) {
+    Connection& connection, const std::vector<std::string>& ids, std::size_t max_bytes) {
   ReadTransaction snapshot(connection);  // one snapshot, one cache check for the whole batch
   std::vector<std::optional<EmailStore::RawMessage>> messages;
   messages.reserve(ids.size());
+  std::size_t bytes = 0;
   for (const auto& id : ids) {
+    if (bytes >= max_bytes) break;
     auto message = ReadRawMessage(connection, id);
     if (message.ok()) {
+      bytes += message->data.size();
       messages.emplace_back(std::move(message).value());
     } else if (message.error().code == core::ErrorCode::kNotFound) {
       messages.emplace_back();

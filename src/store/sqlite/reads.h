@@ -22,8 +22,9 @@ core::Result<std::vector<TimeMs>> ReadSendLatencies(Connection& connection, Time
 core::Result<std::vector<FailureEvent>> ReadRecentFailures(Connection& connection, TimeMs since,
                                                            int limit);
 core::Result<EmailStore::RawMessage> ReadRawMessage(Connection& connection, const std::string& id);
+// EmailStore::GetRawMessages.
 core::Result<std::vector<std::optional<EmailStore::RawMessage>>> ReadRawMessages(
-    Connection& connection, const std::vector<std::string>& ids);
+    Connection& connection, const std::vector<std::string>& ids, std::size_t max_bytes);
 core::Result<std::optional<TimeMs>> ReadNextRunAt(Connection& connection, JobKind kind);
 core::Result<QueueStats> ReadStats(Connection& connection, TimeMs now);
 core::Result<ApiKey> ReadApiKeyByHash(Connection& connection, const std::string& key_hash);

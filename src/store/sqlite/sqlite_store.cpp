@@ -110,11 +110,12 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<std::vector<std::optional<RawMessage>>> GetRawMessages(
-      const std::vector<std::string>& ids) override {
+  Result<std::vector<std::optional<RawMessage>>> GetRawMessages(const std::vector<std::string>& ids,
+                                                                std::size_t max_bytes) override {
     return Read<std::vector<std::optional<RawMessage>>>(
-        "reading messages",
-        [&](Connection& connection) { return sqlite::ReadRawMessages(connection, ids); });
+        "reading messages", [&](Connection& connection) {
+          return sqlite::ReadRawMessages(connection, ids, max_bytes);
+        });
   }
 
   Status RetryEmail(const std::string& id, TimeMs now) override {

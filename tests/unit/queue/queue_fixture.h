@@ -52,7 +52,7 @@ struct Fixture {
 
   // Enqueues an email to `recipient`, due `delay_ms` from now.
   void Enqueue(const std::string& id, core::TimeMs delay_ms = 0,
-               const std::string& recipient = "ada@example.org") {
+               const std::string& recipient = "ada@example.org", std::size_t body_bytes = 4) {
     store::NewEmail email;
     email.id = id;
     email.from = "sender@example.org";
@@ -60,7 +60,9 @@ struct Fixture {
     email.envelope_from = "sender@example.org";
     email.envelope_recipients = {recipient};
     email.subject = "Subject of " + id;
-    email.raw_message = "Subject: Subject of " + id + "\r\n\r\nBody\r\n";
+    email.raw_message = "Subject: Subject of " + id + "\r\n\r\n" +
+                        (body_bytes == 4 ? std::string("Body") : std::string(body_bytes, 'x')) +
+                        "\r\n";
     email.send_at = delay_ms > 0 ? clock.NowMs() + delay_ms : 0;
     email.max_attempts = 3;
     email.owner = "key-1";

@@ -131,6 +131,28 @@ TEST_CASE("without a send rate a leased batch goes to the transport as one SendB
   CHECK(pool.pool->Stop(8'000));
 }
 
+TEST_CASE("a batch loads its messages up to 16 MB; the leases past that go back to the queue") {
+  Fixture fixture;
+  testing::RecordingTransport transport;
+  queue::WorkerOptions options = Options();
+  options.lease_batch = 4;
+  Pool pool(fixture, options, transport);
+  // 10 MB each: the first two of a batch reach 16 MB, the other two are released unsent.
+  for (int i = 0; i < 4; ++i)
+    fixture.Enqueue("e" + std::to_string(i), 0, "ada@example.org", 10 << 20);
+  pool.pool->Start();
+
+  fixture.AwaitWaits();
+  CHECK(transport.batch_sizes() == std::vector<std::size_t>{2, 2});
+  CHECK(pool.observer.attempts == 4);
+  for (int i = 0; i < 4; ++i) {
+    const store::Email email = fixture.Get("e" + std::to_string(i));
+    CHECK(email.status == EmailStatus::kSent);
+    CHECK(email.attempts == 1);  // a release spends no attempt
+  }
+  CHECK(pool.pool->Stop(8'000));
+}
+
 TEST_CASE("a batch that outlasts half its lease extends the leases from inside the session") {
   Fixture fixture;
   SlowBatchTransport transport(fixture);

@@ -696,7 +696,7 @@ void RunCampaignContract(const BackendFactory& factory) {
     CHECK(message->data == expected);
     CHECK(message->envelope_recipients == std::vector<std::string>{address});
     core::Result<std::vector<std::optional<store::EmailStore::RawMessage>>> batch =
-        store.GetRawMessages({id, "unknown"});
+        store.GetRawMessages({id, "unknown"}, SIZE_MAX);
     REQUIRE(batch.ok());
     REQUIRE(batch->size() == 2);
     REQUIRE((*batch)[0].has_value());
@@ -707,6 +707,15 @@ void RunCampaignContract(const BackendFactory& factory) {
     // Other emails have no tail.
     Create(store, MakeEmail("plain"));
     CHECK(store.GetRawMessage("plain")->data == MakeEmail("plain").raw_message);
+
+    // A byte budget stops the batch after the message that reaches it; the first is always read.
+    batch = store.GetRawMessages({id, "plain"}, 1);
+    REQUIRE(batch.ok());
+    REQUIRE(batch->size() == 1);
+    CHECK((*batch)[0]->data == expected);
+    batch = store.GetRawMessages({id, "plain"}, expected.size() + 1);
+    REQUIRE(batch.ok());
+    CHECK(batch->size() == 2);
   }
 
   SUBCASE("deliveries move the counters; the last makes the campaign sent") {

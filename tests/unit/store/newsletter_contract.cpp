@@ -294,7 +294,7 @@ void RunNewsletterContract(const BackendFactory& factory) {
     CHECK(raw->data.find("\r\nSubject: Issue 1\r\n\r\nHello\r\n") != std::string::npos);
     CHECK(raw->envelope_recipients == std::vector<std::string>{"c@example.org"});
     core::Result<std::vector<std::optional<store::Store::RawMessage>>> batch =
-        store.GetRawMessages({"em_news@daily_a@example.org"});
+        store.GetRawMessages({"em_news@daily_a@example.org"}, SIZE_MAX);
     REQUIRE(batch.ok());
     CHECK(batch->front()->data.find("Hello") != std::string::npos);
     CHECK(store.GetEmail("em_news@daily_hourly@example.org").error().code == ErrorCode::kNotFound);
