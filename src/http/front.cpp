@@ -247,8 +247,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (parser_->is_done()) return Handle();  // no body
     const std::size_t expected = length ? static_cast<std::size_t>(*length) : exchange_->body_limit;
     // The body's deadline covers the wait for memory below and the reading.
-    body_deadline_ = std::chrono::steady_clock::now() +
-                     Milliseconds(shared_.options.body_timeout_ms);
+    body_deadline_ =
+        std::chrono::steady_clock::now() + Milliseconds(shared_.options.body_timeout_ms);
     if (expected > kSmallBodyBytes) return AwaitBodyMemory(expected);
     StartBody();
   }

@@ -105,8 +105,7 @@ class EmailService {
   // Everything Send does but storing: the email as Send would store it (its id new, owned by
   // the principal), for a caller that stores several in one transaction with something else
   // (SentEmailService). The caller wakes the workers once they are stored. Send's errors.
-  core::Result<store::NewEmail> Prepare(SendEmailRequest request,
-                                        const auth::Principal& principal);
+  core::Result<store::NewEmail> Prepare(SendEmailRequest request, const auth::Principal& principal);
   core::Result<EmailDetail> Get(const std::string& id);
   core::Result<store::EmailPage> List(const store::EmailFilter& filter);
   core::Result<std::string> Raw(const std::string& id);
