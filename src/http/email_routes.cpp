@@ -251,7 +251,7 @@ void PostEmail(Context& context) {
   if (!request.ok()) return context.Problem(request.error());
   auto idempotency = DecodeIdempotency(context.request);
   if (!idempotency.ok()) return context.Problem(idempotency.error());
-  auto sent = context.services.emails.Send(*request, *context.principal, *idempotency);
+  auto sent = context.services.emails.Send(std::move(*request), *context.principal, *idempotency);
   if (!sent.ok()) return context.Problem(sent.error());
   // A replay answers exactly as the first request was answered. Written out directly, not through
   // a json object, when nothing needs escaping: ids are [a-z0-9_] and the status a fixed word.

@@ -402,12 +402,12 @@ class RouteServer final : public Server, public Application {
     if (admitted.route == nullptr) {
       exchange.answered = true;
       Context context{request, exchange.response, services_, nullptr};
-      if (ErrorShapeOfPath(request.path) == ErrorShape::kDrfDetail &&
-          AnyRouteMatches(request.path)) {
+      const ErrorShape shape = ErrorShapeOfPath(request.path);
+      if (shape == ErrorShape::kDrfDetail && AnyRouteMatches(request.path)) {
         // DRF names a method the view does not have.
         return context.Json(405, {{"detail", "Method \"" + request.method + "\" not allowed."}});
       }
-      return Refuse(context, ErrorShapeOfPath(request.path), core::NotFound("no such route"));
+      return Refuse(context, shape, core::NotFound("no such route"));
     }
     const Route& route = *admitted.route;
     exchange.body_limit = route.body_limit == BodyLimit::kUpload ? options_.max_upload_bytes

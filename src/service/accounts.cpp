@@ -455,7 +455,7 @@ core::Result<store::Verification> AccountService::MailLink(store::Verification v
     return stored.error();
   }
   const auth::Principal system{"system:accounts", auth::Role::kAdmin};
-  auto sent = emails_.Send(mail, system, std::nullopt);
+  auto sent = emails_.Send(std::move(mail), system, std::nullopt);
   if (!sent.ok()) return sent.error();
   return verification;
 }

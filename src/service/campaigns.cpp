@@ -305,7 +305,7 @@ Result<std::vector<std::string>> CampaignService::SendTest(std::int64_t id,
     request.headers = {{"X-Outbox-Campaign-Test", std::to_string(id)}};
     request.tags = {"campaign-test"};
     request.metadata = {{"campaign", id}, {"test", true}};
-    auto sent = emails_.Send(request, principal, std::nullopt);
+    auto sent = emails_.Send(std::move(request), principal, std::nullopt);
     if (!sent.ok()) {
       core::Error error = sent.error();
       if (error.field.starts_with("to")) error.field = "to[" + std::to_string(ids.size()) + "]";

@@ -328,7 +328,7 @@ core::Status GoMailService::SendMessage(const GoMailTask& task, const auth::Prin
   request.max_attempts = task.retries + 1;
   request.tags = {"gomail", TaskTypeName(task.type)};
   request.metadata = {{"task", task.task}};
-  auto sent = emails_.Send(request, principal, std::nullopt);
+  auto sent = emails_.Send(std::move(request), principal, std::nullopt);
   if (!sent.ok()) return sent.error();
   return {};
 }

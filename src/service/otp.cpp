@@ -67,7 +67,7 @@ core::Result<OtpSent> OtpService::Send(const std::string& recipient, int length,
   request.tags = {"otp"};
   request.metadata = {{"task", task_name}};
   request.redact_when_done = true;
-  auto sent = emails_.Send(request, principal, std::nullopt);
+  auto sent = emails_.Send(std::move(request), principal, std::nullopt);
   if (!sent.ok()) return sent.error();
   return OtpSent{sent->email_id, record.expires_at};
 }

@@ -99,7 +99,7 @@ core::Result<store::SentEmail> SentEmailService::Send(const auth::Principal& sen
       mail.headers.emplace_back("Sender", server_sender_);
     }
     mail.tags = {"sent-email"};
-    auto email = emails_.Prepare(mail, sender);
+    auto email = emails_.Prepare(std::move(mail), sender);
     if (!email.ok()) {
       if (email.error().field == "subject" || email.error().field == "text") {
         return core::InvalidArgument("template",
