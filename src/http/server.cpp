@@ -110,7 +110,7 @@ constexpr BodyLimit kUpload = BodyLimit::kUpload;
 
 // A list (content type) name in a path: what service::ValidateContentTypeName accepts.
 #define LIST_NAME "([A-Za-z0-9_.-]{1,128})"
-// A template name in a path, percent-encoded by the client (httplib decodes the path before
+// A template name in a path, percent-encoded by the client (the front decodes the path before
 // matching): anything without '/', checked by service::ValidateTemplateName (255 characters
 // of UTF-8 are at most 1020 bytes).
 #define TEMPLATE_NAME "([^/]{1,1020})"
@@ -299,8 +299,8 @@ constexpr std::string_view kDrfPrefixes[] = {"/api/v1/users/", "/api/v1/emails"}
 constexpr char kGinCookie[] = "jwt_token";
 
 // The shape of every error a route behind `door` answers before or around its handler: missing or
-// bad credentials, permission, a body over the limit, httplib's own refusals (body too large for
-// the server, malformed request), a handler that threw.
+// bad credentials, permission, a body over the limit, the front's own refusals (malformed
+// request, header too large, a read deadline missed), a handler that threw.
 ErrorShape ErrorShapeOf(Door door) {
   switch (door) {
     case Door::kGoMail: return ErrorShape::kGoMailStatus;

@@ -28,8 +28,8 @@ void SesSendEmail(Context& context) {
   if (!request.is_multipart_form_data()) {
     return context.SesError(core::InvalidArgument("body", "send the email as multipart/form-data"));
   }
-  // A raw CR or LF in a part's Content-Disposition (a file name with a line break) ends that
-  // header line early, so httplib reads no name for the part; refused here rather than dropped.
+  // A raw CR or LF in a part's Content-Disposition (a file name with a line break) makes that
+  // line unreadable, so ParseMultipartForm gives the part no name; refused here, not dropped.
   if (request.files.count("") != 0) {
     return context.SesError(core::InvalidArgument(
         "files", "a file name must not contain CR or LF (a form part has no readable name)"));
