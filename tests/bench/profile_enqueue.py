@@ -47,8 +47,9 @@ RULES = [
      ["EmailService::Send", "EmailService::Prepare"]),
     ("handler: rest of PostEmail", ["PostEmail"]),
     ("front: auth (key hash, principal)", ["Authenticat", "ResolvePrincipal"]),
-    ("front: rest of route wrapper (logging, metrics)", ["HttplibServer::Register"]),
-    ("front: HTTP library (read, parse, write, poll)", ["httplib::"]),
+    ("front: admit, route, logging, metrics", ["RouteServer::"]),
+    ("front: HTTP (Asio/Beast: read, parse, write, epoll)", ["http::(anonymous namespace)::",
+                                                           "boost::"]),
 ]
 
 
