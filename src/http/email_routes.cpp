@@ -242,6 +242,24 @@ Result<store::EmailFilter> DecodeFilter(const Request& request) {
   return filter;
 }
 
+// 202 with the email's id and status. A replay answers exactly as the first request was
+// answered. Written out directly, not through a json object, when nothing needs escaping: ids
+// are [a-z0-9_] and the status a fixed word.
+void AnswerAccepted(Context& context, const service::SendResult& sent) {
+  const std::string_view status = store::EmailStatusName(sent.status);
+  if (!std::all_of(sent.email_id.begin(), sent.email_id.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+      })) {
+    return context.Json(202, {{"id", sent.email_id}, {"status", status}});
+  }
+  std::string answer;
+  answer.reserve(sent.email_id.size() + status.size() + 24);
+  answer.append(R"({"id":")").append(sent.email_id).append(R"(","status":")");
+  answer.append(status).append(R"("})");
+  context.response.status = 202;
+  context.response.set_content(answer, "application/json");
+}
+
 }  // namespace
 
 void PostEmail(Context& context) {
@@ -251,22 +269,15 @@ void PostEmail(Context& context) {
   if (!request.ok()) return context.Problem(request.error());
   auto idempotency = DecodeIdempotency(context.request);
   if (!idempotency.ok()) return context.Problem(idempotency.error());
-  auto sent = context.services.emails.Send(std::move(*request), *context.principal, *idempotency);
-  if (!sent.ok()) return context.Problem(sent.error());
-  // A replay answers exactly as the first request was answered. Written out directly, not through
-  // a json object, when nothing needs escaping: ids are [a-z0-9_] and the status a fixed word.
-  const std::string_view status = store::EmailStatusName(sent->status);
-  if (!std::all_of(sent->email_id.begin(), sent->email_id.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-      })) {
-    return context.Json(202, {{"id", sent->email_id}, {"status", status}});
-  }
-  std::string answer;
-  answer.reserve(sent->email_id.size() + status.size() + 24);
-  answer.append(R"({"id":")").append(sent->email_id).append(R"(","status":")");
-  answer.append(status).append(R"("})");
-  context.response.status = 202;
-  context.response.set_content(answer, "application/json");
+  // Answered once the email is durable, without holding this thread meanwhile.
+  context.services.emails.SendThen(
+      std::move(*request), *context.principal, *idempotency,
+      [finish = context.Later(), context](core::Result<service::SendResult> sent) mutable {
+        finish([context, sent = std::move(sent)]() mutable {
+          if (!sent.ok()) return context.Problem(sent.error());
+          AnswerAccepted(context, *sent);
+        });
+      });
 }
 
 void GetEmail(Context& context) {

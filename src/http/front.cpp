@@ -338,8 +338,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void Handle() {
     exchange_->request.body = parser_->release().body();
+    // The tracked executor keeps the io_context running (and Stop waiting) until it is called.
+    exchange_->finish =
+        [self = shared_from_this(),
+         work = net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked)](
+            std::function<void()> fill) {
+          net::post(work, [self, fill = std::move(fill)] {
+            fill();
+            self->Answer(false);
+          });
+        };
     shared_.application.Handle(*exchange_);
-    Answer(false);
+    if (!exchange_->deferred) Answer(false);
   }
 
   // Answers with the front's own refusal, then closes: the rest of the request is not read.

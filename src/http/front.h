@@ -6,9 +6,11 @@
 // read only after the application has seen its header (Admit: the route's body limit, the
 // caller's credentials) and only up to the limit it gave, and large bodies share one memory
 // budget. Handlers run on the same pool of threads that drives the sockets, one request at a
-// time per connection; a handler may block (the pool is sized for it).
+// time per connection; a handler may block (the pool is sized for it), or answer later from
+// another thread (Exchange::finish) and free its thread at once.
 #include <any>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -71,6 +73,12 @@ struct Exchange {
   std::size_t body_limit = 0;  // set by Admit: the largest body this request may carry
   bool answered = false;       // set by Admit when it answered already: the body is not read
   std::any state;              // the application's own, from Admit to Handle
+  // Set by the front before Handle. A handler that answers later, without holding its thread,
+  // sets `deferred` and keeps `finish`; calling that (once, from any thread) runs the given
+  // function, which fills the response, on one of the front's threads and writes the answer.
+  // The exchange lives until then.
+  bool deferred = false;
+  std::function<void(std::function<void()> fill)> finish;
 };
 
 // What the front calls; both on a pool thread and may block.

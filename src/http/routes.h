@@ -1,8 +1,10 @@
 #pragma once
 // Internal to http/: the request context handed to handlers and the handlers themselves.
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "auth/auth.h"
+#include "http/front.h"
 #include "http/message.h"
 #include "http/problem.h"
 #include "http/server.h"
@@ -14,6 +16,15 @@ struct Context {
   Response& response;
   const Services& services;
   const auth::Principal* principal;  // set on authenticated routes
+  Exchange* exchange = nullptr;      // the front's, while it is handling the request
+
+  // Answers later, without holding the handler's thread: the handler returns at once, and
+  // whoever finishes the work calls the returned function once, from any thread, with a function
+  // that fills the response (it runs on a front thread; a copy of this context stays valid in
+  // it, its own reference members being the exchange's). Without an exchange (a handler called
+  // directly), the fill runs at once, on the calling thread.
+  using Finish = std::function<void(std::function<void()> fill)>;
+  Finish Later();
 
   void Json(int status, const nlohmann::json& body);
   void Problem(const core::Error& error);

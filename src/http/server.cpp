@@ -19,6 +19,14 @@
 
 namespace http {
 
+Context::Finish Context::Later() {
+  if (exchange == nullptr) {
+    return [](std::function<void()> fill) { fill(); };
+  }
+  exchange->deferred = true;
+  return exchange->finish;
+}
+
 void Context::Json(int status, const nlohmann::json& body) {
   response.status = status;
   response.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
@@ -430,7 +438,20 @@ class RouteServer final : public Server, public Application {
     const Route& route = *admitted.route;
     Context context{
         request, exchange.response, services_,
-        auth::IsPublic(route.permission, authentication_.policy) ? nullptr : &admitted.principal};
+        auth::IsPublic(route.permission, authentication_.policy) ? nullptr : &admitted.principal,
+        &exchange};
+    // A handler that answers later fills the response on a front thread; if that throws, the
+    // answer is a 500 in the route's shape, as below.
+    exchange.finish = [this, context, &route,
+                       finish = std::move(exchange.finish)](std::function<void()> fill) {
+      finish([this, context, &route, fill = std::move(fill)]() mutable {
+        try {
+          fill();
+        } catch (const std::exception& error) {
+          Threw(context, route, error);
+        }
+      });
+    };
     if (request.is_multipart_form_data()) {
       if (!ParseMultipartForm(request.get_header_value("Content-Type"), request.body,
                               request.files)) {
@@ -446,10 +467,16 @@ class RouteServer final : public Server, public Application {
     try {
       route.handler(context);
     } catch (const std::exception& error) {
-      services_.logger.Error("handler threw", {{"path", request.path}, {"error", error.what()}});
-      exchange.response = Response{};
-      Refuse(context, ErrorShapeOf(route.door), core::Internal("internal error"));
+      exchange.deferred = false;  // a handler throws before it hands its finish on, if at all
+      Threw(context, route, error);
     }
+  }
+
+  void Threw(Context& context, const Route& route, const std::exception& error) {
+    services_.logger.Error("handler threw",
+                           {{"path", context.request.path}, {"error", error.what()}});
+    context.response = Response{};
+    Refuse(context, ErrorShapeOf(route.door), core::Internal("internal error"));
   }
 
   // The front's own refusals, in the shape of the path's route family.

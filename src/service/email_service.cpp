@@ -1,5 +1,7 @@
 #include "service/email_service.h"
 
+#include <future>
+
 #include "core/json.h"
 #include "core/log.h"
 #include "core/random.h"
@@ -209,23 +211,36 @@ Result<store::NewEmail> EmailService::Prepare(SendEmailRequest request,
 
 Result<SendResult> EmailService::Send(SendEmailRequest request, const auth::Principal& principal,
                                       const std::optional<Idempotency>& idempotency) {
+  std::promise<Result<SendResult>> answer;
+  std::future<Result<SendResult>> sent = answer.get_future();
+  SendThen(std::move(request), principal, idempotency,
+           [&answer](Result<SendResult> result) { answer.set_value(std::move(result)); });
+  return sent.get();
+}
+
+void EmailService::SendThen(SendEmailRequest request, const auth::Principal& principal,
+                            const std::optional<Idempotency>& idempotency,
+                            std::function<void(Result<SendResult>)> done) {
   auto prepared = Prepare(std::move(request), principal);
-  if (!prepared.ok()) return prepared.error();
-  const store::NewEmail& email = *prepared;
-  const std::string& id = email.id;
+  if (!prepared.ok()) return done(prepared.error());
   const core::TimeMs now = clock_.NowMs();
-  SendResult result{
-      id, email.suppressed ? store::EmailStatus::kSuppressed : store::EmailStatus::kQueued};
+  SendResult result{prepared->id, prepared->suppressed ? store::EmailStatus::kSuppressed
+                                                       : store::EmailStatus::kQueued};
   std::optional<store::IdempotencyClaim> claim;
   if (idempotency.has_value()) {
     claim = store::IdempotencyClaim{principal.key_id, idempotency->key, idempotency->request_hash,
                                     kStoredResultStatus, EncodeStoredResult(result)};
   }
-  auto created = store_.CreateEmail(email, claim, now);
-  if (!created.ok()) return created.error();
-  if (created->replayed.has_value()) return DecodeStoredResult(created->replayed->body);
-  if (email.send_at <= now && !email.suppressed) wake_();
-  return result;
+  const bool wake = prepared->send_at <= now && !prepared->suppressed;
+  store_.CreateEmailThen(std::move(*prepared), std::move(claim), now,
+                         [this, wake, result = std::move(result), done = std::move(done)](
+                             Result<store::CreateEmailResult> created) mutable {
+                           if (!created.ok()) return done(created.error());
+                           if (created->replayed.has_value())
+                             return done(DecodeStoredResult(created->replayed->body));
+                           if (wake) wake_();
+                           done(std::move(result));
+                         });
 }
 
 Result<EmailDetail> EmailService::Get(const std::string& id) {

@@ -2,6 +2,7 @@
 // The email operations every API surface offers: send (validate, render, store durably),
 // look up, list, retry, cancel. HTTP handlers decode a request into these types, call one
 // function and encode the result; the GoMail and SES-compatible routes reuse the same calls.
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -102,6 +103,13 @@ class EmailService {
   // 25 MB) are not copied on the way.
   core::Result<SendResult> Send(SendEmailRequest request, const auth::Principal& principal,
                                 const std::optional<Idempotency>& idempotency);
+  // Send without holding the caller's thread while the email becomes durable: `done` gets Send's
+  // result once it is (on a thread of the store's; on the caller's before this returns when the
+  // request is refused before storing, or the store has no such thread). `done` must be quick
+  // and must not throw.
+  void SendThen(SendEmailRequest request, const auth::Principal& principal,
+                const std::optional<Idempotency>& idempotency,
+                std::function<void(core::Result<SendResult>)> done);
   // Everything Send does but storing: the email as Send would store it (its id new, owned by
   // the principal), for a caller that stores several in one transaction with something else
   // (SentEmailService). The caller wakes the workers once they are stored. Send's errors.

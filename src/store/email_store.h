@@ -2,6 +2,7 @@
 // Emails as clients see them: create (with the delivery job and an idempotency claim), get, list,
 // events, the rendered message, retry and cancel.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -85,6 +86,13 @@ class EmailStore {
   virtual Result<CreateEmailResult> CreateEmail(const NewEmail& email,
                                                 const std::optional<IdempotencyClaim>& claim,
                                                 TimeMs now) = 0;
+  // As CreateEmail, without holding the caller's thread while the write becomes durable: `done`
+  // gets CreateEmail's result, on a thread of the store's once durable, or on the caller's (before
+  // this returns) when the backend has no such thread. `done` must be quick and must not throw.
+  virtual void CreateEmailThen(NewEmail email, std::optional<IdempotencyClaim> claim, TimeMs now,
+                               std::function<void(Result<CreateEmailResult>)> done) {
+    done(CreateEmail(email, claim, now));
+  }
   // kNotFound for an unknown id.
   virtual Result<Email> GetEmail(const std::string& id) = 0;
   // In the order they happened (committed).

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -43,7 +44,32 @@ core::Status GroupCommitter::Run(const Operation& operation, Rerunnable rerunnab
   return std::move(pending.status);
 }
 
+void GroupCommitter::Submit(Operation operation, Done done, Rerunnable rerunnable) {
+  auto pending = std::make_unique<Pending>();
+  pending->owned = std::move(operation);
+  pending->operation = &pending->owned;
+  pending->rerunnable = rerunnable == Rerunnable::kYes;
+  pending->on_done = std::move(done);
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_) {
+      queue_.push_back(pending.release());
+    }
+  }
+  if (pending != nullptr) {
+    return pending->on_done(core::Unavailable("store is shutting down"));
+  }
+  wake_.notify_one();
+}
+
 void GroupCommitter::Complete(Pending& pending) {
+  if (pending.on_done) {
+    std::unique_ptr<Pending> owned(&pending);
+    const Done done = std::move(owned->on_done);
+    core::Status status = std::move(owned->status);
+    owned.reset();
+    return done(std::move(status));
+  }
   pending.done.store(1, std::memory_order_release);
   // The waiter may have seen `done` already and returned; waking a futex word that is gone (or
   // reused by a later wait on the same stack slot) is harmless: a woken waiter re-checks its word.

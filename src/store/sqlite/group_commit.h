@@ -49,17 +49,28 @@ class GroupCommitter {
   // around it) failed. kUnavailable once shutdown has begun.
   core::Status Run(const Operation& operation, Rerunnable rerunnable = Rerunnable::kNo);
 
+  // Called on the writer thread with what Run would have returned. Must be quick (the next batch
+  // waits for it), must not submit to this committer and must not throw (that ends the process).
+  using Done = std::function<void(core::Status)>;
+  // As Run, but returns at once: `done` is called once the batch is committed (or failed), on the
+  // writer thread; or before Submit returns, with kUnavailable, once shutdown has begun. The
+  // caller's thread is free meanwhile (the HTTP front answers an enqueue this way).
+  void Submit(Operation operation, Done done, Rerunnable rerunnable = Rerunnable::kNo);
+
   // Operations submitted and not yet taken into a batch (for metrics and tests).
   std::size_t QueueDepth();
 
  private:
-  // Lives on the submitting thread's stack until `done` is set. The writer wakes that thread with
-  // a futex on `done`: no allocation, no once-flag, one system call per caller.
+  // Run's lives on the submitting thread's stack until `done` is set. The writer wakes that
+  // thread with a futex on `done`: no allocation, no once-flag, one system call per caller.
+  // Submit's is allocated, owns its operation and is deleted by Complete after `on_done`.
   struct Pending {
     const Operation* operation = nullptr;
     bool rerunnable = false;
     core::Status status;
     std::atomic<std::uint32_t> done{0};
+    Operation owned;  // Submit's operation
+    Done on_done;     // Submit's; empty for Run
   };
 
   void Loop();
@@ -67,7 +78,8 @@ class GroupCommitter {
   // The batch without savepoints. False if an operation failed: then the transaction has been
   // rolled back, nothing is reported and the batch must run again with savepoints.
   bool TryWithoutSavepoints(std::span<Pending*> batch);
-  // Sets `done` and wakes the caller; the caller may return (and `pending` die) at once.
+  // Sets `done` and wakes the caller, who may return (and `pending` die) at once; or, for Submit,
+  // calls `on_done` and deletes `pending`.
   static void Complete(Pending& pending);
   static void WaitFor(Pending& pending);
   // Runs one operation inside a savepoint and records its outcome in `pending`. An error here

@@ -68,6 +68,40 @@ class SqliteStore final : public Store {
         sqlite::GroupCommitter::Rerunnable::kYes);
   }
 
+  void CreateEmailThen(NewEmail email, std::optional<IdempotencyClaim> claim, TimeMs now,
+                       std::function<void(Result<CreateEmailResult>)> done) override {
+    Result<sqlite::PreparedEmail> prepared = sqlite::PrepareEmail(email);
+    if (!prepared.ok()) {
+      return done(prepared.error());
+    }
+    // Owned by the operation until the writer has run it and answered.
+    struct Write {
+      NewEmail email;
+      sqlite::PreparedEmail prepared;
+      std::optional<IdempotencyClaim> claim;
+      std::optional<CreateEmailResult> result;
+    };
+    auto write = std::make_shared<Write>(
+        Write{std::move(email), std::move(*prepared), std::move(claim), std::nullopt});
+    writer_.Submit(
+        [write, now](Connection& connection) -> Status {
+          Result<CreateEmailResult> created = sqlite::CreateEmailInTransaction(
+              connection, write->email, write->prepared, write->claim, now);
+          if (!created.ok()) {
+            return created.error();
+          }
+          write->result.emplace(std::move(created).value());
+          return {};
+        },
+        [write, done = std::move(done)](Status status) {
+          if (!status.ok()) {
+            return done(status.error());
+          }
+          done(std::move(*write->result));
+        },
+        sqlite::GroupCommitter::Rerunnable::kYes);
+  }
+
   Result<Email> GetEmail(const std::string& id) override {
     return Read<Email>("reading an email",
                        [&](Connection& connection) { return sqlite::ReadEmail(connection, id); });

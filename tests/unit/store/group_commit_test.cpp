@@ -286,3 +286,63 @@ TEST_CASE("group commit: an operation alone in its batch runs once, without a sa
   }
   CHECK(Items(path) == std::vector<std::string>{"kept"});
 }
+
+TEST_CASE("group commit: Submit answers on the writer thread after the commit, in one batch") {
+  testing::TempDir directory;
+  const std::string path = directory.File("submit.db");
+  std::atomic<int> commits{0};
+  {
+    GroupCommitter committer(OpenWriter(path, &commits), 64);
+    REQUIRE(committer.Run(Insert("taken")).ok());
+    // The gate holds the writer until the three submissions are queued; Submit itself never
+    // waits, so they can come from this thread.
+    std::atomic<bool> gate_running{false};
+    std::jthread gate_thread([&] {
+      CHECK(committer
+                .Run([&](Connection&) -> Status {
+                  gate_running = true;
+                  while (committer.QueueDepth() < 3) std::this_thread::yield();
+                  return {};
+                })
+                .ok());
+    });
+    while (!gate_running) std::this_thread::yield();
+
+    struct Outcome {
+      std::atomic<bool> called{false};
+      Status status;
+      std::thread::id thread;
+      int commits_seen = 0;
+    };
+    Outcome outcomes[3];
+    const GroupCommitter::Operation operations[3] = {Insert("a"), Insert("taken"), Insert("b")};
+    std::thread::id writer_thread;
+    for (int i = 0; i < 3; ++i) {
+      committer.Submit(
+          [&, i](Connection& connection) {
+            writer_thread = std::this_thread::get_id();
+            return operations[i](connection);
+          },
+          [&, i](Status status) {
+            outcomes[i].status = std::move(status);
+            outcomes[i].thread = std::this_thread::get_id();
+            outcomes[i].commits_seen = commits;
+            outcomes[i].called = true;
+          },
+          GroupCommitter::Rerunnable::kYes);
+    }
+    gate_thread.join();
+    for (const Outcome& outcome : outcomes) {
+      while (!outcome.called) std::this_thread::yield();
+    }
+    CHECK(outcomes[0].status.ok());
+    REQUIRE_FALSE(outcomes[1].status.ok());
+    CHECK(outcomes[1].status.error().code == ErrorCode::kAlreadyExists);
+    CHECK(outcomes[2].status.ok());
+    for (const Outcome& outcome : outcomes) {
+      CHECK(outcome.thread == writer_thread);
+      CHECK(outcome.commits_seen == 3);  // the first write, the gate, then this batch: committed
+    }
+  }
+  CHECK(Items(path) == std::vector<std::string>{"a", "b", "taken"});
+}
