@@ -8,9 +8,10 @@ set -eu
 build="build-essential cmake pkg-config libcpp-httplib-dev libsqlitecpp-dev libsqlite3-dev \
 nlohmann-json3-dev libkainjow-mustache-dev libboost-dev libcurl4-openssl-dev libssl-dev libidn2-dev libargon2-dev libesmtp-dev \
 ca-certificates tzdata nodejs npm"
-# chromium, its driver and Selenium drive the dashboard's browser tests (headless).
-test_pkgs="doctest-dev python3 python3-aiosmtpd python3-pytest postfix wrk procps openssl \
-chromium chromium-driver python3-selenium"
+# chromium, its driver and Selenium drive the dashboard's browser tests (headless); pytest-xdist
+# runs the sanitizer build's black-box tests two at a time.
+test_pkgs="doctest-dev python3 python3-aiosmtpd python3-pytest python3-pytest-xdist postfix wrk \
+procps openssl chromium chromium-driver python3-selenium"
 ci_pkgs="clang libclang-rt-14-dev"
 want=$build
 [ "${1:-}" = "--test" ] && want="$build $test_pkgs"
