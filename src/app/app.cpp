@@ -282,6 +282,7 @@ class App::Parts {
 
     http::ServerOptions server_options;
     http::FrontOptions& front = server_options.front;
+    front.io_threads = config_.http_io_threads;
     front.threads = config_.http_threads;
     front.max_connections = config_.http_max_connections;
     front.max_connections_per_client = config_.http_max_connections_per_client;

@@ -306,13 +306,20 @@ const std::vector<Setting>& Table() {
        "how long a worker holds a job before it is given to another",
        false,
        Integer(In(&Config::lease_ms), 1000, 3'600'000)},
+      {"http-io-threads",
+       {"OUTBOX_HTTP_IO_THREADS"},
+       "2",
+       "HTTP threads that drive the sockets and run the handlers that never block (ping, "
+       "enqueue); idle and slow connections hold none",
+       false,
+       Integer(In(&Config::http_io_threads), 1, 64)},
       {"http-threads",
        {"OUTBOX_HTTP_THREADS"},
        "16",
-       "HTTP threads: they drive the sockets and run handlers (a handler may wait for a commit; "
-       "idle and slow connections hold none)",
+       "HTTP threads for the handlers that may block (reads, sign-ins, fan-outs): how many run "
+       "at once",
        false,
-       Integer(In(&Config::http_threads), 2, 1024)},
+       Integer(In(&Config::http_threads), 1, 1024)},
       {"http-max-connections",
        {"OUTBOX_HTTP_MAX_CONNECTIONS"},
        "4096",

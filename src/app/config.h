@@ -32,6 +32,7 @@ struct Config {
   int max_attempts = 5;
   queue::BackoffPolicy backoff;
   core::TimeMs lease_ms = 60'000;
+  int http_io_threads = 2;
   int http_threads = 16;
   int http_max_connections = 4096;
   int http_max_connections_per_client = 256;

@@ -106,6 +106,7 @@ class Shared {
   const FrontOptions options;
   Application& application;
   std::atomic<bool> stopping{false};
+  net::thread_pool handlers{static_cast<std::size_t>(options.threads)};  // may block
 
  private:
   std::mutex mutex_;
@@ -348,8 +349,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
             self->Answer(false);
           });
         };
-    shared_.application.Handle(*exchange_);
-    if (!exchange_->deferred) Answer(false);
+    if (!exchange_->may_block) {
+      shared_.application.Handle(*exchange_);
+      if (!exchange_->deferred) Answer(false);
+      return;
+    }
+    // The connection does nothing else until the answer: the handler thread has the exchange.
+    net::post(shared_.handlers, [self = shared_from_this()] {
+      Exchange& exchange = *self->exchange_;
+      self->shared_.application.Handle(exchange);
+      if (exchange.deferred) return;
+      // A copy: the answer may be written, and the exchange gone, before the call returns.
+      const auto finish = exchange.finish;
+      finish([] {});
+    });
   }
 
   // Answers with the front's own refusal, then closes: the rest of the request is not read.
@@ -432,7 +445,7 @@ class AsioFront final : public Front {
  public:
   AsioFront(const FrontOptions& options, Application& application)
       : shared_(options, application),
-        io_(options.threads),
+        io_(options.io_threads),
         acceptor_(net::make_strand(io_)),
         retry_timer_(acceptor_.get_executor()) {}
 
@@ -457,9 +470,13 @@ class AsioFront final : public Front {
     }
     Accept();
     std::vector<std::thread> threads;
-    for (int i = 1; i < shared_.options.threads; ++i) threads.emplace_back([this] { io_.run(); });
+    for (int i = 1; i < shared_.options.io_threads; ++i) {
+      threads.emplace_back([this] { io_.run(); });
+    }
     io_.run();
     for (auto& thread : threads) thread.join();
+    // Every handler has answered (each holds work on io_ until then); the pool is idle.
+    shared_.handlers.join();
     std::lock_guard lock(run_mutex_);
     run_returned_ = true;
     run_done_.notify_all();

@@ -5,9 +5,10 @@
 // not extend it); connections are limited per client address and in total; a request's body is
 // read only after the application has seen its header (Admit: the route's body limit, the
 // caller's credentials) and only up to the limit it gave, and large bodies share one memory
-// budget. Handlers run on the same pool of threads that drives the sockets, one request at a
-// time per connection; a handler may block (the pool is sized for it), or answer later from
-// another thread (Exchange::finish) and free its thread at once.
+// budget. One request at a time per connection. A handler that never blocks runs on the few
+// threads that drive the sockets; one that may block (a read of the database, a password hash, a
+// fan-out) on a pool of its own, so the sockets keep moving meanwhile. A handler may also answer
+// later from another thread (Exchange::finish) and free its thread at once.
 #include <any>
 #include <cstddef>
 #include <functional>
@@ -51,13 +52,14 @@ class Listener {
 core::Result<Listener> Listen(const std::string& host, int port);
 
 struct FrontOptions {
-  int threads = 16;
-  int max_connections = 4096;               // open connections in all; more are refused with 503
-  int max_connections_per_client = 256;     // open connections of one client IP address
-  int header_timeout_ms = 10'000;           // from a request's first byte to its header's end
-  int body_timeout_ms = 60'000;             // for a request's whole body
-  int idle_timeout_ms = 30'000;             // keep-alive: between one answer and the next request
-  int write_timeout_ms = 30'000;            // for writing one answer
+  int io_threads = 2;                    // drive the sockets and run the handlers that never block
+  int threads = 16;                      // run the handlers that may block
+  int max_connections = 4096;            // open connections in all; more are refused with 503
+  int max_connections_per_client = 256;  // open connections of one client IP address
+  int header_timeout_ms = 10'000;        // from a request's first byte to its header's end
+  int body_timeout_ms = 60'000;          // for a request's whole body
+  int idle_timeout_ms = 30'000;          // keep-alive: between one answer and the next request
+  int write_timeout_ms = 30'000;         // for writing one answer
   std::size_t max_header_bytes = 64 << 10;  // request line and header fields (larger: 431)
   // Bodies over kSmallBodyBytes are read only within this many bytes of such bodies in memory
   // at once (being read or handled); a request beyond it is answered 503 with Retry-After. One
@@ -72,7 +74,11 @@ struct Exchange {
   Response response;
   std::size_t body_limit = 0;  // set by Admit: the largest body this request may carry
   bool answered = false;       // set by Admit when it answered already: the body is not read
-  std::any state;              // the application's own, from Admit to Handle
+  // Cleared by Admit for a handler that never blocks (it answers at once, or later through
+  // `finish`): that one runs on the thread that read the body, the others on a thread of the
+  // pool for handlers that may block.
+  bool may_block = true;
+  std::any state;  // the application's own, from Admit to Handle
   // Set by the front before Handle. A handler that answers later, without holding its thread,
   // sets `deferred` and keeps `finish`; calling that (once, from any thread) runs the given
   // function, which fills the response, on one of the front's threads and writes the answer.
@@ -81,7 +87,8 @@ struct Exchange {
   std::function<void(std::function<void()> fill)> finish;
 };
 
-// What the front calls; both on a pool thread and may block.
+// What the front calls. Admit and Refuse run on a socket thread and must not block for long;
+// Handle on a socket thread or, when Admit left `may_block` set, on a handler thread.
 class Application {
  public:
   virtual ~Application() = default;

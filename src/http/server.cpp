@@ -89,6 +89,8 @@ enum class BodyLimit {
   kUpload,  // file uploads (multipart/form-data, a CSV) up to ServerOptions::max_upload_bytes
 };
 
+enum class Blocks { kMay, kNever };
+
 struct Route {
   Method method;
   const char* pattern;  // regex; capture groups become request.matches
@@ -96,6 +98,9 @@ struct Route {
   auth::Permission permission;
   void (*handler)(Context&);
   BodyLimit body_limit = BodyLimit::kJson;
+  // kNever: the handler answers at once or later through Context::Later, never waiting for the
+  // database or a lock held long, so it runs on a socket thread (FrontOptions::io_threads).
+  Blocks blocks = Blocks::kMay;
 };
 
 // Short names for the table below.
@@ -129,13 +134,15 @@ constexpr BodyLimit kUpload = BodyLimit::kUpload;
 
 // Every route, in one place: method, path, door, permission, handler, body limit.
 constexpr Route kRoutes[] = {
-    {Method::kGet, "/health/ping", kNone, kPublic, HealthPing},
+    {Method::kGet, "/health/ping", kNone, kPublic, HealthPing, BodyLimit::kJson, Blocks::kNever},
     {Method::kGet, "/health/ready", kNone, kPublic, HealthReady},
     {Method::kGet, "/metrics", kNone, kPublic, MetricsText},
     {Method::kGet, "/v1/stats", kNative, kView, GetStats},
     {Method::kGet, "/v1/stats/timeline", kNative, kView, GetStatsTimeline},
     {Method::kGet, "/v1/settings", kNative, kAdminister, GetSettings},
-    {Method::kPost, "/v1/emails", kNative, kAdminister, PostEmail},
+    // Answers once the email is durable, without waiting on a thread for it.
+    {Method::kPost, "/v1/emails", kNative, kAdminister, PostEmail, BodyLimit::kJson,
+     Blocks::kNever},
     {Method::kGet, "/v1/emails", kNative, kView, ListEmails},
     {Method::kGet, "/v1/emails/([A-Za-z0-9_-]{1,64})", kNative, kView, GetEmail},
     {Method::kGet, "/v1/emails/([A-Za-z0-9_-]{1,64})/raw", kNative, kView, GetEmailRaw},
@@ -420,6 +427,7 @@ class RouteServer final : public Server, public Application {
     const Route& route = *admitted.route;
     exchange.body_limit = route.body_limit == BodyLimit::kUpload ? options_.max_upload_bytes
                                                                  : options_.max_body_bytes;
+    exchange.may_block = route.blocks == Blocks::kMay;
     if (!auth::IsPublic(route.permission, authentication_.policy)) {
       Context context{request, exchange.response, services_, nullptr};
       auto principal = Authenticate(route, request);

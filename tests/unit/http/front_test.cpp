@@ -1,12 +1,14 @@
-// The front's deferred answers, with an application of the test's own: a handler that answers
-// later frees its thread (one thread serves other requests meanwhile), its answer is written
-// once finished from another thread, and Stop waits for it. No fixed sleeps: each wait polls a
+// The front's threads, with an application of the test's own: a handler that answers later frees
+// its thread (one thread serves other requests meanwhile), its answer is written once finished
+// from another thread, and Stop waits for it; a handler that blocks holds a handler thread, not
+// the socket thread. No fixed sleeps: each wait polls a
 // condition with a deadline.
 #include "http/front.h"
 
 #include <doctest/doctest.h>
 #include <httplib.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <future>
@@ -16,11 +18,22 @@
 
 namespace {
 
-// "/later" is answered when the test calls Finish; anything else at once.
+// "/later" is answered when the test calls Finish; "/block" blocks its handler thread until
+// the test calls Unblock; anything else is answered at once. Only "/block" may block.
 class LaterApplication final : public http::Application {
  public:
-  void Admit(http::Exchange& exchange) override { exchange.body_limit = 1024; }
+  void Admit(http::Exchange& exchange) override {
+    exchange.body_limit = 1024;
+    exchange.may_block = exchange.request.path == "/block";
+  }
   void Handle(http::Exchange& exchange) override {
+    if (exchange.request.path == "/block") {
+      blocked_ = true;
+      while (!unblock_) std::this_thread::yield();
+      exchange.response.status = 200;
+      exchange.response.set_content("unblocked", "text/plain");
+      return;
+    }
     if (exchange.request.path != "/later") {
       exchange.response.status = 200;
       exchange.response.set_content("now", "text/plain");
@@ -41,6 +54,8 @@ class LaterApplication final : public http::Application {
     exchange.response.set_content(message, "text/plain");
   }
 
+  bool Blocked() const { return blocked_; }
+  void Unblock() { unblock_ = true; }
   bool Waiting() {
     std::lock_guard lock(mutex_);
     return static_cast<bool>(finish_);
@@ -58,6 +73,7 @@ class LaterApplication final : public http::Application {
  private:
   std::mutex mutex_;
   std::function<void(const std::string&)> finish_;  // guarded by mutex_
+  std::atomic<bool> blocked_{false}, unblock_{false};
 };
 
 struct Served {
@@ -69,6 +85,7 @@ struct Served {
     auto listener = http::Listen("127.0.0.1", 0);
     REQUIRE(listener.ok());
     http::FrontOptions options;
+    options.io_threads = 1;
     options.threads = 1;
     front = http::NewFront(options, std::move(*listener), application);
     runner = std::thread([this] { front->Run(); });
@@ -77,9 +94,9 @@ struct Served {
     front->Stop();
     runner.join();
   }
-  void WaitUntilDeferred() {
+  void WaitUntil(const std::function<bool()>& condition) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!application.Waiting()) {
+    while (!condition()) {
       REQUIRE(std::chrono::steady_clock::now() < deadline);
       std::this_thread::yield();
     }
@@ -99,7 +116,7 @@ TEST_CASE("front: a deferred answer frees the only thread and is written once fi
   Served served;
   const int port = served.front->port();
   auto later = std::async(std::launch::async, [port] { return Get(port, "/later"); });
-  served.WaitUntilDeferred();
+  served.WaitUntil([&served] { return served.application.Waiting(); });
   // One thread, and it is not held by the deferred request.
   CHECK(Get(port, "/now") == "200 now");
   CHECK(later.wait_for(std::chrono::milliseconds(0)) == std::future_status::timeout);
@@ -113,7 +130,7 @@ TEST_CASE("front: Stop waits for a deferred answer, which is still written") {
   Served served;
   const int port = served.front->port();
   auto later = std::async(std::launch::async, [port] { return Get(port, "/later"); });
-  served.WaitUntilDeferred();
+  served.WaitUntil([&served] { return served.application.Waiting(); });
   std::thread stopper([&served] { served.front->Stop(); });
   // Stop has begun once the listener is closed: new connections are refused.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -124,4 +141,15 @@ TEST_CASE("front: Stop waits for a deferred answer, which is still written") {
   served.application.Finish("after stop");
   stopper.join();
   CHECK(later.get() == "200 after stop");
+}
+
+TEST_CASE("front: a blocking handler holds a handler thread, not the socket thread") {
+  Served served;
+  const int port = served.front->port();
+  auto blocked = std::async(std::launch::async, [port] { return Get(port, "/block"); });
+  served.WaitUntil([&served] { return served.application.Blocked(); });
+  // The only handler thread is blocked; the only socket thread still answers.
+  CHECK(Get(port, "/now") == "200 now");
+  served.application.Unblock();
+  CHECK(blocked.get() == "200 unblocked");
 }
