@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,21 +56,19 @@ class SqliteStore final : public Store {
   Result<CreateEmailResult> CreateEmail(const NewEmail& email,
                                         const std::optional<IdempotencyClaim>& claim,
                                         TimeMs now) override {
-    // Validation and serialization run here, in parallel across callers, not on the writer.
-    Result<sqlite::PreparedEmail> prepared = sqlite::PrepareEmail(email);
-    if (!prepared.ok()) {
-      return prepared.error();
-    }
-    // Only the connection is touched, so the writer may leave out the savepoint (group_commit.h).
-    return Write<CreateEmailResult>(
-        [&](Connection& connection) {
-          return sqlite::CreateEmailInTransaction(connection, email, *prepared, claim, now);
-        },
-        sqlite::GroupCommitter::Rerunnable::kYes);
+    // CreateEmailThen, waited for. Requests go through CreateEmailThen; this form (a copy of the
+    // email) serves the store contract tests and the fault-injecting store.
+    std::promise<Result<CreateEmailResult>> answer;
+    std::future<Result<CreateEmailResult>> created = answer.get_future();
+    CreateEmailThen(email, claim, now, [&answer](Result<CreateEmailResult> result) {
+      answer.set_value(std::move(result));
+    });
+    return created.get();
   }
 
   void CreateEmailThen(NewEmail email, std::optional<IdempotencyClaim> claim, TimeMs now,
                        std::function<void(Result<CreateEmailResult>)> done) override {
+    // Validation and serialization run here, in parallel across callers, not on the writer.
     Result<sqlite::PreparedEmail> prepared = sqlite::PrepareEmail(email);
     if (!prepared.ok()) {
       return done(prepared.error());
@@ -99,6 +98,7 @@ class SqliteStore final : public Store {
           }
           done(std::move(*write->result));
         },
+        // Only the connection is touched, so the writer may leave out the savepoint.
         sqlite::GroupCommitter::Rerunnable::kYes);
   }
 
