@@ -211,3 +211,57 @@ TEST_CASE("sqlite migration 011: templates saved before it get ids in creation o
       "VALUES ('c', 1, '<p>c</p>', 400, 400)");
   CHECK(db.execAndGet("SELECT id FROM templates WHERE name = 'c'").getInt64() == 3);
 }
+
+TEST_CASE("sqlite migration 014: jobs and emails keep rows, children and sequences") {
+  SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  std::vector<core::EmbeddedFile> before;
+  std::vector<core::EmbeddedFile> all;
+  for (const core::EmbeddedFile& file : migrations::Files()) {
+    all.push_back(file);
+    if (file.path.substr(0, 4) < "014_") before.push_back(file);
+  }
+  REQUIRE(store::sqlite::ApplyMigrations(db, before).ok());
+  // Two jobs and emails, the newest of each then purged: the sequences are above what is kept.
+  for (int i = 1; i <= 2; ++i) {
+    const std::string n = std::to_string(i);
+    db.exec(
+        "INSERT INTO jobs (kind, ref_id, state, priority, run_at, max_attempts, created_at, "
+        "updated_at) VALUES ('email', 'e" +
+        n + "', 'queued', 0, 1, 3, 1, 1)");
+    db.exec(
+        "INSERT INTO emails (id, job_id, status, from_address, to_addresses, cc_addresses, "
+        "bcc_addresses, reply_to, subject, tags, metadata, max_attempts, created_at, send_at, "
+        "updated_at, owner) VALUES ('e" +
+        n + "', " + n + ", 'sent', 'a@x', '[]', '[]', '[]', '', 's', '[]', '{}', 3, 1, 1, 1, 'k')");
+    db.exec("INSERT INTO email_events (email_id, at, type) VALUES ('e" + n + "', 1, 'sent')");
+  }
+  db.exec("DELETE FROM email_events WHERE email_id = 'e2'");
+  db.exec("DELETE FROM emails WHERE id = 'e2'");
+  db.exec("DELETE FROM jobs WHERE id = 2");
+
+  REQUIRE(store::sqlite::ApplyMigrations(db, all).ok());
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM emails WHERE id = 'e1' AND job_id = 1").getInt() == 1);
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM email_events WHERE email_id = 'e1'").getInt() == 1);
+  CHECK(db.execAndGet("SELECT seq FROM sqlite_sequence WHERE name = 'jobs'").getInt() == 2);
+  CHECK(db.execAndGet("SELECT seq FROM sqlite_sequence WHERE name = 'emails'").getInt() == 2);
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM sqlite_sequence WHERE name LIKE '%_new'").getInt() ==
+        0);
+  // Ids are not reused after the purge.
+  db.exec(
+      "INSERT INTO jobs (kind, ref_id, state, priority, run_at, max_attempts, created_at, "
+      "updated_at) VALUES ('email', 'e3', 'queued', 0, 1, 3, 1, 1)");
+  CHECK(db.getLastInsertRowid() == 3);
+  // The constraints still hold...
+  CHECK_THROWS_AS(db.exec("UPDATE jobs SET state = 'lost' WHERE id = 1"), SQLite::Exception);
+  CHECK_THROWS_AS(db.exec("UPDATE emails SET status = 'lost' WHERE id = 'e1'"), SQLite::Exception);
+  // ...without a temporary table built by each write (what the rebuild is for).
+  SQLite::Statement plan(db, "EXPLAIN UPDATE emails SET status = 'failed' WHERE id = 'e1'");
+  while (plan.executeStep()) {
+    CHECK(plan.getColumn(1).getString() != "OpenEphemeral");
+  }
+  // Retention's query still finds the finished email through the partial index.
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM emails INDEXED BY emails_finished WHERE (status = "
+                      "'sent' OR status = 'failed' OR status = 'cancelled' OR status = "
+                      "'suppressed') AND updated_at < 5")
+            .getInt() == 1);
+}
