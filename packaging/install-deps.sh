@@ -6,7 +6,7 @@
 set -eu
 # nodejs and npm build the dashboard (web-ui/: npm ci, then esbuild) into the binary.
 build="build-essential cmake pkg-config libcpp-httplib-dev libsqlitecpp-dev libsqlite3-dev \
-nlohmann-json3-dev libkainjow-mustache-dev libboost-dev libcurl4-openssl-dev libssl-dev libidn2-dev libargon2-dev libesmtp-dev \
+nlohmann-json3-dev libkainjow-mustache-dev libboost-dev libcurl4-openssl-dev libssl-dev libidn2-dev libargon2-dev libesmtp-dev libjemalloc-dev \
 ca-certificates tzdata nodejs npm"
 # chromium, its driver and Selenium drive the dashboard's browser tests (headless); pytest-xdist
 # runs the sanitizer build's black-box tests two at a time.

@@ -46,8 +46,8 @@ class StatementCache {
 
 // One database connection and its statements. Destroys the statements before the database.
 struct Connection {
-  Connection(const std::string& path, int flags, int busy_timeout_ms)
-      : db(path, flags, busy_timeout_ms) {}
+  Connection(const std::string& path, int flags, int busy_timeout_ms, const std::string& vfs = "")
+      : db(path, flags, busy_timeout_ms, vfs) {}
 
   SQLite::Database db;
   StatementCache statements{db};

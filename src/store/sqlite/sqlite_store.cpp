@@ -37,6 +37,7 @@
 #include "store/sqlite/sent_emails.h"
 #include "store/sqlite/templates.h"
 #include "store/sqlite/tracking.h"
+#include "store/sqlite/wal_write_buffer.h"
 #include "store/sqlite/writes.h"
 #include "store/store.h"
 
@@ -981,10 +982,12 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   }
   try {
     DisableSqliteMemoryStatistics();
-    // NOMUTEX: after this function only the writer thread touches the connection.
+    // NOMUTEX: after this function only the writer thread touches the connection. With FULL,
+    // its WAL writes go out in one system call per commit (wal_write_buffer.h says why only then).
     auto writer = std::make_unique<Connection>(
         options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX,
-        options.busy_timeout_ms);
+        options.busy_timeout_ms,
+        options.durability == Durability::kFull ? sqlite::WalWriteBufferVfs() : "");
     ConfigureWriter(writer->db, options.durability);
     Status migrated = sqlite::ApplyMigrations(writer->db, migrations::Files());
     if (!migrated.ok()) {
