@@ -23,11 +23,11 @@ sqlite3_vfs* base_vfs = nullptr;
 
 // SQLite allocates szOsFile bytes per open file: this, then the wrapped VFS's own file.
 struct File {
-  sqlite3_file base;    // must be first: SQLite sees a sqlite3_file*
-  sqlite3_file* inner;  // the wrapped VFS's file, in the same allocation
-  bool wal = false;
+  sqlite3_file base;        // must be first: SQLite sees a sqlite3_file*
+  sqlite3_file* inner;      // the wrapped VFS's file, in the same allocation
+  bool buffered = false;    // the WAL or the database (writes gathered)
   sqlite3_int64 start = 0;  // file offset of buffer[0]
-  std::string buffer;       // contiguous pending writes (WAL files only)
+  std::string buffer;       // contiguous pending writes
 };
 
 File& Of(sqlite3_file* file) { return *reinterpret_cast<File*>(file); }
@@ -63,7 +63,7 @@ int Read(sqlite3_file* handle, void* data, int amount, sqlite3_int64 offset) {
 
 int Write(sqlite3_file* handle, const void* data, int amount, sqlite3_int64 offset) {
   File& file = Of(handle);
-  if (!file.wal) return file.inner->pMethods->xWrite(file.inner, data, amount, offset);
+  if (!file.buffered) return file.inner->pMethods->xWrite(file.inner, data, amount, offset);
   if (!file.buffer.empty() &&
       offset != file.start + static_cast<sqlite3_int64>(file.buffer.size())) {
     if (const int rc = Flush(file); rc != SQLITE_OK) return rc;
@@ -98,12 +98,16 @@ int Lock(sqlite3_file* handle, int level) {
   return Inner(handle)->pMethods->xLock(Inner(handle), level);
 }
 int Unlock(sqlite3_file* handle, int level) {
+  // Another process may read the file once the lock is gone.
+  if (const int rc = Flush(Of(handle)); rc != SQLITE_OK) return rc;
   return Inner(handle)->pMethods->xUnlock(Inner(handle), level);
 }
 int CheckReservedLock(sqlite3_file* handle, int* out) {
   return Inner(handle)->pMethods->xCheckReservedLock(Inner(handle), out);
 }
 int FileControl(sqlite3_file* handle, int op, void* arg) {
+  // Some (the size hint of a checkpoint) look at or change the file.
+  if (const int rc = Flush(Of(handle)); rc != SQLITE_OK) return rc;
   return Inner(handle)->pMethods->xFileControl(Inner(handle), op, arg);
 }
 int SectorSize(sqlite3_file* handle) { return Inner(handle)->pMethods->xSectorSize(Inner(handle)); }
@@ -154,7 +158,7 @@ int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* handle, int flags, i
   File* file = new (handle) File;
   file->base.pMethods = nullptr;
   file->inner = reinterpret_cast<sqlite3_file*>(file + 1);
-  file->wal = (flags & SQLITE_OPEN_WAL) != 0;
+  file->buffered = (flags & (SQLITE_OPEN_WAL | SQLITE_OPEN_MAIN_DB)) != 0;
   const int rc = base_vfs->xOpen(base_vfs, name, file->inner, flags, out_flags);
   if (file->inner->pMethods == nullptr) {
     // Nothing to close: SQLite calls xClose only when pMethods is set.
