@@ -4,7 +4,10 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
+#include <csignal>
 #include <memory>
 #include <string>
 #include <vector>
@@ -306,5 +309,42 @@ TEST_CASE("sqlite WAL write buffer: what a commit wrote is what others read, at 
   writer.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   CHECK(reader.execAndGet("SELECT SUM(length(body)) FROM t").getInt64() ==
         10 + 20'000 + 300'000 + 5'000'000 + 200 * 3000);
+  CHECK(reader.execAndGet("PRAGMA integrity_check").getString() == "ok");
+}
+
+TEST_CASE(
+    "sqlite WAL write buffer: a write that fails at the commit's flush loses that commit only") {
+  TempDir directory;
+  const std::string path = directory.File("full.db");
+  SQLite::Database writer(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 0,
+                          store::sqlite::WalWriteBufferVfs());
+  writer.exec(
+      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+      "CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL);"
+      "INSERT INTO t VALUES (1, randomblob(1000))");
+  {
+    // The disk "fills up": no file may grow past its size now (EFBIG instead of ENOSPC, the same
+    // failed write for SQLite). The buffered frames of this commit fail when it syncs.
+    struct FileSizeLimit {
+      rlimit saved{};
+      explicit FileSizeLimit(rlim_t bytes) {
+        ::getrlimit(RLIMIT_FSIZE, &saved);
+        std::signal(SIGXFSZ, SIG_IGN);
+        rlimit limited = saved;
+        limited.rlim_cur = bytes;
+        ::setrlimit(RLIMIT_FSIZE, &limited);
+      }
+      ~FileSizeLimit() { ::setrlimit(RLIMIT_FSIZE, &saved); }
+    };
+    struct stat wal {};
+    REQUIRE(::stat((path + "-wal").c_str(), &wal) == 0);
+    const FileSizeLimit limit(static_cast<rlim_t>(wal.st_size) + 4096);
+    CHECK_THROWS_AS(writer.exec("INSERT INTO t VALUES (2, randomblob(500000))"), SQLite::Exception);
+  }
+  // Space is back: nothing of the failed commit shows, and the connection goes on.
+  SQLite::Database reader(path, SQLite::OPEN_READONLY);
+  CHECK(reader.execAndGet("SELECT COUNT(*) FROM t").getInt() == 1);
+  writer.exec("INSERT INTO t VALUES (3, randomblob(500000))");
+  CHECK(reader.execAndGet("SELECT group_concat(id) FROM t").getString() == "1,3");
   CHECK(reader.execAndGet("PRAGMA integrity_check").getString() == "ok");
 }
