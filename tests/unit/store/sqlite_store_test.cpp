@@ -10,6 +10,7 @@
 #include <csignal>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/sqlite/migrations.h"
@@ -51,6 +52,15 @@ int NewestMigration() {
     newest = std::max(newest, std::stoi(std::string(file.path.substr(0, file.path.find('_')))));
   }
   return newest;
+}
+
+// The embedded migrations whose file names sort before `prefix` ("011_").
+std::vector<core::EmbeddedFile> MigrationsBefore(std::string_view prefix) {
+  std::vector<core::EmbeddedFile> before;
+  for (const core::EmbeddedFile& file : migrations::Files()) {
+    if (file.path.substr(0, prefix.size()) < prefix) before.push_back(file);
+  }
+  return before;
 }
 
 }  // namespace
@@ -181,20 +191,14 @@ TEST_CASE("sqlite migrations: the embedded files are well formed") {
 
 TEST_CASE("sqlite migration 011: templates saved before it get ids in creation order") {
   SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-  std::vector<core::EmbeddedFile> before;
-  std::vector<core::EmbeddedFile> all;
-  for (const core::EmbeddedFile& file : migrations::Files()) {
-    all.push_back(file);
-    if (file.path.substr(0, 4) < "011_") before.push_back(file);
-  }
-  REQUIRE(store::sqlite::ApplyMigrations(db, before).ok());
+  REQUIRE(store::sqlite::ApplyMigrations(db, MigrationsBefore("011_")).ok());
   db.exec(
       "INSERT INTO templates VALUES ('b', 2, 's', '<p>b2</p>', '', 100, 300);"
       "INSERT INTO templates VALUES ('a', 1, '', '<p>a</p>', 't', 200, 200);"
       "INSERT INTO template_versions VALUES ('b', 1, 's', '<p>b1</p>', '', 100);"
       "INSERT INTO template_versions VALUES ('b', 2, 's', '<p>b2</p>', '', 300);"
       "INSERT INTO template_versions VALUES ('a', 1, '', '<p>a</p>', 't', 200);");
-  REQUIRE(store::sqlite::ApplyMigrations(db, all).ok());
+  REQUIRE(store::sqlite::ApplyMigrations(db, migrations::Files()).ok());
   SQLite::Statement select(db,
                            "SELECT id, name, version, html, updated_at FROM templates "
                            "ORDER BY id");
@@ -218,13 +222,7 @@ TEST_CASE("sqlite migration 011: templates saved before it get ids in creation o
 
 TEST_CASE("sqlite migration 014: jobs and emails keep rows, children and sequences") {
   SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-  std::vector<core::EmbeddedFile> before;
-  std::vector<core::EmbeddedFile> all;
-  for (const core::EmbeddedFile& file : migrations::Files()) {
-    all.push_back(file);
-    if (file.path.substr(0, 4) < "014_") before.push_back(file);
-  }
-  REQUIRE(store::sqlite::ApplyMigrations(db, before).ok());
+  REQUIRE(store::sqlite::ApplyMigrations(db, MigrationsBefore("014_")).ok());
   // Two jobs and emails, the newest of each then purged: the sequences are above what is kept.
   for (int i = 1; i <= 2; ++i) {
     const std::string n = std::to_string(i);
@@ -243,7 +241,7 @@ TEST_CASE("sqlite migration 014: jobs and emails keep rows, children and sequenc
   db.exec("DELETE FROM emails WHERE id = 'e2'");
   db.exec("DELETE FROM jobs WHERE id = 2");
 
-  REQUIRE(store::sqlite::ApplyMigrations(db, all).ok());
+  REQUIRE(store::sqlite::ApplyMigrations(db, migrations::Files()).ok());
   CHECK(db.execAndGet("SELECT COUNT(*) FROM emails WHERE id = 'e1' AND job_id = 1").getInt() == 1);
   CHECK(db.execAndGet("SELECT COUNT(*) FROM email_events WHERE email_id = 'e1'").getInt() == 1);
   CHECK(db.execAndGet("SELECT seq FROM sqlite_sequence WHERE name = 'jobs'").getInt() == 2);
