@@ -983,7 +983,8 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   try {
     DisableSqliteMemoryStatistics();
     // NOMUTEX: after this function only the writer thread touches the connection. With FULL,
-    // its WAL writes go out in one system call per commit (wal_write_buffer.h says why only then).
+    // its file writes go out in one system call per commit or checkpoint (wal_write_buffer.h
+    // says why only then).
     auto writer = std::make_unique<Connection>(
         options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX,
         options.busy_timeout_ms,
