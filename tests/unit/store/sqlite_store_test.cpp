@@ -63,6 +63,17 @@ std::vector<core::EmbeddedFile> MigrationsBefore(std::string_view prefix) {
   return before;
 }
 
+// A connection as the store's writer has it with durability=full (WAL, synchronous FULL, through
+// the write-buffer VFS), with an empty table t (id, body).
+SQLite::Database OpenBufferedWriter(const std::string& path) {
+  SQLite::Database writer(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 0,
+                          store::sqlite::WalWriteBufferVfs());
+  writer.exec(
+      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+      "CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)");
+  return writer;
+}
+
 }  // namespace
 
 OUTBOX_STORE_CONTRACT_TESTS("sqlite store", MakeSqliteBackend)
@@ -271,11 +282,7 @@ TEST_CASE("sqlite migration 014: jobs and emails keep rows, children and sequenc
 TEST_CASE("sqlite WAL write buffer: what a commit wrote is what others read, at any size") {
   TempDir directory;
   const std::string path = directory.File("buffered.db");
-  SQLite::Database writer(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 0,
-                          store::sqlite::WalWriteBufferVfs());
-  writer.exec(
-      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-      "CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)");
+  SQLite::Database writer = OpenBufferedWriter(path);
   SQLite::Database reader(path, SQLite::OPEN_READONLY);
   // One row per size: a few bytes, several pages, past one write of the base VFS (128 KB) and
   // past the buffer's cap (4 MB), each committed alone and read by the other connection at once.
@@ -314,12 +321,8 @@ TEST_CASE(
     "sqlite WAL write buffer: a write that fails at the commit's flush loses that commit only") {
   TempDir directory;
   const std::string path = directory.File("full.db");
-  SQLite::Database writer(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 0,
-                          store::sqlite::WalWriteBufferVfs());
-  writer.exec(
-      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-      "CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL);"
-      "INSERT INTO t VALUES (1, randomblob(1000))");
+  SQLite::Database writer = OpenBufferedWriter(path);
+  writer.exec("INSERT INTO t VALUES (1, randomblob(1000))");
   {
     // The disk "fills up": no file may grow past its size now (EFBIG instead of ENOSPC, the same
     // failed write for SQLite). The buffered frames of this commit fail when it syncs.
